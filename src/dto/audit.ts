@@ -1,0 +1,40 @@
+import { IsISO8601, IsObject, IsOptional } from "class-validator";
+import { KeyString, PageQuery } from "./common.js";
+
+/** Input of `audit.log`. */
+export class AuditLogInput {
+  /** What happened, e.g. `visit` or `invoice.paid`. */
+  @KeyString("action", 128)
+  action!: string;
+
+  /** Kind of resource acted on, e.g. `page`. */
+  @KeyString("resourceType", 128)
+  resourceType!: string;
+
+  /** Identifier of the resource acted on. */
+  @KeyString("resourceId", 512)
+  resourceId!: string;
+
+  /** Free-form JSON details. */
+  @IsOptional()
+  @IsObject({ message: "details must be a plain object" })
+  details?: Record<string, unknown>;
+}
+
+/** Input of `audit.list`. */
+export class AuditListInput extends PageQuery {
+  /** Only events on this kind of resource. */
+  @IsOptional()
+  @KeyString("resourceType", 128)
+  resourceType?: string;
+
+  /** Only events on this resource. */
+  @IsOptional()
+  @KeyString("resourceId", 512)
+  resourceId?: string;
+
+  /** Only events at or after this ISO 8601 time. */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: "since must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z" })
+  since?: string;
+}

@@ -1,0 +1,58 @@
+import { IsDefined, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from "class-validator";
+import { KeyString, PageQuery } from "./common.js";
+
+/** Longest state key accepted. */
+export const MAX_STATE_KEY = 512;
+/** Longest TTL accepted: ten years. */
+export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
+
+/** Input of `state.get`, `state.delete`, `state.getWithVersion`. */
+export class StateKeyInput {
+  /** The key. */
+  @KeyString("key", MAX_STATE_KEY)
+  key!: string;
+}
+
+/** Input of `state.set` (key from the path, the rest from the body). */
+export class StateSetInput extends StateKeyInput {
+  /** Any JSON value; `undefined` is refused (use `delete`). */
+  @IsDefined({ message: "value must be a JSON value (use state.delete to remove a key)" })
+  value!: unknown;
+
+  /** Seconds until the key expires. */
+  @IsOptional()
+  @IsInt({ message: "ttlSeconds must be a whole number of seconds" })
+  @Min(1, { message: "ttlSeconds must be at least 1" })
+  @Max(MAX_TTL_SECONDS, { message: `ttlSeconds must be at most ${MAX_TTL_SECONDS} (ten years)` })
+  ttlSeconds?: number;
+
+  /** Write only if the stored version equals this; 0 means "only if the key does not exist". */
+  @IsOptional()
+  @IsInt({ message: "ifVersion must be a whole number" })
+  @Min(0, { message: "ifVersion must be 0 (key must not exist) or a version returned earlier" })
+  ifVersion?: number;
+}
+
+/** Input of `state.increment`. */
+export class StateIncrementInput extends StateKeyInput {
+  /** Amount to add; negative to subtract. */
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: "by must be a finite number" })
+  by?: number;
+
+  /** Seconds until the key expires, applied on this write. */
+  @IsOptional()
+  @IsInt({ message: "ttlSeconds must be a whole number of seconds" })
+  @Min(1, { message: "ttlSeconds must be at least 1" })
+  @Max(MAX_TTL_SECONDS, { message: `ttlSeconds must be at most ${MAX_TTL_SECONDS} (ten years)` })
+  ttlSeconds?: number;
+}
+
+/** Input of `state.list`. */
+export class StateListInput extends PageQuery {
+  /** Only keys that start with this. */
+  @IsOptional()
+  @IsString({ message: "prefix must be a string" })
+  @MaxLength(MAX_STATE_KEY)
+  prefix?: string;
+}

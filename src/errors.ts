@@ -1,0 +1,180 @@
+/**
+ * The SDK's typed errors. Every failure a caller can see is one of these; the HTTP layer
+ * (src/http/map-error.ts) is the only place that turns a transport failure into one.
+ *
+ * Messages never contain an auth token or a secret value: the HTTP layer redacts before it
+ * builds a message, and no error keeps a reference to a request config or headers.
+ */
+
+const BRAND = Symbol.for("flow-sdk.FlowError");
+
+/** Options shared by every FlowError constructor. */
+export interface FlowErrorOptions {
+  /** The underlying failure, already stripped of credentials. */
+  cause?: unknown;
+}
+
+/** Base class of every error the SDK throws. */
+export class FlowError extends Error {
+  override name = "FlowError";
+
+  /** Creates a FlowError with a message that says what to do. */
+  constructor(message: string, options?: FlowErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  }
+
+  /** True for any FlowError, also one thrown by another copy of the SDK (its ESM and CJS builds). */
+  static isFlowError(value: unknown): value is FlowError {
+    return value instanceof FlowError || (typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true);
+  }
+}
+
+// A registry symbol on the prototype: survives dual-package loading and stays out of inspect output.
+Object.defineProperty(FlowError.prototype, BRAND, { value: true });
+
+/** The configuration given to `FlowSDK.create()` is missing or malformed. */
+export class FlowConfigError extends FlowError {
+  override name = "FlowConfigError";
+
+  /** One entry per bad setting, each naming the option and environment variable. */
+  readonly problems: readonly string[];
+
+  /** Creates a FlowConfigError listing every problem found. */
+  constructor(message: string, problems: readonly string[] = [], options?: FlowErrorOptions) {
+    super(message, options);
+    this.problems = problems;
+  }
+}
+
+/** One invalid field of a call's input. */
+export interface FlowValidationIssue {
+  /** Dotted path of the field, e.g. `ttlSeconds`. */
+  path: string;
+  /** What is wrong and what is accepted. */
+  message: string;
+}
+
+/** A call's input is invalid; thrown before any request is sent. */
+export class FlowValidationError extends FlowError {
+  override name = "FlowValidationError";
+
+  /** Every invalid field found. */
+  readonly issues: readonly FlowValidationIssue[];
+
+  /** Creates a FlowValidationError from the issues found. */
+  constructor(message: string, issues: readonly FlowValidationIssue[] = [], options?: FlowErrorOptions) {
+    super(message, options);
+    this.issues = issues;
+  }
+}
+
+/** Fields the platform sends with an error response. */
+export interface FlowAPIErrorInit {
+  /** HTTP status code. */
+  status: number;
+  /** Machine-readable error code from the error envelope, e.g. `not_found`. */
+  code: string;
+  /** The request's `X-Request-Id`, for support and log correlation. */
+  requestId?: string | undefined;
+  /** Extra structured details from the error envelope. */
+  details?: unknown;
+  /** Seconds to wait before retrying, from `Retry-After`. */
+  retryAfter?: number | undefined;
+}
+
+/** The platform answered with an error status. */
+export class FlowAPIError extends FlowError {
+  override name = "FlowAPIError";
+  /** HTTP status code. */
+  readonly status: number;
+  /** Machine-readable error code from the error envelope. */
+  readonly code: string;
+  /** The request's `X-Request-Id`. */
+  readonly requestId: string | undefined;
+  /** Extra structured details from the error envelope. */
+  readonly details: unknown;
+
+  /** Creates a FlowAPIError; use {@link FlowAPIError.from} to get the right subclass. */
+  constructor(message: string, init: FlowAPIErrorInit, options?: FlowErrorOptions) {
+    super(message, options);
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.details = init.details;
+  }
+
+  /** Builds the subclass that matches `init.status`. */
+  static from(message: string, init: FlowAPIErrorInit, options?: FlowErrorOptions): FlowAPIError {
+    const s = init.status;
+    if (s === 401) return new FlowAuthenticationError(message, init, options);
+    if (s === 403) return new FlowPermissionError(message, init, options);
+    if (s === 404) return new FlowNotFoundError(message, init, options);
+    if (s === 409 || s === 412) return new FlowConflictError(message, init, options);
+    if (s === 429) return new FlowRateLimitError(message, init, options);
+    if (s >= 500) return new FlowServerError(message, init, options);
+    return new FlowAPIError(message, init, options);
+  }
+}
+
+/** 401: the token is missing, expired or invalid, and refreshing it did not help. */
+export class FlowAuthenticationError extends FlowAPIError {
+  override name = "FlowAuthenticationError";
+}
+
+/** 403: the token is valid but may not do this (wrong org/workspace, missing scope). */
+export class FlowPermissionError extends FlowAPIError {
+  override name = "FlowPermissionError";
+}
+
+/** 404: the resource does not exist. */
+export class FlowNotFoundError extends FlowAPIError {
+  override name = "FlowNotFoundError";
+}
+
+/** 409 or 412: the resource changed (version mismatch) or already exists. */
+export class FlowConflictError extends FlowAPIError {
+  override name = "FlowConflictError";
+}
+
+/** 429: too many requests. */
+export class FlowRateLimitError extends FlowAPIError {
+  override name = "FlowRateLimitError";
+  /** Seconds the platform asked to wait, when it said. */
+  readonly retryAfter: number | undefined;
+
+  /** Creates a FlowRateLimitError. */
+  constructor(message: string, init: FlowAPIErrorInit, options?: FlowErrorOptions) {
+    super(message, init, options);
+    this.retryAfter = init.retryAfter;
+  }
+}
+
+/** 5xx: the platform failed. */
+export class FlowServerError extends FlowAPIError {
+  override name = "FlowServerError";
+}
+
+/** The platform could not be reached (refused, reset, DNS). */
+export class FlowConnectionError extends FlowError {
+  override name = "FlowConnectionError";
+}
+
+/** The request did not complete within `timeoutMs`. */
+export class FlowTimeoutError extends FlowError {
+  override name = "FlowTimeoutError";
+}
+
+/** The caller aborted the request through its `signal`. */
+export class FlowAbortError extends FlowError {
+  override name = "FlowAbortError";
+}
+
+/** The FlowSDK instance was closed; create a new one. */
+export class FlowClosedError extends FlowError {
+  override name = "FlowClosedError";
+}
+
+/** The namespace or method exists in the API but is not implemented in this release. */
+export class FlowNotAvailableError extends FlowError {
+  override name = "FlowNotAvailableError";
+}
