@@ -1,0 +1,78 @@
+import { chmodSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+
+/** The local platform's SQLite handle. */
+export type LocalDb = Database.Database;
+
+/** Name of the database file inside a data dir. */
+export const DB_FILE = "flow-local.sqlite";
+
+// Each entry runs once, in order; PRAGMA user_version records how many have run, so a data dir
+// made by an older flow-local is upgraded in place instead of rebuilt.
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE state (
+    org TEXT NOT NULL, ws TEXT NOT NULL, key TEXT NOT NULL,
+    value TEXT NOT NULL, version INTEGER NOT NULL,
+    expires_at INTEGER, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX state_expiry ON state (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE TABLE audit_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL, ws TEXT NOT NULL,
+    action TEXT NOT NULL, resource_type TEXT NOT NULL, resource_id TEXT NOT NULL,
+    details TEXT NOT NULL, actor TEXT NOT NULL,
+    request_id TEXT, execution_id TEXT, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX audit_by_tenant ON audit_events (org, ws, seq);
+  CREATE TABLE idempotency (
+    org TEXT NOT NULL, ws TEXT NOT NULL, key TEXT NOT NULL,
+    method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, key)
+  );
+  CREATE TABLE secrets (
+    org TEXT NOT NULL, ws TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (org, ws, name)
+  );
+  `,
+];
+
+/** Opens `<dataDir>/flow-local.sqlite` (created if needed), or an in-memory database without a dataDir. */
+export function openDatabase(dataDir?: string): LocalDb {
+  let file = ":memory:";
+  if (dataDir !== undefined) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    file = path.join(dataDir, DB_FILE);
+  }
+  const db = new Database(file);
+  // The file holds the signing secret and secret values; SQLite gives its WAL files the same mode.
+  if (dataDir !== undefined) chmodSync(file, 0o600);
+  // WAL lets `flow-local token` and a running server share the file without lock errors.
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: LocalDb): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let i = current; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i] ?? "");
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}
+
+/** Returns the meta value `name`, creating it with `create()` the first time. */
+export function ensureMeta(db: LocalDb, name: string, create: () => string): string {
+  const row = db.prepare("SELECT value FROM meta WHERE name = ?").get(name) as { value: string } | undefined;
+  if (row) return row.value;
+  const value = create();
+  db.prepare("INSERT INTO meta (name, value) VALUES (?, ?)").run(name, value);
+  return value;
+}

@@ -1,0 +1,37 @@
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "class-validator";
+import { KeyString, MAX_TTL_SECONDS, NO_CONTROL_CHARS } from "../src/dto/index.js";
+
+/** Body of `POST /v1/_local/tokens`; the local platform's only input the SDK never sends. */
+export class MintTokenInput {
+  /** Org claim. */
+  @IsOptional()
+  @KeyString("orgId", 128)
+  orgId?: string;
+
+  /** Workspace claim. */
+  @IsOptional()
+  @KeyString("workspaceId", 128)
+  workspaceId?: string;
+
+  /** Scopes claim, e.g. `["state:read"]`. */
+  @IsOptional()
+  @IsArray({ message: "scopes must be an array of strings" })
+  @ArrayMaxSize(100, { message: "scopes must hold at most 100 scopes" })
+  @IsString({ each: true, message: "each scope must be a string" })
+  @MinLength(1, { each: true, message: "a scope must not be empty" })
+  @MaxLength(128, { each: true, message: "a scope must be at most 128 characters" })
+  @Matches(NO_CONTROL_CHARS, { each: true, message: "a scope must not contain control characters" })
+  scopes?: string[];
+
+  /** Lifetime in seconds. */
+  @IsOptional()
+  @IsInt({ message: "ttlSeconds must be a whole number of seconds" })
+  @Min(1, { message: "ttlSeconds must be at least 1" })
+  @Max(MAX_TTL_SECONDS, { message: `ttlSeconds must be at most ${MAX_TTL_SECONDS} (ten years)` })
+  ttlSeconds?: number;
+
+  /** Subject claim. */
+  @IsOptional()
+  @KeyString("subject", 256)
+  subject?: string;
+}

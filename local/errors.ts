@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { FlowValidationError } from "../src/errors.js";
+import { pathOf } from "./url.js";
+
+/** The wire error envelope of docs/protocol.md. */
+export interface ErrorEnvelope {
+  /** The error itself. */
+  error: {
+    /** Machine-readable code, e.g. `not_found`. */
+    code: string;
+    /** What went wrong and what to do; never holds a token or secret value. */
+    message: string;
+    /** Structured extra data, e.g. `{ issues }` or `{ currentVersion }`. */
+    details?: unknown;
+  };
+}
+
+/** An error a route throws on purpose; the error handler sends it as the envelope. */
+export class HttpError extends Error {
+  override name = "HttpError";
+
+  /** Creates an HttpError for `status` with a protocol `code`. */
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the envelope body for a code and message. */
+export function envelope(code: string, message: string, details?: unknown): ErrorEnvelope {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Where unexpected errors are reported; the client only ever sees a generic 500. */
+export type InternalErrorReporter = (error: unknown, request: FastifyRequest) => void;
+
+/** A fastify error handler. */
+export type ErrorHandler = (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
+/** Fastify error handler turning anything thrown into the protocol's error envelope. */
+export function errorHandler(report: InternalErrorReporter): ErrorHandler {
+  return (error, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.status(error.status).send(envelope(error.code, error.message, error.details));
+    }
+    if (error instanceof FlowValidationError) {
+      return reply.status(400).send(envelope("validation_error", error.message, { issues: error.issues }));
+    }
+    // Fastify's own client errors (bad JSON, wrong content type, body too large) carry a 4xx
+    // statusCode and a message safe to show.
+    const status = (error as Partial<FastifyError>).statusCode;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      return reply.status(status).send(envelope("bad_request", error.message));
+    }
+    report(error, request);
+    return reply.status(500).send(envelope("internal", "The local platform failed on this request; its stderr has the details"));
+  };
+}
+
+/** Fastify not-found handler answering 404 route_not_found. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.status(404).send(envelope("route_not_found", `No route ${request.method} ${pathOf(request.url)} on the local platform; see docs/protocol.md`));
+}

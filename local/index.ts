@@ -1,0 +1,13 @@
+/**
+ * `flow-sdk/local`: the local platform, programmatically. The `flow-local` CLI (cli.ts) wraps the
+ * same function. Its dependencies (fastify, better-sqlite3, jose) load only from here.
+ */
+export {
+  startLocalPlatform,
+  TOKEN_FILE,
+  type LocalPlatform,
+  type LocalPlatformEnv,
+  type LocalPlatformMintOptions,
+  type LocalPlatformOptions,
+} from "./platform.js";
+export { DEFAULT_ORG_ID, DEFAULT_SUBJECT, DEFAULT_TTL_SECONDS, DEFAULT_WORKSPACE_ID } from "./tokens.js";

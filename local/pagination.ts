@@ -1,0 +1,58 @@
+import { HttpError } from "./errors.js";
+
+/** Items per page when the caller gives no `limit`. */
+export const DEFAULT_LIMIT = 100;
+
+/** A cursor page of the wire protocol. */
+export interface Page<T> {
+  /** The items of this page. */
+  data: T[];
+  /** Cursor of the next page, or null on the last one. */
+  nextCursor: string | null;
+}
+
+/**
+ * Encodes the position after which the next page starts. The list's `kind` is inside, so a
+ * cursor from one list is refused by another instead of silently skipping items.
+ */
+export function encodeCursor(kind: string, after: string | number): string {
+  return Buffer.from(JSON.stringify({ k: kind, a: after })).toString("base64url");
+}
+
+/**
+ * Decodes a cursor made by {@link encodeCursor} for the same `kind` and position type.
+ * @throws {HttpError} 400 `bad_request` for a cursor that is not one.
+ */
+export function decodeCursor(kind: string, cursor: string, type: "string"): string;
+export function decodeCursor(kind: string, cursor: string, type: "number"): number;
+export function decodeCursor(kind: string, cursor: string, type: "string" | "number"): string | number {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (typeof parsed === "object" && parsed !== null) {
+      const { k, a } = parsed as { k?: unknown; a?: unknown };
+      if (k === kind && (typeof a === "string" || typeof a === "number") && typeof a === type) return a;
+    }
+  } catch {
+    // fall through to the one error below
+  }
+  throw new HttpError(400, "bad_request", "cursor is not valid here; pass the nextCursor of the previous page of this list");
+}
+
+/** Builds a page from `limit + 1` fetched rows: the extra row only says that another page exists. */
+export function toPage<R, T>(rows: R[], limit: number, item: (row: R) => T, cursorOf: (row: R) => string): Page<T> {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { data: page.map(item), nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}
+
+/**
+ * Copies a query string object for DTO validation, turning a numeric `limit` into a number.
+ * A non-numeric one stays a string so the DTO reports it.
+ */
+export function queryInput(query: unknown): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    input[name] = name === "limit" && typeof value === "string" && /^[+-]?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return input;
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from "fastify";
+import { StateIncrementInput, StateKeyInput, StateListInput, StateSetInput, validateInput } from "../../src/dto/index.js";
+import { requireScope, requireTenant } from "../auth.js";
+import { HttpError } from "../errors.js";
+import { queryInput } from "../pagination.js";
+import type { StateStore } from "../store/state.js";
+
+interface KeyRoute {
+  Params: { key: string };
+  Body: unknown;
+}
+
+/** State routes of docs/protocol.md, relative to the workspace prefix. */
+export function stateRoutes(app: FastifyInstance, store: StateStore): void {
+  app.get("/state", async (request) => {
+    requireScope(request, "state:read");
+    const input = validateInput(StateListInput, queryInput(request.query), "GET state");
+    return store.list(requireTenant(request), input);
+  });
+
+  app.get<KeyRoute>("/state/:key", async (request) => {
+    requireScope(request, "state:read");
+    const { key } = validateInput(StateKeyInput, { key: request.params.key }, "GET state/:key");
+    const entry = store.get(requireTenant(request), key);
+    if (!entry) throw new HttpError(404, "not_found", `State key ${JSON.stringify(key)} does not exist (or has expired)`);
+    return entry;
+  });
+
+  app.put<KeyRoute>("/state/:key", async (request) => {
+    requireScope(request, "state:write");
+    const input = validateInput(StateSetInput, withKey(request.body, request.params.key), "PUT state/:key");
+    return store.set(requireTenant(request), input);
+  });
+
+  app.delete<KeyRoute>("/state/:key", async (request) => {
+    requireScope(request, "state:write");
+    const { key } = validateInput(StateKeyInput, { key: request.params.key }, "DELETE state/:key");
+    return { deleted: store.delete(requireTenant(request), key) };
+  });
+
+  app.post<KeyRoute>("/state/:key/increment", async (request) => {
+    requireScope(request, "state:write");
+    const input = validateInput(StateIncrementInput, withKey(request.body ?? {}, request.params.key), "POST state/:key/increment");
+    return store.increment(requireTenant(request), input);
+  });
+}
+
+// The key comes from the path and wins over a `key` in the body. A body that is not an object is
+// passed through untouched so validation reports it as such.
+function withKey(body: unknown, key: string): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  return { ...body, key };
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { fastify, type FastifyInstance } from "fastify";
+import { authenticate, requireTenant } from "./auth.js";
+import type { LocalDb } from "./db.js";
+import { errorHandler, notFoundHandler, type InternalErrorReporter } from "./errors.js";
+import { pathOf } from "./url.js";
+import { registerIdempotency } from "./idempotency.js";
+import { adminRoutes } from "./routes/admin.js";
+import { auditRoutes } from "./routes/audit.js";
+import { authRoutes } from "./routes/auth.js";
+import { echoRoutes } from "./routes/echo.js";
+import { healthRoutes } from "./routes/health.js";
+import { stateRoutes } from "./routes/state.js";
+import { AuditStore } from "./store/audit.js";
+import { IdempotencyStore } from "./store/idempotency.js";
+import { StateStore } from "./store/state.js";
+import type { TokenService } from "./tokens.js";
+
+/** What the server is built from. */
+export interface ServerDeps {
+  /** The platform database. */
+  db: LocalDb;
+  /** Signs and checks tokens. */
+  tokens: TokenService;
+  /** Key that guards `POST /v1/_local/tokens`. */
+  adminKey: string;
+  /** Where unexpected errors go. @default a line on stderr */
+  reportError?: InternalErrorReporter | undefined;
+}
+
+/** Path prefix of workspace resources. */
+export const WORKSPACE_PREFIX = "/v1/orgs/:orgId/workspaces/:workspaceId";
+
+const SWEEP_INTERVAL_MS = 60_000;
+// Encoded state keys (up to 512 characters, up to 3 bytes each when percent-encoded) must fit.
+const MAX_PARAM_LENGTH = 4096;
+const BODY_LIMIT = 8 * 1024 * 1024;
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** Builds the fastify app serving docs/protocol.md; call `listen` to serve it. */
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app = fastify({
+    logger: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    bodyLimit: BODY_LIMIT,
+    genReqId,
+    // The SDK keeps connections alive; without this, close() would wait for them to time out.
+    forceCloseConnections: true,
+  });
+  const state = new StateStore(deps.db);
+  const audit = new AuditStore(deps.db);
+  const idempotency = new IdempotencyStore(deps.db);
+
+  app.setErrorHandler(errorHandler(deps.reportError ?? reportToStderr));
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  acceptEmptyJson(app);
+
+  healthRoutes(app);
+  adminRoutes(app, deps.tokens, deps.adminKey);
+  app.register(async (authed) => {
+    authed.addHook("onRequest", authenticate(deps.tokens));
+    registerIdempotency(authed, idempotency);
+    authRoutes(authed);
+    await authed.register(echoRoutes);
+    await authed.register(
+      async (workspace) => {
+        workspace.addHook("onRequest", async (request) => void requireTenant(request));
+        stateRoutes(workspace, state);
+        auditRoutes(workspace, audit);
+      },
+      { prefix: WORKSPACE_PREFIX },
+    );
+  });
+
+  // Expired rows are already invisible; the sweep only keeps the file from growing.
+  const sweep = setInterval(() => {
+    state.purgeExpired();
+    idempotency.purgeExpired();
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+  app.addHook("onClose", async () => clearInterval(sweep));
+  return app;
+}
+
+/** Listens on 127.0.0.1 only (port 0 = a free one) and returns the base URL. */
+export async function listen(app: FastifyInstance, port = 0): Promise<string> {
+  await app.listen({ host: "127.0.0.1", port });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("flow-local: the server has no TCP address");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+// Keeps the client's X-Request-Id when it is a sane token, so logs on both sides line up.
+function genReqId(request: IncomingMessage): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : `req_${randomBytes(8).toString("hex")}`;
+}
+
+// A DELETE or GET sent with Content-Type: application/json but no body is common in HTTP clients;
+// fastify's default parser refuses it with a 400.
+function acceptEmptyJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
+
+function reportToStderr(error: unknown, request: { method: string; url: string; id: string }): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`flow-local: internal error on ${request.method} ${pathOf(request.url)} (request ${request.id}): ${detail}\n`);
+}

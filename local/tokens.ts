@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { ensureMeta, type LocalDb } from "./db.js";
+import { HttpError } from "./errors.js";
+
+/** Org every token gets unless told otherwise. */
+export const DEFAULT_ORG_ID = "org_local";
+/** Workspace every token gets unless told otherwise. */
+export const DEFAULT_WORKSPACE_ID = "ws_local";
+/** Subject (`sub`) every token gets unless told otherwise. */
+export const DEFAULT_SUBJECT = "local-user";
+/** Token lifetime unless told otherwise: one hour. */
+export const DEFAULT_TTL_SECONDS = 3600;
+
+const ISSUER = "flow-local";
+const ALGORITHM = "HS256";
+
+/** Who a verified token speaks for. */
+export interface Identity {
+  /** The token's `sub`. */
+  subject: string;
+  /** The token's `org`. */
+  orgId: string;
+  /** The token's `ws`. */
+  workspaceId: string;
+  /** The token's `scopes`. */
+  scopes: string[];
+  /** When the token expires, ISO 8601, or null for a token without `exp`. */
+  expiresAt: string | null;
+}
+
+/** What to put in a new token; anything left out takes the defaults. */
+export interface MintOptions {
+  /** Org claim. @default "org_local" */
+  orgId?: string | undefined;
+  /** Workspace claim. @default "ws_local" */
+  workspaceId?: string | undefined;
+  /** Scopes claim. @default ["*"] */
+  scopes?: readonly string[] | undefined;
+  /** Lifetime in seconds. @default the service's TTL */
+  ttlSeconds?: number | undefined;
+  /** Subject claim. @default "local-user" */
+  subject?: string | undefined;
+}
+
+/** A freshly signed token. */
+export interface MintedToken {
+  /** The JWT. */
+  token: string;
+  /** When it expires, ISO 8601. */
+  expiresAt: string;
+}
+
+/** Signs and checks the local platform's HS256 tokens. */
+export class TokenService {
+  /** Creates a service signing with `secret`; tokens live `defaultTtlSeconds` unless told otherwise. */
+  constructor(
+    private readonly secret: Uint8Array,
+    readonly defaultTtlSeconds: number = DEFAULT_TTL_SECONDS,
+  ) {}
+
+  /** A service whose secret is kept in the database, so tokens survive a restart on the same data dir. */
+  static fromDatabase(db: LocalDb, defaultTtlSeconds?: number): TokenService {
+    const secret = ensureMeta(db, "signing_secret", () => randomBytes(32).toString("base64url"));
+    return new TokenService(Buffer.from(secret, "base64url"), defaultTtlSeconds);
+  }
+
+  /** Signs a token with the given claims. */
+  async mint(options: MintOptions = {}): Promise<MintedToken> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + (options.ttlSeconds ?? this.defaultTtlSeconds);
+    const token = await new SignJWT({
+      org: options.orgId ?? DEFAULT_ORG_ID,
+      ws: options.workspaceId ?? DEFAULT_WORKSPACE_ID,
+      scopes: [...(options.scopes ?? ["*"])],
+    })
+      .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+      .setSubject(options.subject ?? DEFAULT_SUBJECT)
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .sign(this.secret);
+    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  /**
+   * Checks a token's signature, issuer, expiry and claims.
+   * @throws {HttpError} 401 `token_expired` or `invalid_token`.
+   */
+  async verify(token: string): Promise<Identity> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.secret, { algorithms: [ALGORITHM], issuer: ISSUER }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new HttpError(401, "token_expired", "The token has expired; mint a new one (flow-local token) or let the SDK refresh it");
+      }
+      throw new HttpError(401, "invalid_token", "The token is not a valid flow-local token (bad signature, issuer or format)");
+    }
+    const { sub, org, ws, scopes, exp } = payload;
+    if (typeof sub !== "string" || typeof org !== "string" || typeof ws !== "string" || !isStringArray(scopes)) {
+      throw new HttpError(401, "invalid_token", "The token lacks the sub, org, ws or scopes claim");
+    }
+    return {
+      subject: sub,
+      orgId: org,
+      workspaceId: ws,
+      scopes,
+      expiresAt: typeof exp === "number" ? new Date(exp * 1000).toISOString() : null,
+    };
+  }
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((s) => typeof s === "string");
+}

@@ -1,0 +1,206 @@
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, validateSync } from "class-validator";
+import { FlowConfigError } from "../errors.js";
+
+/** Where each setting comes from: the option name and its environment variable. */
+export const CONFIG_ENV = {
+  orgId: "ORG_ID",
+  workspaceId: "WORKSPACE_ID",
+  authToken: "AUTH_TOKEN",
+  authTokenFile: "AUTH_TOKEN_FILE",
+  platformUrl: "PLATFORM_API_URL",
+  gatewayUrl: "GATEWAY_URL",
+  serviceId: "SERVICE_ID",
+  executionId: "EXECUTION_ID",
+  jobId: "JOB_ID",
+  requestId: "REQUEST_ID",
+  ringId: "RING_ID",
+} as const;
+
+/** A setting that has an environment variable. */
+export type EnvSetting = keyof typeof CONFIG_ENV;
+
+/** The resolved configuration of one FlowSDK instance, as `flow.config` shows it. Holds no token. */
+export interface FlowConfig {
+  /** Organisation id (`ORG_ID`). */
+  readonly orgId: string | undefined;
+  /** Workspace id (`WORKSPACE_ID`). */
+  readonly workspaceId: string | undefined;
+  /** Base URL of the platform API (`PLATFORM_API_URL`), without a trailing slash. */
+  readonly platformUrl: string;
+  /** Base URL of the gateway (`GATEWAY_URL`), the platform URL when unset. */
+  readonly gatewayUrl: string;
+  /** Id of the running service (`SERVICE_ID`). */
+  readonly serviceId: string | undefined;
+  /** Id of the current execution (`EXECUTION_ID`). */
+  readonly executionId: string | undefined;
+  /** Id of the current job (`JOB_ID`). */
+  readonly jobId: string | undefined;
+  /** Request id to send when no request context is bound (`REQUEST_ID`). */
+  readonly requestId: string | undefined;
+  /** Deployment ring (`RING_ID`). */
+  readonly ringId: string | undefined;
+  /** File the token is re-read from (`AUTH_TOKEN_FILE`); the path only, never the token. */
+  readonly authTokenFile: string | undefined;
+  /** Time limit of each request attempt, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Retries after a failed attempt of a retryable request. */
+  readonly maxRetries: number;
+}
+
+/** Default time limit of one request attempt. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default number of retries. */
+export const DEFAULT_MAX_RETRIES = 2;
+
+const ID = /^[^\s/\\?#%\u0000-\u001f\u007f]+$/;
+const ID_MESSAGE = "must not contain spaces, slashes, '?', '#', '%' or control characters";
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ["http", "https"] };
+
+/** The raw settings, validated with class-validator before anything is built from them. */
+class ConfigInput {
+  @IsString() @IsUrl(URL_OPTIONS) platformUrl!: string;
+  @IsOptional() @IsString() @IsUrl(URL_OPTIONS) gatewayUrl?: string;
+  @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) orgId?: string;
+  @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) workspaceId?: string;
+  @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) serviceId?: string;
+  @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) executionId?: string;
+  @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) jobId?: string;
+  @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) ringId?: string;
+  @IsOptional() @IsString() @MaxLength(256) @Matches(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" }) requestId?: string;
+  @IsOptional() @IsString() @Matches(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces (a header value)" }) authToken?: string;
+  @IsOptional() @IsString() authTokenFile?: string;
+  @IsInt() @Min(1) @Max(3_600_000) timeoutMs!: number;
+  @IsInt() @Min(0) @Max(10) maxRetries!: number;
+}
+
+/** The settings `FlowSDK.create()` reads from its options before falling back to the environment. */
+export interface ConfigOptions {
+  /** Organisation id; else `ORG_ID`. */
+  orgId?: string | undefined;
+  /** Workspace id; else `WORKSPACE_ID`. */
+  workspaceId?: string | undefined;
+  /** Bearer token; else `AUTH_TOKEN`. */
+  authToken?: string | undefined;
+  /** File holding the token, re-read when it nears expiry or is rejected; else `AUTH_TOKEN_FILE`. */
+  authTokenFile?: string | undefined;
+  /** Platform API base URL; else `PLATFORM_API_URL` (required). */
+  platformUrl?: string | undefined;
+  /** Gateway base URL; else `GATEWAY_URL`, else the platform URL. */
+  gatewayUrl?: string | undefined;
+  /** Running service id; else `SERVICE_ID`. */
+  serviceId?: string | undefined;
+  /** Execution id; else `EXECUTION_ID`. */
+  executionId?: string | undefined;
+  /** Job id; else `JOB_ID`. */
+  jobId?: string | undefined;
+  /** Request id used when no context is bound; else `REQUEST_ID`. */
+  requestId?: string | undefined;
+  /** Deployment ring; else `RING_ID`. */
+  ringId?: string | undefined;
+  /**
+   * Time limit of each request attempt, in milliseconds.
+   * @default 30000
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * Retries of a retryable failure (connection errors, timeouts, 408, 429, 5xx).
+   * @default 2
+   */
+  maxRetries?: number | undefined;
+  /**
+   * The environment to read; only this one is read when given.
+   * @default process.env
+   */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+/** The configuration plus the credentials, which stay out of {@link FlowConfig}. */
+export interface ResolvedConfig {
+  /** What `flow.config` shows. */
+  config: FlowConfig;
+  /** The initial token, if one was given. */
+  authToken: string | undefined;
+}
+
+const HINTS: Partial<Record<keyof ConfigInput, string>> = {
+  platformUrl: "set it to the platform's base URL, e.g. https://api.flow.example or the url `flow-local start` prints",
+  gatewayUrl: "set it to the gateway's base URL, or leave it unset to use the platform URL",
+  timeoutMs: "use a whole number of milliseconds from 1 to 3600000",
+  maxRetries: "use a whole number from 0 to 10",
+  authToken: "set it to the token exactly as issued (no quotes, spaces or line breaks)",
+};
+
+/**
+ * Reads every setting from `options` first, then the environment, and validates them all at once.
+ *
+ * @throws {FlowConfigError} naming every bad setting, its environment variable and the fix.
+ */
+export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Record<string, string | undefined>>): ResolvedConfig {
+  const env = options.env ?? processEnv;
+  const pick = (key: EnvSetting): string | undefined => clean(options[key]) ?? clean(env[CONFIG_ENV[key]]);
+
+  const input = Object.assign(new ConfigInput(), {
+    platformUrl: pick("platformUrl"),
+    gatewayUrl: pick("gatewayUrl"),
+    orgId: pick("orgId"),
+    workspaceId: pick("workspaceId"),
+    serviceId: pick("serviceId"),
+    executionId: pick("executionId"),
+    jobId: pick("jobId"),
+    requestId: pick("requestId"),
+    ringId: pick("ringId"),
+    authToken: pick("authToken"),
+    authTokenFile: pick("authTokenFile"),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+  });
+
+  const problems = validateSync(input).map((error) => describeProblem(error.property as keyof ConfigInput, input));
+  if (problems.length > 0) {
+    throw new FlowConfigError(
+      `FlowSDK.create(): invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      problems,
+    );
+  }
+
+  const platformUrl = trimSlash(input.platformUrl);
+  const config: FlowConfig = Object.freeze({
+    orgId: input.orgId,
+    workspaceId: input.workspaceId,
+    platformUrl,
+    gatewayUrl: input.gatewayUrl ? trimSlash(input.gatewayUrl) : platformUrl,
+    serviceId: input.serviceId,
+    executionId: input.executionId,
+    jobId: input.jobId,
+    requestId: input.requestId,
+    ringId: input.ringId,
+    authTokenFile: input.authTokenFile,
+    timeoutMs: input.timeoutMs,
+    maxRetries: input.maxRetries,
+  });
+  return { config, authToken: input.authToken };
+}
+
+function describeProblem(property: keyof ConfigInput, input: ConfigInput): string {
+  const envName = property in CONFIG_ENV ? CONFIG_ENV[property as EnvSetting] : undefined;
+  const label = envName ? `${envName} (option ${property})` : `option ${property}`;
+  const value = input[property];
+  const hint = HINTS[property] ?? `it ${ID_MESSAGE}`;
+  if (value === undefined) return `${label} is not set: ${hint}`;
+  // Never echo the token; URLs are echoed without any user:password part.
+  const shown = property === "authToken" ? "" : `: got ${JSON.stringify(stripUserInfo(String(value)))}`;
+  return `${label} is invalid${shown}; ${hint}`;
+}
+
+function clean(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+function stripUserInfo(value: string): string {
+  return value.replace(/\/\/[^/@]*@/, "//***@");
+}

@@ -1,0 +1,149 @@
+import { container as rootContainer, instanceCachingFactory, Lifecycle as Scope, type DependencyContainer, type InjectionToken } from "tsyringe";
+import { RequestContextStore } from "../context/request-context.js";
+import { FlowConfigError } from "../errors.js";
+import { createHttpAgents, destroyHttpAgents } from "../http/agents.js";
+import { createHttpClient } from "../http/create-http-client.js";
+import { fileTokenProvider, TokenManager, type TokenProvider } from "../http/token-manager.js";
+import { silentLogger, type FlowLogger } from "../logging/logger.js";
+import { Redactor } from "../logging/redactor.js";
+import { redactingLogger } from "../logging/safe-logger.js";
+import { BUILTIN_NAMESPACES } from "../namespaces/index.js";
+import type { FlowPlugin, FlowProvider, NamespaceClass } from "../plugins/define-plugin.js";
+import { resolveConfig, type ConfigOptions, type FlowConfig } from "./config.js";
+import { Lifecycle } from "./lifecycle.js";
+import { TOKENS } from "./tokens.js";
+
+/** Everything `FlowSDK.create()` accepts. */
+export interface FlowOptions<P extends readonly FlowPlugin[] = readonly FlowPlugin[]> extends ConfigOptions {
+  /** Asked for a fresh token before the current one expires and after a 401; wins over `AUTH_TOKEN_FILE`. */
+  tokenProvider?: TokenProvider | undefined;
+  /** Plugins: namespaces to add and providers to override, applied in order. */
+  plugins?: P | undefined;
+  /** Provider overrides, applied last (after plugins): for tests and advanced use. */
+  providers?: readonly FlowProvider[] | undefined;
+  /**
+   * Where the SDK logs; every line is redacted first.
+   * @default silent
+   */
+  logger?: FlowLogger | undefined;
+}
+
+/** A facade property added by a plugin, and the token its class is registered under. */
+export interface PluginNamespaceEntry {
+  /** Property name on the facade. */
+  name: string;
+  /** The namespace class, its own injection token. */
+  token: InjectionToken<object>;
+}
+
+/** The built container and what the facade needs to expose. */
+export interface BuiltContainer {
+  /** The instance's child container. */
+  container: DependencyContainer;
+  /** Namespaces added or replaced by plugins. */
+  pluginNamespaces: PluginNamespaceEntry[];
+}
+
+/**
+ * Builds the child container of one FlowSDK instance. Read top to bottom, it lists everything the
+ * SDK is made of: configuration, lifecycle, logging, auth, context, HTTP, namespaces; then plugins;
+ * then overrides. Nothing is constructed until first use, except the configuration, which is
+ * validated here so that `create()` fails fast.
+ *
+ * @throws {FlowConfigError} for invalid configuration or a plugin namespace name collision.
+ */
+export function createFlowContainer(options: FlowOptions, reservedNames: ReadonlySet<string>): BuiltContainer {
+  const { config, authToken } = resolveConfig(options, process.env);
+  const c = rootContainer.createChildContainer();
+  const lifecycle = new Lifecycle();
+  const redactor = new Redactor();
+  const cached = <T>(factory: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory(factory) });
+  const log = (c: DependencyContainer) => redactingLogger(c.resolve(TOKENS.Logger), c.resolve(TOKENS.Redactor));
+
+  c.register(TOKENS.Config, { useValue: config });
+  c.register(TOKENS.Lifecycle, { useValue: lifecycle });
+  c.register(TOKENS.Redactor, { useValue: redactor });
+  c.register(TOKENS.Logger, { useValue: options.logger ?? silentLogger });
+  c.register(TOKENS.RequestContext, { useValue: new RequestContextStore() });
+  registerValue<TokenProvider | null>(c, TOKENS.TokenProvider, options.tokenProvider ?? (config.authTokenFile ? fileTokenProvider(config.authTokenFile) : null));
+  c.register(TOKENS.TokenManager, cached((c) => new TokenManager(authToken, c.resolve(TOKENS.TokenProvider), c.resolve(TOKENS.Redactor), log(c))));
+  c.register(
+    TOKENS.HttpAgents,
+    cached(() => {
+      const agents = createHttpAgents();
+      lifecycle.onClose(() => destroyHttpAgents(agents));
+      return agents;
+    }),
+  );
+  const http = (baseURL: (config: FlowConfig) => string) =>
+    cached((c) => {
+      const cfg = c.resolve(TOKENS.Config);
+      return createHttpClient({
+        baseURL: baseURL(cfg),
+        config: cfg,
+        tokens: c.resolve(TOKENS.TokenManager),
+        context: c.resolve(TOKENS.RequestContext),
+        lifecycle: c.resolve(TOKENS.Lifecycle),
+        logger: log(c),
+        redactor: c.resolve(TOKENS.Redactor),
+        agents: c.resolve(TOKENS.HttpAgents),
+      });
+    });
+  c.register(TOKENS.PlatformHttp, http((cfg) => cfg.platformUrl));
+  c.register(TOKENS.GatewayHttp, http((cfg) => cfg.gatewayUrl));
+  for (const namespace of Object.values(BUILTIN_NAMESPACES) as NamespaceClass[]) registerClass(c, namespace);
+
+  const pluginNamespaces = registerPlugins(c, options.plugins ?? [], reservedNames);
+  for (const provider of options.providers ?? []) registerProvider(c, provider, "providers");
+  return { container: c, pluginNamespaces };
+}
+
+function registerPlugins(c: DependencyContainer, plugins: readonly FlowPlugin[], reserved: ReadonlySet<string>): PluginNamespaceEntry[] {
+  const owners = new Map<string, string>(Object.keys(BUILTIN_NAMESPACES).map((name) => [name, "the built-in namespaces"]));
+  const entries = new Map<string, PluginNamespaceEntry>();
+  const pluginNames = new Set<string>();
+  for (const plugin of plugins) {
+    if (pluginNames.has(plugin.name)) throw new FlowConfigError(`plugin "${plugin.name}" is given twice`);
+    pluginNames.add(plugin.name);
+    for (const [name, token] of Object.entries(plugin.namespaces ?? {})) {
+      if (reserved.has(name)) {
+        throw new FlowConfigError(`plugin "${plugin.name}": "${name}" is a FlowSDK member, not a namespace; choose another name`);
+      }
+      const owner = owners.get(name);
+      const mayOverride = plugin.overrides === true || (Array.isArray(plugin.overrides) && plugin.overrides.includes(name));
+      if (owner && !mayOverride) {
+        throw new FlowConfigError(
+          `plugin "${plugin.name}": namespace "${name}" is already provided by ${owner}; rename it, or list it in the plugin's overrides to replace it`,
+        );
+      }
+      owners.set(name, `plugin "${plugin.name}"`);
+      registerClass(c, token);
+      entries.set(name, { name, token: token as AnyClass<object> });
+    }
+    for (const provider of plugin.providers ?? []) registerProvider(c, provider, `plugin "${plugin.name}"`);
+  }
+  return [...entries.values()];
+}
+
+function registerProvider(c: DependencyContainer, provider: FlowProvider, origin: string): void {
+  if ("useValue" in provider) registerValue(c, provider.provide, provider.useValue);
+  else if ("useClass" in provider) registerClass(c, provider.useClass, provider.provide);
+  else if ("useFactory" in provider) c.register(provider.provide, { useFactory: instanceCachingFactory(provider.useFactory) });
+  else throw new FlowConfigError(`${origin}: a provider needs useValue, useClass or useFactory`);
+}
+
+// tsyringe types classes as `new (...args: any[]) => T`; ours say `never[]` to keep `any` out of
+// the public types. Both mean "any constructor", so this cast is the one bridge between them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyClass<T> = new (...args: any[]) => T;
+
+/** Registers a class built once per container, under itself or under `token`. */
+function registerClass<T>(c: DependencyContainer, cls: new (...args: never[]) => T, token: InjectionToken<T> = cls as AnyClass<T>): void {
+  c.register(token, { useClass: cls as AnyClass<T> }, { lifecycle: Scope.Singleton });
+}
+
+/** Registers a value; tsyringe ignores `useValue: null`, so a null value goes in through a factory. */
+function registerValue<T>(c: DependencyContainer, token: InjectionToken<T>, value: T): void {
+  if (value === null || value === undefined) c.register(token, { useFactory: () => value });
+  else c.register(token, { useValue: value });
+}

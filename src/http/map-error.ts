@@ -1,0 +1,85 @@
+import { isAxiosError } from "axios";
+import {
+  FlowAbortError,
+  FlowAPIError,
+  FlowClosedError,
+  FlowConnectionError,
+  FlowError,
+  FlowTimeoutError,
+} from "../errors.js";
+import type { Redactor } from "../logging/redactor.js";
+import { retryAfterMs } from "./retry.js";
+
+/** What the HTTP layer knows about the failed call, for the message. */
+export interface FailedCall {
+  /** HTTP method. */
+  method: string;
+  /** Path without the base URL or query string. */
+  path: string;
+  /** The `X-Request-Id` sent. */
+  requestId: string | undefined;
+  /** True once the instance was closed. */
+  closed: boolean;
+}
+
+interface Envelope {
+  error?: { code?: unknown; message?: unknown; details?: unknown };
+}
+
+/**
+ * The one place where a transport failure becomes a typed FlowError. The axios error itself is
+ * never kept (its config holds the Authorization header); the cause is a plain, redacted Error.
+ */
+export function mapError(error: unknown, call: FailedCall, redactor: Redactor): FlowError {
+  if (FlowError.isFlowError(error)) return error;
+  const where = `${call.method} ${call.path}`;
+  if (call.closed) return new FlowClosedError(`${where} was cut off because this FlowSDK instance was closed`);
+  if (!isAxiosError(error)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new FlowError(redactor.text(`${where} failed: ${message}`), { cause: plainCause(error, redactor) });
+  }
+  const cause = plainCause(error, redactor);
+  if (error.code === "ERR_CANCELED") return new FlowAbortError(`${where} was aborted by its signal`, { cause });
+  const response = error.response;
+  if (!response) {
+    if (error.code === "ETIMEDOUT" || error.code === "ECONNABORTED") {
+      return new FlowTimeoutError(`${where} timed out (${error.message}); raise timeoutMs if the call is expected to take longer`, { cause });
+    }
+    const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? "unknown error";
+    return new FlowConnectionError(redactor.text(`${where} could not reach the platform (${code}); check PLATFORM_API_URL / GATEWAY_URL and that the platform is running`), { cause });
+  }
+
+  const body = response.data as Envelope | string | undefined;
+  const envelope = typeof body === "object" && body !== null ? body.error : undefined;
+  const code = typeof envelope?.code === "string" ? envelope.code : `http_${response.status}`;
+  const serverMessage =
+    typeof envelope?.message === "string" ? envelope.message : typeof body === "string" && body ? body.slice(0, 200) : response.statusText || "no message";
+  const requestId = header(response.headers, "x-request-id") ?? call.requestId;
+  const retryAfterSeconds = retryAfterMs(header(response.headers, "retry-after"));
+  const message = redactor.text(`${serverMessage} (HTTP ${response.status} ${code} on ${where}${requestId ? `, request ${requestId}` : ""})`);
+  return FlowAPIError.from(
+    message,
+    {
+      status: response.status,
+      code,
+      requestId,
+      details: redactor.value(envelope?.details),
+      retryAfter: retryAfterSeconds === undefined ? undefined : retryAfterSeconds / 1000,
+    },
+    { cause },
+  );
+}
+
+function header(headers: unknown, name: string): string | undefined {
+  const value = (headers as { get?: (n: string) => unknown } | undefined)?.get?.(name) ?? (headers as Record<string, unknown> | undefined)?.[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+function plainCause(error: unknown, redactor: Redactor): Error | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const cause = new Error(redactor.text(error.message));
+  cause.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") (cause as NodeJS.ErrnoException).code = code;
+  return cause;
+}

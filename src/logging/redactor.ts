@@ -1,0 +1,49 @@
+/** What replaces a token or secret value in text. */
+export const REDACTED = "[REDACTED]";
+
+// Defence in depth for values the SDK never saw: bearer credentials and anything shaped like a JWT.
+const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const MIN_SECRET_LENGTH = 4;
+const MAX_REMEMBERED = 64;
+
+/**
+ * Knows every token and secret value this SDK instance has handled and strips them from text
+ * and structured values before they reach an error message or a log line.
+ */
+export class Redactor {
+  readonly #values = new Set<string>();
+
+  /** Remembers a sensitive value; very short values are ignored (they would mangle ordinary text). */
+  add(value: string | undefined): void {
+    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    this.#values.delete(value);
+    this.#values.add(value);
+    if (this.#values.size > MAX_REMEMBERED) {
+      const oldest = this.#values.values().next().value;
+      if (oldest !== undefined) this.#values.delete(oldest);
+    }
+  }
+
+  /** Returns `text` with every known sensitive value, bearer credential and JWT replaced. */
+  text(text: string): string {
+    let out = text;
+    for (const value of this.#values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+    return out.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+  }
+
+  /** Returns a deep copy of `value` with every string redacted. */
+  value(value: unknown, depth = 0): unknown {
+    if (typeof value === "string") return this.text(value);
+    if (depth > 8 || value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return value.map((v) => this.value(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = /authorization|token|secret|password/i.test(k) && typeof v === "string" ? REDACTED : this.value(v, depth + 1);
+    return out;
+  }
+
+  /** Never shows the remembered values. */
+  toJSON(): string {
+    return `Redactor(${this.#values.size} values)`;
+  }
+}

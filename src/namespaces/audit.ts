@@ -1,0 +1,92 @@
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import { AuditListInput, AuditLogInput, validateInput } from "../dto/index.js";
+import { callConfig } from "../http/call-options.js";
+import { workspacePath } from "../http/paths.js";
+import type { RequestOptions } from "../http/request-options.js";
+import { PagePromise, type PageData } from "../pagination.js";
+
+/** One recorded audit event. */
+export interface AuditEvent {
+  /** Event id. */
+  id: string;
+  /** What happened. */
+  action: string;
+  /** Kind of resource acted on. */
+  resourceType: string;
+  /** Identifier of the resource acted on. */
+  resourceId: string;
+  /** Free-form JSON details, or `null`. */
+  details: Record<string, unknown> | null;
+  /** Subject of the token that logged it. */
+  actor: string;
+  /** `X-Request-Id` of the request that logged it. */
+  requestId: string | null;
+  /** `X-Execution-Id` of the request that logged it. */
+  executionId: string | null;
+  /** When it was logged (ISO 8601). */
+  createdAt: string;
+}
+
+/** Parameters of `audit.log`. */
+export interface AuditLogParams {
+  /** What happened, e.g. `visit` or `invoice.paid`. */
+  action: string;
+  /** Kind of resource acted on, e.g. `page`. */
+  resourceType: string;
+  /** Identifier of the resource acted on. */
+  resourceId: string;
+  /** Free-form JSON details. */
+  details?: Record<string, unknown> | undefined;
+}
+
+/** Parameters of `audit.list`. */
+export interface AuditListParams {
+  /** Only events on this kind of resource. */
+  resourceType?: string;
+  /** Only events on this resource. */
+  resourceId?: string;
+  /** Only events at or after this time. */
+  since?: Date | string;
+  /** Events per page (1–1000, default 100). */
+  limit?: number;
+  /** Start after this cursor (a page's `nextCursor`). */
+  cursor?: string;
+}
+
+/** The workspace's audit trail: record what a block did, and read it back. */
+@injectable()
+export class AuditNamespace {
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
+
+  /**
+   * Records an event and resolves to it as stored.
+   *
+   * @example await flow.audit.log({ action: "visit", resourceType: "page", resourceId: "home" });
+   * @throws {FlowValidationError} for a missing or invalid field, before any request.
+   */
+  async log(params: AuditLogParams, options?: RequestOptions): Promise<AuditEvent> {
+    const { details, ...rest } = params;
+    const input = validateInput(AuditLogInput, details === undefined ? rest : params, "audit.log");
+    const response = await this.http.post<AuditEvent>(workspacePath(this.config, "audit", "events"), input, callConfig(options));
+    return response.data;
+  }
+
+  /** Events oldest first, filtered; await for the first page or `for await` over every event. */
+  list(params: AuditListParams = {}, options?: RequestOptions): PagePromise<AuditEvent> {
+    const since = params.since instanceof Date ? params.since.toISOString() : params.since;
+    const input = validateInput(AuditListInput, { ...params, ...(since === undefined ? {} : { since }) }, "audit.list");
+    const path = workspacePath(this.config, "audit", "events");
+    return new PagePromise(async (cursor) => {
+      const query = { ...input, ...(cursor === undefined ? {} : { cursor }) };
+      const response = await this.http.get<PageData<AuditEvent>>(path, { ...callConfig(options), params: query });
+      return response.data;
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { Lifecycle } from "../container/lifecycle.js";
+import { TOKENS } from "../container/tokens.js";
+import type { RequestContextStore } from "../context/request-context.js";
+import { FlowValidationError } from "../errors.js";
+import { callConfig } from "../http/call-options.js";
+import type { RequestOptions } from "../http/request-options.js";
+
+/** Who the SDK's token belongs to. */
+export interface Identity {
+  /** Subject of the token (a user or service id). */
+  subject: string;
+  /** Organisation the token is for. */
+  orgId: string;
+  /** Workspace the token is for. */
+  workspaceId: string;
+  /** Scopes granted, e.g. `state:read`; `*` grants all. */
+  scopes: string[];
+  /** When the token expires (ISO 8601), or `null`. */
+  expiresAt: string | null;
+}
+
+/** Tells whether `granted` covers `wanted`: exact, `*`, or `<area>:*`. */
+export function scopeCovers(granted: readonly string[], wanted: string): boolean {
+  const area = wanted.split(":")[0];
+  return granted.some((g) => g === wanted || g === "*" || (area !== undefined && g === `${area}:*`));
+}
+
+/** Identity: who the SDK acts as, and the auth of the request it is serving. */
+@injectable()
+export class AuthNamespace {
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.RequestContext) private readonly contextStore: RequestContextStore,
+    @inject(TOKENS.Lifecycle) private readonly lifecycle: Lifecycle,
+  ) {}
+
+  /** Asks the platform who the current token belongs to. */
+  async whoami(options?: RequestOptions): Promise<Identity> {
+    const response = await this.http.get<Identity>("/v1/auth/whoami", callConfig(options));
+    return response.data;
+  }
+
+  /** The `auth` part of the bound request context (empty when nothing is bound). */
+  context(): Readonly<Record<string, unknown>> {
+    this.lifecycle.assertOpen();
+    return this.contextStore.current().auth;
+  }
+
+  /**
+   * True when `scope` is granted: by the bound request's `auth.scopes` when the context has them
+   * (the caller being served), else by the SDK's own token (asks the platform).
+   */
+  async hasScope(scope: string, options?: RequestOptions): Promise<boolean> {
+    if (typeof scope !== "string" || !scope.trim()) {
+      throw new FlowValidationError("auth.hasScope: scope must be a non-empty string such as \"state:read\"", [{ path: "scope", message: "must be a non-empty string" }]);
+    }
+    const bound = this.context()["scopes"];
+    if (Array.isArray(bound)) return scopeCovers(bound.map(String), scope);
+    return scopeCovers((await this.whoami(options)).scopes, scope);
+  }
+}

@@ -1,0 +1,120 @@
+import type { AxiosInstance, Method } from "axios";
+import { inject, injectable } from "tsyringe";
+import { TOKENS } from "../container/tokens.js";
+import { FlowValidationError } from "../errors.js";
+import { callConfig } from "../http/call-options.js";
+import type { RequestOptions } from "../http/request-options.js";
+import { notAvailable } from "./not-available.js";
+
+/** Parameters of `gateway.request`. */
+export interface GatewayRequestParams {
+  /**
+   * HTTP method.
+   * @default "GET"
+   */
+  method?: Method | undefined;
+  /** Path on the gateway, starting with `/`, e.g. `/v1/models`. */
+  path: string;
+  /** JSON body. */
+  body?: unknown;
+  /** Query parameters. */
+  query?: Record<string, string | number | boolean | undefined> | undefined;
+  /** Extra headers for this request. */
+  headers?: Record<string, string> | undefined;
+}
+
+/** One chat message. */
+export interface ChatMessage {
+  /** Who said it. */
+  role: "system" | "user" | "assistant" | "tool";
+  /** What was said. */
+  content: string;
+}
+
+/** Parameters of `gateway.chat` and `gateway.chatStream`. */
+export interface GatewayChatParams {
+  /** Model name. */
+  model: string;
+  /** The conversation so far. */
+  messages: ChatMessage[];
+  /** Sampling temperature. */
+  temperature?: number;
+  /** Longest answer, in tokens. */
+  maxTokens?: number;
+}
+
+/** A chat completion. */
+export interface ChatCompletion {
+  /** The model that answered. */
+  model: string;
+  /** The answer. */
+  message: ChatMessage;
+}
+
+/** One server-sent event of a streamed chat. */
+export interface ChatChunk {
+  /** Text added by this chunk. */
+  delta: string;
+}
+
+/** Parameters of `gateway.embed`. */
+export interface GatewayEmbedParams {
+  /** Embedding model name. */
+  model: string;
+  /** Text(s) to embed. */
+  input: string | string[];
+}
+
+/** The platform gateway (`GATEWAY_URL`): LLM calls and any raw gateway route. */
+@injectable()
+export class GatewayNamespace {
+  /** Built by the container. */
+  constructor(@inject(TOKENS.GatewayHttp) private readonly http: AxiosInstance) {}
+
+  /**
+   * Calls any route on the gateway through the SDK's auth, context headers, retries and error
+   * mapping; resolves to the parsed JSON body, the text when the answer is not JSON, or
+   * `undefined` when it is empty.
+   *
+   * @example const models = await flow.gateway.request<{ data: Model[] }>({ path: "/v1/models" });
+   * @throws {FlowValidationError} when `path` is not a path on the gateway (absolute URLs are refused, so the token never leaves for another host).
+   */
+  async request<T = unknown>(params: GatewayRequestParams, options?: RequestOptions): Promise<T> {
+    const path = params?.path;
+    if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) {
+      throw new FlowValidationError(`gateway.request: path must start with "/" (a path on GATEWAY_URL), got ${JSON.stringify(path)}`, [
+        { path: "path", message: "must be a path starting with /" },
+      ]);
+    }
+    const base = callConfig(options);
+    const response = await this.http.request<string>({
+      ...base,
+      method: params.method ?? "GET",
+      url: path,
+      params: params.query,
+      data: params.body,
+      headers: { ...params.headers, ...(base.headers as Record<string, string>) },
+      responseType: "text",
+      transformResponse: (data: unknown) => data,
+    });
+    const text = response.data;
+    if (typeof text !== "string" || text === "") return undefined as T;
+    const type = String(response.headers["content-type"] ?? "");
+    return (/[/+]json\b/i.test(type) ? JSON.parse(text) : text) as T;
+  }
+
+  /** Sends a chat completion request. Not available yet. */
+  async chat(params: GatewayChatParams, options?: RequestOptions): Promise<ChatCompletion> {
+    throw notAvailable("gateway.chat");
+  }
+
+  /** Streams a chat completion as server-sent events. Not available yet. */
+  async *chatStream(params: GatewayChatParams, options?: RequestOptions): AsyncGenerator<ChatChunk> {
+    throw notAvailable("gateway.chatStream");
+  }
+
+  /** Embeds text. Not available yet. */
+  async embed(params: GatewayEmbedParams, options?: RequestOptions): Promise<number[][]> {
+    throw notAvailable("gateway.embed");
+  }
+}

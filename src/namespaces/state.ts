@@ -1,0 +1,126 @@
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import { StateIncrementInput, StateKeyInput, StateListInput, StateSetInput, validateInput } from "../dto/index.js";
+import { callConfig } from "../http/call-options.js";
+import { workspacePath } from "../http/paths.js";
+import type { RequestOptions } from "../http/request-options.js";
+import { PagePromise, type PageData } from "../pagination.js";
+
+/** A stored key with its value and bookkeeping. */
+export interface StateEntry<T = unknown> {
+  /** The key. */
+  key: string;
+  /** The JSON value. */
+  value: T;
+  /** Starts at 1 and goes up by one on every write; pass it as `ifVersion` for optimistic locking. */
+  version: number;
+  /** When the key expires (ISO 8601), or `null` when it does not. */
+  expiresAt: string | null;
+  /** When the key was last written (ISO 8601). */
+  updatedAt: string;
+}
+
+/** Parameters of `state.set`. */
+export interface StateSetParams {
+  /** Seconds until the key expires; without it the key never expires (and any earlier TTL is cleared). */
+  ttlSeconds?: number;
+  /** Write only if the stored version equals this (0: only if the key does not exist); else `FlowConflictError`. */
+  ifVersion?: number;
+}
+
+/** Parameters of `state.increment`. */
+export interface StateIncrementParams {
+  /** Seconds until the key expires, set by this write; without it the key keeps its TTL. */
+  ttlSeconds?: number;
+}
+
+/** Parameters of `state.list`. */
+export interface StateListParams {
+  /** Only keys that start with this. */
+  prefix?: string;
+  /** Entries per page (1–1000, default 100). */
+  limit?: number;
+  /** Start after this cursor (a page's `nextCursor`). */
+  cursor?: string;
+}
+
+/** Durable key-value state with JSON values, versions and TTLs, scoped to the workspace. */
+@injectable()
+export class StateNamespace {
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
+
+  /**
+   * The value stored at `key`, or `undefined` when it is missing or expired.
+   *
+   * @throws {FlowValidationError} for an invalid key, before any request.
+   */
+  async get<T = unknown>(key: string, options?: RequestOptions): Promise<T | undefined> {
+    return (await this.getWithVersion<T>(key, options))?.value;
+  }
+
+  /** The entry at `key` with its version, or `undefined` when it is missing or expired. */
+  async getWithVersion<T = unknown>(key: string, options?: RequestOptions): Promise<StateEntry<T> | undefined> {
+    const input = validateInput(StateKeyInput, { key }, "state.getWithVersion");
+    const response = await this.http.get<StateEntry<T>>(this.#path(input.key), callConfig(options, { allowNotFound: true }));
+    return response.status === 404 ? undefined : response.data;
+  }
+
+  /**
+   * Stores `value` (any JSON value) at `key` and returns the new entry.
+   *
+   * @example await flow.state.set("cart:42", { items: [] }, { ttlSeconds: 3600 });
+   * @throws {FlowConflictError} when `ifVersion` does not match the stored version.
+   * @throws {FlowValidationError} for an invalid key, value or parameter, before any request.
+   */
+  async set<T = unknown>(key: string, value: T, params: StateSetParams = {}, options?: RequestOptions): Promise<StateEntry<T>> {
+    const input = validateInput(StateSetInput, { ...params, key, value }, "state.set");
+    const { key: _key, ...body } = input;
+    const response = await this.http.put<StateEntry<T>>(this.#path(input.key), body, callConfig(options));
+    return response.data;
+  }
+
+  /** Deletes `key`; resolves to true when it existed. */
+  async delete(key: string, options?: RequestOptions): Promise<boolean> {
+    const input = validateInput(StateKeyInput, { key }, "state.delete");
+    const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.key), callConfig(options));
+    return response.data.deleted;
+  }
+
+  /**
+   * Adds `by` (default 1) to the number at `key` atomically and resolves to the new number; a
+   * missing key counts as 0.
+   *
+   * @throws {FlowConflictError} when the stored value is not a number.
+   */
+  async increment(key: string, by = 1, params: StateIncrementParams = {}, options?: RequestOptions): Promise<number> {
+    const input = validateInput(StateIncrementInput, { ...params, key, by }, "state.increment");
+    const { key: _key, ...body } = input;
+    const response = await this.http.post<StateEntry<number>>(`${this.#path(input.key)}/increment`, body, callConfig(options));
+    return response.data.value;
+  }
+
+  /**
+   * Entries in key order; await for the first page or `for await` over every entry.
+   *
+   * @example for await (const entry of flow.state.list({ prefix: "cart:" })) console.log(entry.key);
+   */
+  list<T = unknown>(params: StateListParams = {}, options?: RequestOptions): PagePromise<StateEntry<T>> {
+    const input = validateInput(StateListInput, params, "state.list");
+    const path = workspacePath(this.config, "state");
+    return new PagePromise(async (cursor) => {
+      const query = { ...input, ...(cursor === undefined ? {} : { cursor }) };
+      const response = await this.http.get<PageData<StateEntry<T>>>(path, { ...callConfig(options), params: query });
+      return response.data;
+    });
+  }
+
+  #path(key: string): string {
+    return workspacePath(this.config, "state", key);
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { REDACTED, Redactor } from "../../src/logging/redactor.js";
+import { redactingLogger } from "../../src/logging/safe-logger.js";
+import type { FlowLogger } from "../../src/index.js";
+
+describe("Redactor", () => {
+  it("replaces every known value, bearer credential and JWT-shaped string", () => {
+    const redactor = new Redactor();
+    redactor.add("sk_live_canary_42");
+    const text = redactor.text("key sk_live_canary_42 and Bearer abc.def-ghi and eyJhbGciOi.eyJzdWIiOi.sig_part");
+    expect(text).toBe(`key ${REDACTED} and Bearer ${REDACTED} and ${REDACTED}`);
+  });
+
+  it("redacts nested values and credential-named fields", () => {
+    const redactor = new Redactor();
+    redactor.add("canary-value");
+    expect(redactor.value({ a: ["x canary-value y"], nested: { authToken: "whatever", n: 1 } })).toEqual({
+      a: [`x ${REDACTED} y`],
+      nested: { authToken: REDACTED, n: 1 },
+    });
+  });
+
+  it("ignores values too short to redact safely and never serialises what it knows", () => {
+    const redactor = new Redactor();
+    redactor.add("ab");
+    redactor.add("canary-value");
+    expect(redactor.text("ab cd")).toBe("ab cd");
+    expect(JSON.stringify(redactor)).not.toContain("canary");
+  });
+
+  it("filters every log line and survives a throwing logger", () => {
+    const lines: string[] = [];
+    const target: FlowLogger = {
+      debug: (m, f) => lines.push(m + JSON.stringify(f ?? {})),
+      info: (m, f) => lines.push(m + JSON.stringify(f ?? {})),
+      warn: () => {
+        throw new Error("broken logger");
+      },
+      error: (m, f) => lines.push(m + JSON.stringify(f ?? {})),
+    };
+    const redactor = new Redactor();
+    redactor.add("canary-value");
+    const logger = redactingLogger(target, redactor);
+    logger.info("token canary-value", { header: "Bearer canary-value" });
+    logger.error("plain");
+    expect(() => logger.warn("x")).not.toThrow();
+    expect(lines.join("\n")).not.toContain("canary-value");
+    expect(lines).toHaveLength(2);
+  });
+});
