@@ -49,7 +49,7 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
     return new FlowConnectionError(redactor.text(`${where} could not reach the platform (${code}); check PLATFORM_API_URL / GATEWAY_URL and that the platform is running`), { cause });
   }
 
-  const body = response.data as Envelope | string | undefined;
+  const body = parseIfJson(response.data);
   const envelope = typeof body === "object" && body !== null ? body.error : undefined;
   const code = typeof envelope?.code === "string" ? envelope.code : `http_${response.status}`;
   const serverMessage =
@@ -82,4 +82,15 @@ function plainCause(error: unknown, redactor: Redactor): Error | undefined {
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") (cause as NodeJS.ErrnoException).code = code;
   return cause;
+}
+
+// Calls made with responseType "text" (gateway.request) hand over the envelope unparsed.
+function parseIfJson(data: unknown): Envelope | string | undefined {
+  if (typeof data !== "string") return data as Envelope | undefined;
+  if (!data.trimStart().startsWith("{")) return data;
+  try {
+    return JSON.parse(data) as Envelope;
+  } catch {
+    return data;
+  }
 }
