@@ -1,6 +1,9 @@
 import "reflect-metadata";
 
 export { FlowSDK } from "./flow-sdk.js";
+// Re-exported so that plugin authors import them from here, after reflect-metadata is loaded:
+// importing tsyringe before any polyfill throws.
+export { inject, injectable } from "tsyringe";
 export type { FlowOptions } from "./container/create-container.js";
 export type { FlowConfig, ConfigOptions } from "./container/config.js";
 export { TOKENS } from "./container/tokens.js";

@@ -1,8 +1,7 @@
 // Type-level test of plugin typing, checked by `npm run typecheck` (part of `npm test`): every
 // expect-error directive below fails the build if the error it expects does not happen.
 import type { AxiosInstance } from "axios";
-import { inject, injectable } from "tsyringe";
-import { definePlugin, FlowSDK, StateNamespace, TOKENS } from "../../src/index.js";
+import { definePlugin, FlowSDK, inject, injectable, StateNamespace, TOKENS } from "../../src/index.js";
 
 @injectable()
 class BillingNamespace {
