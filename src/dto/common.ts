@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "class-validator";
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy } from "class-validator";
 
 /** Largest page a list call may ask for. */
 export const MAX_PAGE_SIZE = 1000;
@@ -32,4 +32,36 @@ export function KeyString(field: string, max: number): PropertyDecorator {
     MaxLength(max, { message: `${field} must be at most ${max} characters` })(target, property);
     Matches(NO_CONTROL_CHARS, { message: `${field} must not contain control characters` })(target, property);
   };
+}
+
+/**
+ * A path segment that URLs cannot carry: WHATWG URL parsing collapses `.` and `..` (also when
+ * percent-encoded), so such a key would address another route.
+ */
+export function NotDotSegment(field: string): PropertyDecorator {
+  return (target, property) => {
+    NotEquals(".", { message: `${field} must not be "." (URLs cannot carry it)` })(target, property);
+    NotEquals("..", { message: `${field} must not be ".." (URLs cannot carry it)` })(target, property);
+  };
+}
+
+/** True when `value` survives a JSON round trip unchanged in kind: no undefined, functions, symbols, bigints, non-finite numbers or cycles. */
+export function isJsonValue(value: unknown, seen = new Set<object>()): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object") return false;
+  if (seen.has(value)) return false;
+  seen.add(value);
+  const ok = Array.isArray(value)
+    ? value.every((item) => isJsonValue(item, seen))
+    : Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null
+      ? Object.values(value).every((item) => isJsonValue(item, seen))
+      : value instanceof Date; // serialises as an ISO string
+  seen.delete(value);
+  return ok;
+}
+
+/** Decorator: the property must be a JSON value (null included, undefined not). */
+export function IsJsonValue(message: string): PropertyDecorator {
+  return ValidateBy({ name: "isJsonValue", validator: { validate: (value) => isJsonValue(value), defaultMessage: () => message } });
 }

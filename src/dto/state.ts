@@ -1,5 +1,5 @@
-import { IsDefined, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from "class-validator";
-import { KeyString, PageQuery } from "./common.js";
+import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from "class-validator";
+import { IsJsonValue, KeyString, NotDotSegment, PageQuery } from "./common.js";
 
 /** Longest state key accepted. */
 export const MAX_STATE_KEY = 512;
@@ -10,13 +10,14 @@ export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
 export class StateKeyInput {
   /** The key. */
   @KeyString("key", MAX_STATE_KEY)
+  @NotDotSegment("key")
   key!: string;
 }
 
 /** Input of `state.set` (key from the path, the rest from the body). */
 export class StateSetInput extends StateKeyInput {
-  /** Any JSON value; `undefined` is refused (use `delete`). */
-  @IsDefined({ message: "value must be a JSON value (use state.delete to remove a key)" })
+  /** Any JSON value, `null` included; `undefined`, functions, NaN and cycles are refused. */
+  @IsJsonValue("value must be a JSON value: null, a boolean, a finite number, a string, or an array or plain object of those (use state.delete to remove a key)")
   value!: unknown;
 
   /** Seconds until the key expires. */

@@ -3,7 +3,7 @@ import type { RequestOptions } from "./request-options.js";
 
 /** Extra switches a namespace may set on a call. */
 export interface CallSwitches {
-  /** Resolve a 404 instead of throwing, so `get` can answer `undefined` for a missing key. */
+  /** Resolve a 404 `not_found` (not a wrong route) with `data: undefined`, so `get` can answer `undefined` for a missing key. */
   allowNotFound?: boolean;
 }
 
@@ -15,6 +15,6 @@ export function callConfig(options: RequestOptions | undefined, switches: CallSw
   const headers: Record<string, string> = { ...options?.headers };
   if (options?.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   config.headers = headers;
-  if (switches.allowNotFound) config.validateStatus = (status) => (status >= 200 && status < 300) || status === 404;
+  if (switches.allowNotFound) config.flowAllowNotFound = true;
   return config;
 }

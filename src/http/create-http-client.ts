@@ -7,7 +7,7 @@ import type { FlowLogger } from "../logging/logger.js";
 import type { Redactor } from "../logging/redactor.js";
 import type { HttpAgents } from "./agents.js";
 import { contextHeaders, newRequestId, USER_AGENT } from "./headers.js";
-import { mapError } from "./map-error.js";
+import { errorCode, mapError } from "./map-error.js";
 import { isRetryable, isSafeToRepeat, retryAfterMs, retryDelayMs, sleep } from "./retry.js";
 import type { TokenManager } from "./token-manager.js";
 
@@ -25,6 +25,8 @@ declare module "axios" {
   interface AxiosRequestConfig {
     /** Bookkeeping of flow-sdk's HTTP layer; set by it, not by callers. */
     flow?: FlowCallState;
+    /** Resolve a 404 whose error code is `not_found` (the resource, not the route) with `data: undefined`. */
+    flowAllowNotFound?: boolean;
   }
 }
 
@@ -92,6 +94,9 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
     if (!request || !isAxiosError(error)) throw failure(error, request);
     const state = (request.flow ??= { retries: 0, authRetried: false });
     if (lifecycle.closed || request.signal?.aborted) throw failure(error, request);
+    if (request.flowAllowNotFound && error.response?.status === 404 && errorCode(error.response.data) === "not_found") {
+      return { ...error.response, data: undefined };
+    }
 
     if (error.response?.status === 401 && !state.authRetried && state.token !== undefined) {
       state.authRetried = true;

@@ -94,3 +94,10 @@ function parseIfJson(data: unknown): Envelope | string | undefined {
     return data;
   }
 }
+
+/** The `error.code` of an error envelope, or undefined when the body is not one. */
+export function errorCode(data: unknown): string | undefined {
+  const body = parseIfJson(data);
+  const code = typeof body === "object" && body !== null ? body.error?.code : undefined;
+  return typeof code === "string" ? code : undefined;
+}

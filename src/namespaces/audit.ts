@@ -18,8 +18,8 @@ export interface AuditEvent {
   resourceType: string;
   /** Identifier of the resource acted on. */
   resourceId: string;
-  /** Free-form JSON details, or `null`. */
-  details: Record<string, unknown> | null;
+  /** Free-form JSON details; `{}` when none were given. */
+  details: Record<string, unknown>;
   /** Subject of the token that logged it. */
   actor: string;
   /** `X-Request-Id` of the request that logged it. */
@@ -80,13 +80,20 @@ export class AuditNamespace {
 
   /** Events oldest first, filtered; await for the first page or `for await` over every event. */
   list(params: AuditListParams = {}, options?: RequestOptions): PagePromise<AuditEvent> {
-    const since = params.since instanceof Date ? params.since.toISOString() : params.since;
-    const input = validateInput(AuditListInput, { ...params, ...(since === undefined ? {} : { since }) }, "audit.list");
-    const path = workspacePath(this.config, "audit", "events");
     return new PagePromise(async (cursor) => {
+      const input = validateInput(AuditListInput, { ...params, ...sinceAsString(params.since) }, "audit.list");
+      const path = workspacePath(this.config, "audit", "events");
       const query = { ...input, ...(cursor === undefined ? {} : { cursor }) };
       const response = await this.http.get<PageData<AuditEvent>>(path, { ...callConfig(options), params: query });
       return response.data;
     });
   }
+}
+
+// A Date goes over the wire as ISO 8601; an invalid one is passed on as text so that validation
+// names the field instead of toISOString() throwing a RangeError.
+function sinceAsString(since: Date | string | undefined): { since?: string } {
+  if (since === undefined) return {};
+  if (!(since instanceof Date)) return { since };
+  return { since: Number.isNaN(since.getTime()) ? "Invalid Date" : since.toISOString() };
 }

@@ -67,8 +67,8 @@ export class StateNamespace {
   /** The entry at `key` with its version, or `undefined` when it is missing or expired. */
   async getWithVersion<T = unknown>(key: string, options?: RequestOptions): Promise<StateEntry<T> | undefined> {
     const input = validateInput(StateKeyInput, { key }, "state.getWithVersion");
-    const response = await this.http.get<StateEntry<T>>(this.#path(input.key), callConfig(options, { allowNotFound: true }));
-    return response.status === 404 ? undefined : response.data;
+    const response = await this.http.get<StateEntry<T> | undefined>(this.#path(input.key), callConfig(options, { allowNotFound: true }));
+    return response.data;
   }
 
   /**
@@ -111,9 +111,9 @@ export class StateNamespace {
    * @example for await (const entry of flow.state.list({ prefix: "cart:" })) console.log(entry.key);
    */
   list<T = unknown>(params: StateListParams = {}, options?: RequestOptions): PagePromise<StateEntry<T>> {
-    const input = validateInput(StateListInput, params, "state.list");
-    const path = workspacePath(this.config, "state");
     return new PagePromise(async (cursor) => {
+      const input = validateInput(StateListInput, params, "state.list");
+      const path = workspacePath(this.config, "state");
       const query = { ...input, ...(cursor === undefined ? {} : { cursor }) };
       const response = await this.http.get<PageData<StateEntry<T>>>(path, { ...callConfig(options), params: query });
       return response.data;
