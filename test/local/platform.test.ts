@@ -1,0 +1,260 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startLocalPlatform, type LocalPlatform } from "../../local/index.js";
+
+// The protocol spoken raw, over plain fetch: no SDK between the test and the wire.
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+async function call(base: string, route: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(new URL(route, base), {
+    method: init.method ?? "GET",
+    headers,
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === "" ? undefined : JSON.parse(text) };
+}
+
+const ws = (org: string, workspace: string): string => `/v1/orgs/${org}/workspaces/${workspace}`;
+const LOCAL = ws("org_local", "ws_local");
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function expectError(answer: Answer, status: number, code: string): void {
+  expect(answer.status).toBe(status);
+  expect(answer.body).toMatchObject({ error: { code, message: expect.any(String) } });
+}
+
+describe("startLocalPlatform on a shared in-memory platform", () => {
+  let platform: LocalPlatform;
+  beforeAll(async () => {
+    platform = await startLocalPlatform();
+  });
+  afterAll(async () => {
+    await platform.close();
+  });
+
+  it("resolves a loopback url and an env for the default org and workspace", () => {
+    expect(platform.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(platform.env).toMatchObject({
+      PLATFORM_API_URL: platform.url,
+      GATEWAY_URL: platform.url,
+      ORG_ID: "org_local",
+      WORKSPACE_ID: "ws_local",
+      AUTH_TOKEN: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+      AUTH_TOKEN_FILE: expect.any(String),
+    });
+  });
+
+  it("writes a valid token to the token file", async () => {
+    const fromFile = readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim();
+    expect(fromFile).toBe(platform.env.AUTH_TOKEN);
+    expect((await call(platform.url, "/v1/auth/whoami", { token: fromFile })).status).toBe(200);
+  });
+
+  it("answers /v1/health without a token", async () => {
+    const answer = await call(platform.url, "/v1/health");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ ok: true, service: "flow-local", version: expect.any(String) });
+  });
+
+  it("refuses a request without a token with 401 missing_token", async () => {
+    expectError(await call(platform.url, "/v1/auth/whoami"), 401, "missing_token");
+  });
+
+  it("refuses a malformed or forged token with 401 invalid_token", async () => {
+    expectError(await call(platform.url, "/v1/auth/whoami", { token: "abc.def.ghi" }), 401, "invalid_token");
+    const basic = await call(platform.url, "/v1/auth/whoami", { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+    expectError(basic, 401, "invalid_token");
+  });
+
+  it("refuses an expired token with 401 token_expired", async () => {
+    const token = await platform.mintToken({ ttlSeconds: 1 });
+    expect((await call(platform.url, "/v1/auth/whoami", { token })).status).toBe(200);
+    await sleep(2100);
+    expectError(await call(platform.url, "/v1/auth/whoami", { token }), 401, "token_expired");
+  });
+
+  it("tells whoami the identity of the token", async () => {
+    const answer = await call(platform.url, "/v1/auth/whoami", { token: platform.env.AUTH_TOKEN });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ subject: "local-user", orgId: "org_local", workspaceId: "ws_local", scopes: ["*"], expiresAt: expect.any(String) });
+    expect(Date.parse(answer.body.expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it("puts the minted claims in the token whoami reads back", async () => {
+    const token = await platform.mintToken({ orgId: "org_a", workspaceId: "ws_a", scopes: ["state:read", "audit:*"] });
+    const answer = await call(platform.url, "/v1/auth/whoami", { token });
+    expect(answer.body).toMatchObject({ orgId: "org_a", workspaceId: "ws_a", scopes: ["state:read", "audit:*"] });
+  });
+
+  it("refuses state and audit routes of another workspace with 403 tenant_mismatch", async () => {
+    const token = platform.env.AUTH_TOKEN;
+    const other = ws("org_local", "ws_other");
+    expectError(await call(platform.url, `${other}/state/k`, { token }), 403, "tenant_mismatch");
+    expectError(await call(platform.url, `${other}/state/k`, { method: "PUT", token, body: { value: 1 } }), 403, "tenant_mismatch");
+    expectError(await call(platform.url, `${other}/audit/events`, { token }), 403, "tenant_mismatch");
+    const event = { action: "a", resourceType: "r", resourceId: "1" };
+    expectError(await call(platform.url, `${other}/audit/events`, { method: "POST", token, body: event }), 403, "tenant_mismatch");
+  });
+
+  it("refuses state and audit routes of another org with 403 tenant_mismatch", async () => {
+    const token = platform.env.AUTH_TOKEN;
+    const other = ws("org_other", "ws_local");
+    expectError(await call(platform.url, `${other}/state`, { token }), 403, "tenant_mismatch");
+    expectError(await call(platform.url, `${other}/audit/events`, { token }), 403, "tenant_mismatch");
+  });
+
+  it("keeps the data of one workspace from a token of another", async () => {
+    const a = await platform.mintToken({ workspaceId: "ws_iso_a" });
+    const b = await platform.mintToken({ workspaceId: "ws_iso_b" });
+    expect((await call(platform.url, `${ws("org_local", "ws_iso_a")}/state/secret`, { method: "PUT", token: a, body: { value: "a" } })).status).toBe(200);
+    expectError(await call(platform.url, `${ws("org_local", "ws_iso_a")}/state/secret`, { token: b }), 403, "tenant_mismatch");
+    expectError(await call(platform.url, `${ws("org_local", "ws_iso_b")}/state/secret`, { token: b }), 404, "not_found");
+  });
+
+  it("refuses a token without the route's scope with 403 missing_scope", async () => {
+    const token = await platform.mintToken({ scopes: ["audit:read"] });
+    expectError(await call(platform.url, `${LOCAL}/state/k`, { token }), 403, "missing_scope");
+    expect((await call(platform.url, `${LOCAL}/audit/events`, { token })).status).toBe(200);
+  });
+
+  it("does not let write scope imply read scope", async () => {
+    const token = await platform.mintToken({ scopes: ["state:write"] });
+    expect((await call(platform.url, `${LOCAL}/state/wo`, { method: "PUT", token, body: { value: 1 } })).status).toBe(200);
+    expectError(await call(platform.url, `${LOCAL}/state/wo`, { token }), 403, "missing_scope");
+  });
+
+  it("answers a bad body with 400 validation_error listing the issues", async () => {
+    const body = { value: 1, ttlSeconds: "x", colour: "red" };
+    const answer = await call(platform.url, `${LOCAL}/state/k`, { method: "PUT", token: platform.env.AUTH_TOKEN, body });
+    expectError(answer, 400, "validation_error");
+    const issues = answer.body.error.details.issues as { path: string; message: string }[];
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["ttlSeconds", "colour"]));
+    for (const issue of issues) expect(issue.message).toEqual(expect.any(String));
+  });
+
+  it("answers a body that is not JSON with 400 bad_request", async () => {
+    const response = await fetch(new URL(`${LOCAL}/state/k`, platform.url), {
+      method: "PUT",
+      headers: { authorization: `Bearer ${platform.env.AUTH_TOKEN}`, "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: "bad_request" } });
+  });
+
+  it("answers an unknown route with 404 route_not_found", async () => {
+    expectError(await call(platform.url, "/v1/nowhere", { token: platform.env.AUTH_TOKEN }), 404, "route_not_found");
+    expectError(await call(platform.url, "/v1/nowhere"), 404, "route_not_found");
+  });
+
+  it("puts an X-Request-Id on every response", async () => {
+    const answers = [
+      await call(platform.url, "/v1/health"),
+      await call(platform.url, "/v1/auth/whoami"),
+      await call(platform.url, "/v1/nowhere"),
+      await call(platform.url, `${LOCAL}/state/missing`, { token: platform.env.AUTH_TOKEN }),
+    ];
+    for (const answer of answers) expect(answer.headers.get("x-request-id")).toMatch(/\S+/);
+    expect(new Set(answers.map((a) => a.headers.get("x-request-id"))).size).toBe(answers.length);
+  });
+
+  it("echoes the X-Request-Id the client sent", async () => {
+    const ok = await call(platform.url, "/v1/health", { headers: { "x-request-id": "req-from-client-1" } });
+    expect(ok.headers.get("x-request-id")).toBe("req-from-client-1");
+    const failed = await call(platform.url, "/v1/auth/whoami", { headers: { "x-request-id": "req-from-client-2" } });
+    expect(failed.status).toBe(401);
+    expect(failed.headers.get("x-request-id")).toBe("req-from-client-2");
+  });
+
+  it("seeds secrets without error", async () => {
+    const seeded = await startLocalPlatform({ secrets: { API_KEY: "test-value", OTHER: "" } });
+    try {
+      expect((await call(seeded.url, "/v1/health")).status).toBe(200);
+    } finally {
+      await seeded.close();
+    }
+  });
+});
+
+describe("startLocalPlatform lifecycle", () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const started = async (options: Parameters<typeof startLocalPlatform>[0] = {}): Promise<LocalPlatform> => {
+    const platform = await startLocalPlatform(options);
+    cleanups.push(() => platform.close());
+    return platform;
+  };
+  const tempDir = (): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "flow-local-test-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  };
+
+  it("rotates the token file and env.AUTH_TOKEN at half the TTL", async () => {
+    const platform = await started({ tokenTtlSeconds: 2 });
+    const first = readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim();
+    expect(first).toBe(platform.env.AUTH_TOKEN);
+    await sleep(1500);
+    const second = readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim();
+    expect(second).not.toBe(first);
+    expect(platform.env.AUTH_TOKEN).toBe(second);
+    expect((await call(platform.url, "/v1/auth/whoami", { token: second })).status).toBe(200);
+  });
+
+  it("keeps data and tokens across a restart on the same data dir", async () => {
+    const dataDir = tempDir();
+    const first = await started({ dataDir });
+    const token = await first.mintToken({ scopes: ["state:*"] });
+    const put = await call(first.url, `${LOCAL}/state/kept`, { method: "PUT", token, body: { value: { n: 1 } } });
+    expect(put.status).toBe(200);
+    await first.close();
+
+    const second = await started({ dataDir });
+    const answer = await call(second.url, `${LOCAL}/state/kept`, { token });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ key: "kept", value: { n: 1 }, version: 1 });
+  });
+
+  it("keeps in-memory platforms apart from each other", async () => {
+    const a = await started();
+    const b = await started();
+    expect(a.url).not.toBe(b.url);
+    await call(a.url, `${LOCAL}/state/only-in-a`, { method: "PUT", token: a.env.AUTH_TOKEN, body: { value: 1 } });
+    expectError(await call(b.url, `${LOCAL}/state/only-in-a`, { token: b.env.AUTH_TOKEN }), 404, "not_found");
+  });
+
+  it("does not accept the tokens of another in-memory platform", async () => {
+    const a = await started();
+    const b = await started();
+    expectError(await call(b.url, "/v1/auth/whoami", { token: a.env.AUTH_TOKEN }), 401, "invalid_token");
+  });
+
+  it("closes idempotently and stops answering on its port", async () => {
+    const platform = await startLocalPlatform();
+    expect((await call(platform.url, "/v1/health")).status).toBe(200);
+    await Promise.all([platform.close(), platform.close()]);
+    await platform.close();
+    await expect(fetch(new URL("/v1/health", platform.url))).rejects.toThrow();
+  });
+
+  it("removes its temporary token file on close", async () => {
+    const platform = await startLocalPlatform();
+    const file = platform.env.AUTH_TOKEN_FILE;
+    expect(readFileSync(file, "utf8")).not.toBe("");
+    await platform.close();
+    expect(() => readFileSync(file)).toThrow();
+  });
+});
