@@ -20,6 +20,19 @@ export class PageQuery {
   cursor?: string;
 }
 
+/** Longest TTL accepted: ten years. */
+export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
+
+/** Decorators for an optional lifetime in whole seconds, 1 to ten years. */
+export function TtlSeconds(field = "ttlSeconds"): PropertyDecorator {
+  return (target, property) => {
+    IsOptional()(target, property);
+    IsInt({ message: `${field} must be a whole number of seconds` })(target, property);
+    Min(1, { message: `${field} must be at least 1` })(target, property);
+    Max(MAX_TTL_SECONDS, { message: `${field} must be at most ${MAX_TTL_SECONDS} (ten years)` })(target, property);
+  };
+}
+
 /** Control characters (and NUL) are refused in keys and identifiers: they break logs and paths. */
 // eslint-disable-next-line no-control-regex
 export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;

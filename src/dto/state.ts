@@ -1,10 +1,8 @@
-import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from "class-validator";
-import { IsJsonValue, KeyString, NotDotSegment, PageQuery } from "./common.js";
+import { IsInt, IsNumber, IsOptional, IsString, MaxLength, Min } from "class-validator";
+import { IsJsonValue, KeyString, NotDotSegment, PageQuery, TtlSeconds } from "./common.js";
 
 /** Longest state key accepted. */
 export const MAX_STATE_KEY = 512;
-/** Longest TTL accepted: ten years. */
-export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
 
 /** Input of `state.get`, `state.delete`, `state.getWithVersion`. */
 export class StateKeyInput {
@@ -21,10 +19,7 @@ export class StateSetInput extends StateKeyInput {
   value!: unknown;
 
   /** Seconds until the key expires. */
-  @IsOptional()
-  @IsInt({ message: "ttlSeconds must be a whole number of seconds" })
-  @Min(1, { message: "ttlSeconds must be at least 1" })
-  @Max(MAX_TTL_SECONDS, { message: `ttlSeconds must be at most ${MAX_TTL_SECONDS} (ten years)` })
+  @TtlSeconds()
   ttlSeconds?: number;
 
   /** Write only if the stored version equals this; 0 means "only if the key does not exist". */
@@ -42,10 +37,7 @@ export class StateIncrementInput extends StateKeyInput {
   by?: number;
 
   /** Seconds until the key expires, applied on this write. */
-  @IsOptional()
-  @IsInt({ message: "ttlSeconds must be a whole number of seconds" })
-  @Min(1, { message: "ttlSeconds must be at least 1" })
-  @Max(MAX_TTL_SECONDS, { message: `ttlSeconds must be at most ${MAX_TTL_SECONDS} (ten years)` })
+  @TtlSeconds()
   ttlSeconds?: number;
 }
 
