@@ -39,6 +39,20 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (org, ws, name)
   );
   `,
+  // Idempotency keys are bound to the token subject and to a fingerprint of the request. The
+  // table is a 24-hour cache of answers, so it is dropped and recreated rather than converted:
+  // a retry of a call made before the upgrade does its work again.
+  `
+  DROP TABLE IF EXISTS idempotency;
+  CREATE TABLE idempotency (
+    org TEXT NOT NULL, ws TEXT NOT NULL, subject TEXT NOT NULL, key TEXT NOT NULL,
+    method TEXT NOT NULL, path TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL, body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, subject, key)
+  );
+  CREATE INDEX idempotency_expiry ON idempotency (created_at);
+  `,
 ];
 
 /** Opens `<dataDir>/flow-local.sqlite` (created if needed), or an in-memory database without a dataDir. */

@@ -1,21 +1,24 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { identityOf, type Tenant } from "./auth.js";
+import { identityOf } from "./auth.js";
 import { HttpError } from "./errors.js";
 import { pathOf } from "./url.js";
-import type { IdempotencyStore } from "./store/idempotency.js";
+import type { IdempotencyScope, IdempotencyStore } from "./store/idempotency.js";
 
 const MAX_KEY_LENGTH = 255;
 
 interface Claim {
-  tenant: Tenant;
+  scope: IdempotencyScope;
   key: string;
   path: string;
+  fingerprint: string;
   release: () => void;
 }
 
 /**
- * Adds the Idempotency-Key behaviour of docs/protocol.md to every route of `app`: the first
- * answer to a POST is stored per token org and workspace, and a repeat gets it back with
+ * Adds the Idempotency-Key behaviour of docs/protocol.md to every route of `app`: the answer to a
+ * POST whose work was attempted is stored per token org, workspace and subject together with a
+ * fingerprint of the request, and a repeat of the same request gets it back with
  * `Idempotent-Replayed: true`. Must be registered after `authenticate`, whose identity scopes it.
  */
 export function registerIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
@@ -23,19 +26,23 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
   const inFlight = new Map<string, Promise<void>>();
   const claims = new WeakMap<FastifyRequest, Claim>();
 
-  app.addHook("onRequest", async (request, reply) => {
+  // preHandler, not onRequest: the fingerprint needs the parsed body. Body errors (malformed
+  // JSON, too large, wrong content type) and tenant checks answer before this runs.
+  app.addHook("preHandler", async (request, reply) => {
     const key = idempotencyKey(request);
     if (key === undefined) return;
     const identity = identityOf(request);
-    const tenant = { orgId: identity.orgId, workspaceId: identity.workspaceId };
-    const slot = JSON.stringify([tenant.orgId, tenant.workspaceId, key]);
+    const scope: IdempotencyScope = { orgId: identity.orgId, workspaceId: identity.workspaceId, subject: identity.subject };
+    const slot = JSON.stringify([scope.orgId, scope.workspaceId, scope.subject, key]);
     for (let running = inFlight.get(slot); running; running = inFlight.get(slot)) await running;
 
     const path = pathOf(request.url);
-    const stored = store.find(tenant, key);
+    const fingerprint = fingerprintOf(request.method, path, request.url, request.body);
+    const stored = store.find(scope, key);
     if (stored) {
-      if (stored.method !== request.method || stored.path !== path) {
-        throw new HttpError(422, "idempotency_key_reused", `This Idempotency-Key was first used on ${stored.method} ${stored.path}; use a new key for a new call`);
+      if (stored.fingerprint !== fingerprint) {
+        const first = stored.method === request.method && stored.path === path ? `another query or body on ${stored.method} ${stored.path}` : `${stored.method} ${stored.path}`;
+        throw new HttpError(422, "idempotency_key_reused", `This Idempotency-Key was first used with other parameters (${first}); use a new key for a new call`);
       }
       return reply.status(stored.status).header("idempotent-replayed", "true").type("application/json; charset=utf-8").send(stored.body);
     }
@@ -49,15 +56,15 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
       };
     });
     inFlight.set(slot, running);
-    claims.set(request, { tenant, key, path, release });
+    claims.set(request, { scope, key, path, fingerprint, release });
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
     const claim = claims.get(request);
     if (!claim) return payload;
     claims.delete(request);
-    if (isFinal(reply.statusCode) && typeof payload === "string") {
-      store.save(claim.tenant, claim.key, { method: request.method, path: claim.path, status: reply.statusCode, body: payload });
+    if (isStored(reply.statusCode) && typeof payload === "string") {
+      store.save(claim.scope, claim.key, { method: request.method, path: claim.path, fingerprint: claim.fingerprint, status: reply.statusCode, body: payload });
     }
     claim.release();
     return payload;
@@ -72,9 +79,25 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
   app.addHook("onRequestAbort", releaseLeftover);
 }
 
-// 5xx, 408 and 429 are answers a client retries; storing them would make the retry pointless.
-function isFinal(status: number): boolean {
-  return status < 500 && status !== 408 && status !== 429;
+/**
+ * Only answers to work that was attempted are stored (Stripe's rule): success, 404, and the
+ * conflicts 409 and 412. A request refused before its work ran (400 bad input, 401, 403 tenant or
+ * scope, 413, 415, 422) must do the work once retried corrected with the same key, and 408, 429
+ * and 5xx are answers a client retries.
+ */
+function isStored(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 404 || status === 409 || status === 412;
+}
+
+/** sha256 of the method, the path, the query string with its parameters sorted by name, and the body as parsed. */
+function fingerprintOf(method: string, path: string, url: string, body: unknown): string {
+  const start = url.indexOf("?");
+  const query = new URLSearchParams(start === -1 ? "" : url.slice(start + 1));
+  // Stable: repeated parameters keep their order, which may mean something.
+  query.sort();
+  // The JSON as received, keys in the order sent; no body and an empty body are the same.
+  const text = body === undefined ? "" : JSON.stringify(body);
+  return createHash("sha256").update(JSON.stringify([method, path, query.toString(), text])).digest("hex");
 }
 
 function idempotencyKey(request: FastifyRequest): string | undefined {

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { MAX_TTL_SECONDS } from "../src/dto/index.js";
+import { MAX_TTL_SECONDS, validateInput } from "../src/dto/index.js";
 import { ensureMeta, openDatabase, type LocalDb } from "./db.js";
+import { MintTokenInput } from "./dto.js";
 import { writePrivateFile } from "./files.js";
 import { buildServer, listen } from "./server.js";
 import { seedSecrets } from "./store/secrets.js";
@@ -56,7 +57,11 @@ export interface LocalPlatform {
   readonly url: string;
   /** Environment for a code block on the default org and workspace. */
   readonly env: Readonly<LocalPlatformEnv>;
-  /** Signs a token; async because signing goes through WebCrypto. */
+  /**
+   * Signs a token; async because signing goes through WebCrypto. The options are checked like the
+   * body of `POST /v1/_local/tokens`.
+   * @throws {FlowValidationError} (as a rejection) when an option is invalid, e.g. `ttlSeconds` not a whole number ≥ 1.
+   */
   mintToken(options?: LocalPlatformMintOptions): Promise<string>;
   /** Stops the server and timers, closes the database, removes temporary files; idempotent. */
   close(): Promise<void>;
@@ -139,7 +144,7 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     const platform: LocalPlatform = {
       url,
       env,
-      mintToken: async (claims = {}) => (await tokens.mint(claims)).token,
+      mintToken: async (claims = {}) => (await tokens.mint(validateInput(MintTokenInput, claims, "mintToken"))).token,
       close: () =>
         (closing ??= (async () => {
           clearInterval(rotation);

@@ -1,22 +1,33 @@
-import type { Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 
 /** How long a stored answer is replayed: 24 hours, per docs/protocol.md. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
-/** The first answer to a call made with an Idempotency-Key. */
+/** Who an Idempotency-Key belongs to: keys of one caller never meet keys of another. */
+export interface IdempotencyScope {
+  /** The token's org. */
+  orgId: string;
+  /** The token's workspace. */
+  workspaceId: string;
+  /** The token's subject (`sub`). */
+  subject: string;
+}
+
+/** The answer to a call made with an Idempotency-Key, and what identifies that call. */
 export interface StoredAnswer {
-  /** Method of the first call. */
+  /** Method of the first call, for the 422 message. */
   method: string;
-  /** Path (without query) of the first call. */
+  /** Path (without query) of the first call, for the 422 message. */
   path: string;
+  /** sha256 (hex) of the first call's method, path, canonical query and body. */
+  fingerprint: string;
   /** Status answered. */
   status: number;
   /** JSON body answered. */
   body: string;
 }
 
-/** Remembered answers per org, workspace and key. */
+/** Remembered answers per org, workspace, subject and key. */
 export class IdempotencyStore {
   private readonly select;
   private readonly upsert;
@@ -24,20 +35,24 @@ export class IdempotencyStore {
 
   /** Creates a store on the platform database. */
   constructor(db: LocalDb) {
-    this.select = db.prepare("SELECT method, path, status, body FROM idempotency WHERE org = ? AND ws = ? AND key = ? AND created_at > ?");
+    this.select = db.prepare(
+      "SELECT method, path, fingerprint, status, body FROM idempotency WHERE org = ? AND ws = ? AND subject = ? AND key = ? AND created_at > ?",
+    );
     // REPLACE: an expired answer under the same key may still be there.
-    this.upsert = db.prepare("INSERT OR REPLACE INTO idempotency (org, ws, key, method, path, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    this.upsert = db.prepare(
+      "INSERT OR REPLACE INTO idempotency (org, ws, subject, key, method, path, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
     this.deleteExpired = db.prepare("DELETE FROM idempotency WHERE created_at <= ?");
   }
 
-  /** The unexpired answer stored under `key`, or undefined. */
-  find(tenant: Tenant, key: string, now = Date.now()): StoredAnswer | undefined {
-    return this.select.get(tenant.orgId, tenant.workspaceId, key, now - IDEMPOTENCY_TTL_MS) as StoredAnswer | undefined;
+  /** The unexpired answer stored under `key` for `scope`, or undefined. */
+  find(scope: IdempotencyScope, key: string, now = Date.now()): StoredAnswer | undefined {
+    return this.select.get(scope.orgId, scope.workspaceId, scope.subject, key, now - IDEMPOTENCY_TTL_MS) as StoredAnswer | undefined;
   }
 
-  /** Remembers the answer to the first call made with `key`. */
-  save(tenant: Tenant, key: string, answer: StoredAnswer, now = Date.now()): void {
-    this.upsert.run(tenant.orgId, tenant.workspaceId, key, answer.method, answer.path, answer.status, answer.body, now);
+  /** Remembers the answer to the call made with `key` for `scope`. */
+  save(scope: IdempotencyScope, key: string, answer: StoredAnswer, now = Date.now()): void {
+    this.upsert.run(scope.orgId, scope.workspaceId, scope.subject, key, answer.method, answer.path, answer.fingerprint, answer.status, answer.body, now);
   }
 
   /** Deletes answers older than 24 hours; returns how many. */

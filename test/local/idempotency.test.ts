@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalPlatform, type LocalPlatform } from "../../local/index.js";
+import type { LocalPlatform } from "../../local/index.js";
+// launchPlatform (internal) also gives the admin key, the only way to mint a token for another subject.
+import { launchPlatform } from "../../local/platform.js";
 
 // Idempotency-Key as docs/protocol.md has it, over plain fetch.
 
@@ -12,8 +14,9 @@ interface Answer {
 }
 
 let platform: LocalPlatform;
+let adminKey: string;
 beforeAll(async () => {
-  platform = await startLocalPlatform();
+  ({ platform, adminKey } = await launchPlatform());
 });
 afterAll(async () => {
   await platform.close();
@@ -33,6 +36,16 @@ async function send(method: string, route: string, options: { token?: string; ke
   });
   const text = await response.text();
   return { status: response.status, replayed: response.headers.get("idempotent-replayed"), text, body: text === "" ? undefined : JSON.parse(text) };
+}
+
+async function tokenFor(subject: string): Promise<string> {
+  const response = await fetch(new URL("/v1/_local/tokens", platform.url), {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-flow-local-admin": adminKey },
+    body: JSON.stringify({ subject }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
 }
 
 async function eventsOn(resourceId: string, workspace = "ws_local", token?: string): Promise<unknown[]> {
@@ -68,6 +81,80 @@ describe("Idempotency-Key", () => {
     expect(reused.status).toBe(422);
     expect(reused.body).toMatchObject({ error: { code: "idempotency_key_reused", message: expect.any(String) } });
     expect((await send("GET", `${root()}/state/reused-key`)).status).toBe(404);
+  });
+
+  it("answers the same key with another body with 422 idempotency_key_reused and does not do the work", async () => {
+    const key = randomUUID();
+    const first = randomUUID();
+    const second = randomUUID();
+    expect((await send("POST", `${root()}/audit/events`, { key, body: event(first) })).status).toBe(201);
+    const reused = await send("POST", `${root()}/audit/events`, { key, body: event(second) });
+    expect(reused.status).toBe(422);
+    expect(reused.replayed).toBeNull();
+    expect(reused.body).toMatchObject({ error: { code: "idempotency_key_reused", message: expect.stringContaining("first used with other parameters") } });
+    expect(await eventsOn(second)).toHaveLength(0);
+  });
+
+  it("answers the same key with another query string with 422 idempotency_key_reused", async () => {
+    const key = randomUUID();
+    const body = event(randomUUID());
+    expect((await send("POST", `${root()}/audit/events?a=1&b=2`, { key, body })).status).toBe(201);
+    expect((await send("POST", `${root()}/audit/events?b=2&a=1`, { key, body })).replayed).toBe("true");
+    expect((await send("POST", `${root()}/audit/events?a=1&b=3`, { key, body })).status).toBe(422);
+  });
+
+  it("does the work when a call refused with 403 missing_scope is retried with the same key and a token that has the scope", async () => {
+    const key = randomUUID();
+    const id = randomUUID();
+    const readOnly = await platform.mintToken({ scopes: ["audit:read"] });
+    const refused = await send("POST", `${root()}/audit/events`, { token: readOnly, key, body: event(id) });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: { code: "missing_scope" } });
+    const writer = await platform.mintToken({ scopes: ["audit:*"] });
+    const retried = await send("POST", `${root()}/audit/events`, { token: writer, key, body: event(id) });
+    expect(retried.status).toBe(201);
+    expect(retried.replayed).toBeNull();
+    expect(await eventsOn(id)).toHaveLength(1);
+  });
+
+  it("does the work when a call refused with 400 validation_error is retried with the same key and a corrected body", async () => {
+    const key = randomUUID();
+    const id = randomUUID();
+    const refused = await send("POST", `${root()}/audit/events`, { key, body: { ...event(id), resourceType: 42 } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { code: "validation_error" } });
+    const retried = await send("POST", `${root()}/audit/events`, { key, body: event(id) });
+    expect(retried.status).toBe(201);
+    expect(retried.replayed).toBeNull();
+    expect(await eventsOn(id)).toHaveLength(1);
+  });
+
+  it("replays a 409 not_a_number answer instead of running the increment again", async () => {
+    expect((await send("PUT", `${root()}/state/not-a-number`, { body: { value: "text" } })).status).toBe(200);
+    const key = randomUUID();
+    const first = await send("POST", `${root()}/state/not-a-number/increment`, { key, body: {} });
+    expect(first.status).toBe(409);
+    expect(first.replayed).toBeNull();
+    expect((await send("PUT", `${root()}/state/not-a-number`, { body: { value: 5 } })).status).toBe(200);
+    const second = await send("POST", `${root()}/state/not-a-number/increment`, { key, body: {} });
+    expect(second.status).toBe(409);
+    expect(second.replayed).toBe("true");
+    expect(second.text).toBe(first.text);
+    expect(await stateValue("not-a-number")).toBe(5);
+  });
+
+  it("keeps keys per token subject, so another caller in the same workspace with the same key does its own work", async () => {
+    const key = randomUUID();
+    const id = randomUUID();
+    const alice = await tokenFor("alice");
+    const bob = await tokenFor("bob");
+    const a = await send("POST", `${root()}/audit/events`, { token: alice, key, body: event(id) });
+    const b = await send("POST", `${root()}/audit/events`, { token: bob, key, body: event(id) });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect([a.replayed, b.replayed]).toEqual([null, null]);
+    expect(b.body).toMatchObject({ actor: "bob" });
+    expect(b.body.id).not.toBe(a.body.id);
+    expect(await eventsOn(id)).toHaveLength(2);
   });
 
   it("keeps keys per workspace, so the same key in two workspaces does the work in both", async () => {

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startLocalPlatform, type LocalPlatform } from "../../local/index.js";
+import { openDatabase } from "../../local/db.js";
+import { startLocalPlatform, type LocalPlatform, type LocalPlatformMintOptions } from "../../local/index.js";
+import { FlowValidationError } from "../../src/errors.js";
 
 // The protocol spoken raw, over plain fetch: no SDK between the test and the wire.
 
@@ -95,6 +97,16 @@ describe("startLocalPlatform on a shared in-memory platform", () => {
     const token = await platform.mintToken({ orgId: "org_a", workspaceId: "ws_a", scopes: ["state:read", "audit:*"] });
     const answer = await call(platform.url, "/v1/auth/whoami", { token });
     expect(answer.body).toMatchObject({ orgId: "org_a", workspaceId: "ws_a", scopes: ["state:read", "audit:*"] });
+  });
+
+  it.each([
+    ["ttlSeconds 0", { ttlSeconds: 0 }, "ttlSeconds"],
+    ["ttlSeconds 1.5", { ttlSeconds: 1.5 }, "ttlSeconds"],
+    ["scopes as a string", { scopes: "state:read" as unknown as string[] }, "scopes"],
+  ])("rejects mintToken with %s with a FlowValidationError naming the field", async (_name, options: LocalPlatformMintOptions, field) => {
+    const minting = platform.mintToken(options);
+    await expect(minting).rejects.toBeInstanceOf(FlowValidationError);
+    await expect(minting).rejects.toThrow(field);
   });
 
   it("refuses state and audit routes of another workspace with 403 tenant_mismatch", async () => {
@@ -226,6 +238,34 @@ describe("startLocalPlatform lifecycle", () => {
     const answer = await call(second.url, `${LOCAL}/state/kept`, { token });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ key: "kept", value: { n: 1 }, version: 1 });
+  });
+
+  it("replaces the idempotency table of a data dir made by the previous schema and serves idempotent POSTs", async () => {
+    const dataDir = tempDir();
+    // The first schema: idempotency keyed by org, workspace and key, no subject nor fingerprint.
+    const old = openDatabase(dataDir);
+    old.exec(`
+      DROP TABLE idempotency;
+      CREATE TABLE idempotency (
+        org TEXT NOT NULL, ws TEXT NOT NULL, key TEXT NOT NULL,
+        method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (org, ws, key)
+      );
+    `);
+    old.prepare("INSERT INTO idempotency VALUES ('org_local', 'ws_local', 'old-key', 'POST', '/x', 200, '{}', ?)").run(Date.now());
+    old.pragma("user_version = 1");
+    old.close();
+
+    const platform = await started({ dataDir });
+    const route = `${LOCAL}/state/after-upgrade/increment`;
+    const headers = { "idempotency-key": "old-key" };
+    const first = await call(platform.url, route, { method: "POST", token: platform.env.AUTH_TOKEN, body: {}, headers });
+    const second = await call(platform.url, route, { method: "POST", token: platform.env.AUTH_TOKEN, body: {}, headers });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(second.body).toEqual(first.body);
   });
 
   it("keeps in-memory platforms apart from each other", async () => {
