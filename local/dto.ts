@@ -1,5 +1,5 @@
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "class-validator";
-import { KeyString, MAX_TTL_SECONDS, NO_CONTROL_CHARS } from "../src/dto/index.js";
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from "class-validator";
+import { KeyString, NO_CONTROL_CHARS, TtlSeconds } from "../src/dto/index.js";
 
 /** Body of `POST /v1/_local/tokens`; the local platform's only input the SDK never sends. */
 export class MintTokenInput {
@@ -24,10 +24,7 @@ export class MintTokenInput {
   scopes?: string[];
 
   /** Lifetime in seconds. */
-  @IsOptional()
-  @IsInt({ message: "ttlSeconds must be a whole number of seconds" })
-  @Min(1, { message: "ttlSeconds must be at least 1" })
-  @Max(MAX_TTL_SECONDS, { message: `ttlSeconds must be at most ${MAX_TTL_SECONDS} (ten years)` })
+  @TtlSeconds()
   ttlSeconds?: number;
 
   /** Subject claim. */

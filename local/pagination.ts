@@ -1,15 +1,11 @@
+import type { PageData } from "../src/pagination.js";
 import { HttpError } from "./errors.js";
 
 /** Items per page when the caller gives no `limit`. */
 export const DEFAULT_LIMIT = 100;
 
-/** A cursor page of the wire protocol. */
-export interface Page<T> {
-  /** The items of this page. */
-  data: T[];
-  /** Cursor of the next page, or null on the last one. */
-  nextCursor: string | null;
-}
+/** A cursor page of the wire protocol (the SDK's own type). */
+export type Page<T> = PageData<T>;
 
 /**
  * Encodes the position after which the next page starts. The list's `kind` is inside, so a

@@ -49,6 +49,8 @@ export interface LocalPlatformMintOptions {
   scopes?: readonly string[] | undefined;
   /** Lifetime in seconds. @default the platform's `tokenTtlSeconds` */
   ttlSeconds?: number | undefined;
+  /** Subject claim: who the token speaks for. @default "local-user" */
+  subject?: string | undefined;
 }
 
 /** A running local platform. */

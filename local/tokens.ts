@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { ensureMeta, type LocalDb } from "./db.js";
 import { HttpError } from "./errors.js";
+import type { Identity } from "../src/namespaces/auth.js";
 
 /** Org every token gets unless told otherwise. */
 export const DEFAULT_ORG_ID = "org_local";
@@ -15,19 +16,8 @@ export const DEFAULT_TTL_SECONDS = 3600;
 const ISSUER = "flow-local";
 const ALGORITHM = "HS256";
 
-/** Who a verified token speaks for. */
-export interface Identity {
-  /** The token's `sub`. */
-  subject: string;
-  /** The token's `org`. */
-  orgId: string;
-  /** The token's `ws`. */
-  workspaceId: string;
-  /** The token's `scopes`. */
-  scopes: string[];
-  /** When the token expires, ISO 8601, or null for a token without `exp`. */
-  expiresAt: string | null;
-}
+/** Who a verified token speaks for: the wire type of `GET /v1/auth/whoami`, shared with the SDK. */
+export type { Identity };
 
 /** What to put in a new token; anything left out takes the defaults. */
 export interface MintOptions {

@@ -1,30 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { AuditListInput, AuditLogInput } from "../../src/dto/index.js";
+import type { AuditEvent } from "../../src/namespaces/audit.js";
 import type { Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 
-/** One audit event as the wire protocol shows it. */
-export interface AuditEvent {
-  /** `evt_…` identifier. */
-  id: string;
-  /** What happened. */
-  action: string;
-  /** Kind of resource acted on. */
-  resourceType: string;
-  /** Resource acted on. */
-  resourceId: string;
-  /** Free-form details; `{}` when none were given. */
-  details: Record<string, unknown>;
-  /** The token's subject. */
-  actor: string;
-  /** The request's X-Request-Id. */
-  requestId: string | null;
-  /** The request's X-Execution-Id, when sent. */
-  executionId: string | null;
-  /** When it was recorded, ISO 8601. */
-  createdAt: string;
-}
 
 /** Who recorded an event, from the request. */
 export interface AuditOrigin {

@@ -1,22 +1,10 @@
 import type { StateIncrementInput, StateListInput, StateSetInput } from "../../src/dto/index.js";
+import type { StateEntry } from "../../src/namespaces/state.js";
 import type { Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 
-/** One state key as the wire protocol shows it. */
-export interface StateEntry {
-  /** The key. */
-  key: string;
-  /** The JSON value. */
-  value: unknown;
-  /** Starts at 1, up by one on every write. */
-  version: number;
-  /** When the key expires, ISO 8601, or null. */
-  expiresAt: string | null;
-  /** When the key was last written, ISO 8601. */
-  updatedAt: string;
-}
 
 interface Row {
   key: string;
