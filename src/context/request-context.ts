@@ -19,7 +19,10 @@ export interface RequestContextInput {
   auth?: Record<string, unknown> | null | undefined;
   /** The execution serving it. */
   execution?: Record<string, unknown> | null | undefined;
-  /** Incoming headers; names are trimmed and lower-cased, empty names dropped, values stringified. */
+  /**
+   * Incoming headers; names are trimmed and lower-cased, empty names dropped, values stringified
+   * (`null` and `undefined` values are dropped: in JavaScript they mean "no such header").
+   */
   headers?: Record<string, unknown> | null | undefined;
   /** The service serving it. */
   service?: Record<string, unknown> | null | undefined;
@@ -44,7 +47,7 @@ export function normalizeContext(input: RequestContextInput = {}): RequestContex
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.headers ?? {})) {
     const name = String(key).trim().toLowerCase();
-    if (!name) continue;
+    if (!name || value === undefined || value === null) continue;
     headers[name] = String(value);
   }
   return Object.freeze({
@@ -55,6 +58,17 @@ export function normalizeContext(input: RequestContextInput = {}): RequestContex
   });
 }
 
+/** What is bound in one async execution: each instance's context, by instance. */
+type Bindings = ReadonlyMap<RequestContextStore, RequestContext>;
+
+/**
+ * One AsyncLocalStorage for the whole process, holding an immutable map from instance to context.
+ * An AsyncLocalStorage per instance would be simpler, but on Node 20 every storage ever used adds
+ * work to every await in the process, for good: a host that creates a FlowSDK per tenant or per
+ * request would slow down steadily.
+ */
+const storage = new AsyncLocalStorage<Bindings>();
+
 interface TokenState {
   store: RequestContextStore;
   previous: RequestContext | undefined;
@@ -62,28 +76,23 @@ interface TokenState {
 
 const tokenStates = new WeakMap<RequestContextToken, TokenState>();
 
-/**
- * One AsyncLocalStorage per FlowSDK instance: a context bound on one instance is invisible to
- * another, and concurrent requests each see their own.
- */
+/** The request context of one FlowSDK instance: invisible to other instances, separate per async execution. */
 export class RequestContextStore {
-  readonly #storage = new AsyncLocalStorage<RequestContext>();
-
   /** The context bound now, or the empty one. */
   current(): RequestContext {
-    return this.#storage.getStore() ?? EMPTY_CONTEXT;
+    return storage.getStore()?.get(this) ?? EMPTY_CONTEXT;
   }
 
   /** Binds `input` for the rest of the current async execution; returns the token to reset it. */
   bind(input: RequestContextInput): RequestContextToken {
     const token: RequestContextToken = Object.freeze({ kind: "flow-request-context-token" as const });
-    tokenStates.set(token, { store: this, previous: this.#storage.getStore() });
-    this.#storage.enterWith(normalizeContext(input));
+    tokenStates.set(token, { store: this, previous: storage.getStore()?.get(this) });
+    storage.enterWith(this.#with(normalizeContext(input)));
     return token;
   }
 
   /**
-   * Restores what was bound before `token`'s bind.
+   * Restores this instance's context to what it was before `token`'s bind.
    *
    * @throws {FlowError} when the token came from another FlowSDK instance.
    */
@@ -92,12 +101,19 @@ export class RequestContextStore {
     if (!state || state.store !== this) {
       throw new FlowError("resetRequestContext(): this token was not returned by this FlowSDK instance's bindRequestContext()");
     }
-    // enterWith(undefined) would leave a stale store in some Node versions; bind the empty one instead.
-    this.#storage.enterWith(state.previous ?? EMPTY_CONTEXT);
+    storage.enterWith(this.#with(state.previous));
   }
 
   /** Runs `fn` with `input` bound and restores the previous context afterwards, also on error. */
   run<T>(input: RequestContextInput, fn: () => T): T {
-    return this.#storage.run(normalizeContext(input), fn);
+    return storage.run(this.#with(normalizeContext(input)), fn);
+  }
+
+  /** The current bindings with this instance's context replaced (or removed). */
+  #with(context: RequestContext | undefined): Bindings {
+    const next = new Map(storage.getStore());
+    if (context === undefined) next.delete(this);
+    else next.set(this, context);
+    return next;
   }
 }

@@ -17,8 +17,13 @@ afterAll(async () => {
 
 describe("request context", () => {
   it("normalises headers like the Python SDK: trimmed, lower-cased, empty names dropped, values stringified", () => {
-    const context = normalizeContext({ headers: { "  X-Request-Id ": "r1", "": "dropped", "   ": "dropped", "X-Count": 3, "X-Flag": true, "x-null": null } });
-    expect(context.headers).toEqual({ "x-request-id": "r1", "x-count": "3", "x-flag": "true", "x-null": "null" });
+    const context = normalizeContext({ headers: { "  X-Request-Id ": "r1", "": "dropped", "   ": "dropped", "X-Count": 3, "X-Flag": true } });
+    expect(context.headers).toEqual({ "x-request-id": "r1", "x-count": "3", "x-flag": "true" });
+  });
+
+  it("drops null and undefined header values instead of sending the text \"null\" or \"undefined\"", () => {
+    const context = normalizeContext({ headers: { "x-request-id": undefined, traceparent: null, "x-kept": "" } });
+    expect(context.headers).toEqual({ "x-kept": "" });
   });
 
   it("fills missing parts with empty objects and freezes the result", () => {
