@@ -17,10 +17,13 @@ interface Claim {
 
 /**
  * Adds the Idempotency-Key behaviour of docs/protocol.md to every route of `app`: the answer to a
- * POST whose work was attempted is stored per token org, workspace and subject together with a
+ * POST, PUT, PATCH or DELETE whose work was attempted is stored per token org, workspace and subject together with a
  * fingerprint of the request, and a repeat of the same request gets it back with
  * `Idempotent-Replayed: true`. Must be registered after `authenticate`, whose identity scopes it.
  */
+/** Methods whose answers are remembered: the SDK sends a key with each, and retries them. */
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 export function registerIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
   // A repeat that arrives while the first call still runs waits for it, so the work runs once.
   const inFlight = new Map<string, Promise<void>>();
@@ -46,7 +49,7 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
       }
       return reply.status(stored.status).header("idempotent-replayed", "true").type("application/json; charset=utf-8").send(stored.body);
     }
-    if (request.method !== "POST") return;
+    if (!MUTATING.has(request.method)) return;
 
     let release = (): void => {};
     const running = new Promise<void>((resolve) => {

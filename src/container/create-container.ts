@@ -58,7 +58,10 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
   const lifecycle = new Lifecycle();
   const redactor = new Redactor();
   const cached = <T>(factory: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory(factory) });
-  const log = (c: DependencyContainer) => redactingLogger(c.resolve(TOKENS.Logger), c.resolve(TOKENS.Redactor));
+  const log = (c: DependencyContainer) => {
+    const logger = c.resolve(TOKENS.Logger);
+    return logger === silentLogger ? logger : redactingLogger(logger, c.resolve(TOKENS.Redactor)); // nothing to redact for no one
+  };
 
   c.register(TOKENS.Config, { useValue: config });
   c.register(TOKENS.Lifecycle, { useValue: lifecycle });
@@ -75,11 +78,12 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
       return agents;
     }),
   );
-  const http = (baseURL: (config: FlowConfig) => string) =>
+  const http = (baseURL: (config: FlowConfig) => string, baseURLSetting: string) =>
     cached((c) => {
       const cfg = c.resolve(TOKENS.Config);
       return createHttpClient({
         baseURL: baseURL(cfg),
+        baseURLSetting,
         config: cfg,
         tokens: c.resolve(TOKENS.TokenManager),
         context: c.resolve(TOKENS.RequestContext),
@@ -89,8 +93,8 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
         agents: c.resolve(TOKENS.HttpAgents),
       });
     });
-  c.register(TOKENS.PlatformHttp, http((cfg) => cfg.platformUrl));
-  c.register(TOKENS.GatewayHttp, http((cfg) => cfg.gatewayUrl));
+  c.register(TOKENS.PlatformHttp, http((cfg) => cfg.platformUrl, "PLATFORM_API_URL"));
+  c.register(TOKENS.GatewayHttp, http((cfg) => cfg.gatewayUrl, "GATEWAY_URL"));
   for (const namespace of Object.values(BUILTIN_NAMESPACES) as NamespaceClass[]) registerClass(c, namespace);
 
   const pluginNamespaces = registerPlugins(c, options.plugins ?? [], reservedNames);

@@ -1,39 +1,25 @@
 import { randomUUID } from "node:crypto";
-import axios, { AxiosHeaders, isAxiosError, type AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from "axios";
+import axios, { isAxiosError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from "axios";
 import type { FlowConfig } from "../container/config.js";
+import { FlowTimeoutError } from "../errors.js";
 import type { Lifecycle } from "../container/lifecycle.js";
 import type { RequestContextStore } from "../context/request-context.js";
 import type { FlowLogger } from "../logging/logger.js";
 import type { Redactor } from "../logging/redactor.js";
+import { sleep, untilAborted } from "./abort.js";
+import type { FlowCallState } from "./axios-config.js";
 import type { HttpAgents } from "./agents.js";
 import { contextHeaders, newRequestId, USER_AGENT } from "./headers.js";
-import { errorCode, mapError } from "./map-error.js";
-import { isRetryable, isSafeToRepeat, retryAfterMs, retryDelayMs, sleep } from "./retry.js";
+import { errorCode, mapError, notJsonError, type FailedCall } from "./map-error.js";
+import { isRetryable, retryAfterMs, retryDelayMs } from "./retry.js";
 import type { TokenManager } from "./token-manager.js";
-
-/** Per-call bookkeeping of the HTTP layer, carried on the axios config across retries. */
-export interface FlowCallState {
-  /** Retries done so far. */
-  retries: number;
-  /** True once this call was retried after a 401. */
-  authRetried: boolean;
-  /** The token the last attempt sent, to tell whether a 401 is already out of date. */
-  token?: string;
-}
-
-declare module "axios" {
-  interface AxiosRequestConfig {
-    /** Bookkeeping of flow-sdk's HTTP layer; set by it, not by callers. */
-    flow?: FlowCallState;
-    /** Resolve a 404 whose error code is `not_found` (the resource, not the route) with `data: undefined`. */
-    flowAllowNotFound?: boolean;
-  }
-}
 
 /** Everything an SDK HTTP client is made of; all of it comes from the container. */
 export interface HttpClientDeps {
   /** Base URL: the platform or gateway URL. */
   baseURL: string;
+  /** The setting that holds `baseURL`, named in errors about it. */
+  baseURLSetting: string;
   /** The resolved configuration. */
   config: FlowConfig;
   /** Source of the bearer token. */
@@ -50,13 +36,15 @@ export interface HttpClientDeps {
   agents: HttpAgents;
 }
 
-const BODY_METHODS = new Set(["POST", "PATCH"]);
+/** Methods that change something: each carries an Idempotency-Key, so that each may be retried. */
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * Builds an axios instance whose interceptors do, for every request: the closed check, the auth
- * header, the context headers, a request id and idempotency key per logical call; and for every
- * failure: one token refresh and retry on 401, backoff retries of transient failures, and the
- * conversion to a typed FlowError. Platform and gateway clients are both built here.
+ * header, the context headers, a request id and idempotency key per logical call; for every
+ * answer: the check that a JSON call got JSON; and for every failure: one token refresh and retry
+ * on 401, backoff retries of transient failures, and the conversion to a typed FlowError.
+ * Platform and gateway clients are both built here.
  */
 export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
   const { config, tokens, context, lifecycle, logger, redactor } = deps;
@@ -71,84 +59,119 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
   });
 
   instance.interceptors.request.use(async (request: InternalAxiosRequestConfig) => {
-    lifecycle.assertOpen();
-    const state = (request.flow ??= { retries: 0, authRetried: false });
-    const headers = AxiosHeaders.from(request.headers);
-    // Caller headers win over ours; on a retry our own from the first attempt are kept as they were.
-    for (const [name, value] of Object.entries(contextHeaders(config, context.current()))) {
-      if (!headers.has(name)) headers.set(name, value);
-    }
-    if (!headers.has("X-Request-Id")) headers.set("X-Request-Id", newRequestId());
-    if (BODY_METHODS.has((request.method ?? "get").toUpperCase()) && !headers.has("Idempotency-Key")) {
-      headers.set("Idempotency-Key", randomUUID());
-    }
-    state.token = await tokens.get();
-    headers.set("Authorization", `Bearer ${state.token}`);
-    request.headers = headers;
-    logger.debug("request", { method: request.method, url: request.url, requestId: headers.get("X-Request-Id"), retry: state.retries });
-    return request;
-  });
-
-  instance.interceptors.response.use(undefined, async (error: unknown) => {
-    const request = isAxiosError(error) ? error.config : undefined;
-    if (!request || !isAxiosError(error)) throw failure(error, request);
-    const state = (request.flow ??= { retries: 0, authRetried: false });
-    if (lifecycle.closed || request.signal?.aborted) throw failure(error, request);
-    if (request.flowAllowNotFound && error.response?.status === 404 && errorCode(error.response.data) === "not_found") {
-      return { ...error.response, data: undefined };
-    }
-
-    if (error.response?.status === 401 && !state.authRetried && state.token !== undefined) {
-      state.authRetried = true;
-      if (await refreshed(state.token)) return instance.request(request);
-      throw failure(error, request, "the token was rejected and no fresher one is available: set AUTH_TOKEN_FILE or tokenProvider so the SDK can refresh it, or call refreshAuthToken()");
-    }
-
-    if (state.retries < config.maxRetries && isRetryable(error) && isSafeToRepeat(request.method, headerOf(request, "Idempotency-Key") !== undefined)) {
-      const delay = retryDelayMs(state.retries + 1, retryAfterMs(error.response?.headers?.["retry-after"]));
-      if (delay !== undefined) {
-        state.retries += 1;
-        logger.warn("retrying request", { method: request.method, url: request.url, status: error.response?.status, code: error.code, retry: state.retries, delayMs: Math.round(delay) });
-        try {
-          await sleep(delay, request.signal as AbortSignal | undefined);
-        } catch {
-          throw failure(error, request); // aborted while waiting
-        }
-        return instance.request(request);
-      }
-    }
-    throw failure(error, request, state.authRetried && error.response?.status === 401 ? "the token was refreshed once and is still rejected" : undefined);
-  });
-
-  async function refreshed(rejected: string): Promise<boolean> {
+    let deadline: AbortSignal | undefined;
     try {
-      return await tokens.refreshAfterRejection(rejected);
+      lifecycle.assertOpen();
+      const state = callState(request);
+      const headers = request.headers;
+      // Caller headers win over ours; on a retry our own from the first attempt are kept as they were.
+      for (const [name, value] of Object.entries(contextHeaders(config, context.current()))) {
+        if (!headers.has(name)) headers.set(name, value);
+      }
+      if (!headers.has("X-Request-Id")) headers.set("X-Request-Id", newRequestId());
+      if (MUTATING.has(methodOf(request)) && !headers.has("Idempotency-Key")) headers.set("Idempotency-Key", randomUUID());
+      // A token provider that hangs must not outlast the call's own limits.
+      deadline = AbortSignal.timeout(request.timeout || config.timeoutMs);
+      const current = await untilAborted(tokens.get(), [request.signal as AbortSignal | undefined, lifecycle.signal, deadline]);
+      state.generation = current.generation;
+      headers.set("Authorization", `Bearer ${current.token}`);
+      logger.debug("request", { method: request.method, url: request.url, requestId: headers.get("X-Request-Id"), retry: state.retries });
+      return request;
     } catch (error) {
-      logger.warn("token refresh after a 401 failed", { error: error instanceof Error ? error.message : String(error) });
-      return false;
+      if (deadline?.aborted && !lifecycle.closed && !request.signal?.aborted) {
+        throw new FlowTimeoutError(`${methodOf(request)} ${request.url ?? ""}: getting an auth token (tokenProvider or AUTH_TOKEN_FILE) took longer than timeoutMs`);
+      }
+      throw mapError(error, describe(request), redactor);
+    }
+  });
+
+  instance.interceptors.response.use(
+    (response: AxiosResponse) => {
+      if (expectsJson(response) && !isJson(response)) throw notJsonError(response, describe(response.config), deps.baseURLSetting, redactor);
+      return response;
+    },
+    async (error: unknown) => {
+      const request = isAxiosError(error) ? error.config : undefined;
+      if (!request || !isAxiosError(error)) throw mapError(error, describe(request), redactor);
+      const state = callState(request);
+      const status = error.response?.status;
+      if (lifecycle.closed || request.signal?.aborted) throw mapError(error, describe(request), redactor);
+      if (request.flowAllowNotFound && status === 404 && errorCode(error.response?.data) === "not_found") {
+        return { ...error.response, data: undefined };
+      }
+
+      if (status === 401 && !state.authRetried && state.generation !== undefined) {
+        state.authRetried = true;
+        const outcome = await refreshAfter401(state.generation);
+        if (outcome === "refreshed") return instance.request(request);
+        throw mapError(error, describe(request, outcome), redactor);
+      }
+
+      if (state.retries < config.maxRetries && isRetryable(error)) {
+        const delay = retryDelayMs(state.retries + 1, retryAfterMs(error.response?.headers?.["retry-after"]));
+        if (delay !== undefined) {
+          state.retries += 1;
+          logger.warn("retrying request", { method: request.method, url: request.url, status, code: error.code, retry: state.retries, delayMs: Math.round(delay) });
+          try {
+            await sleep(delay, [request.signal as AbortSignal | undefined, lifecycle.signal]);
+          } catch {
+            throw mapError(error, describe(request), redactor); // aborted or closed while waiting
+          }
+          return instance.request(request);
+        }
+      }
+      throw mapError(error, describe(request, state.authRetried && status === 401 ? "the token was refreshed once and is still rejected" : undefined), redactor);
+    },
+  );
+
+  /** Refreshes after a 401; resolves to "refreshed", or to the hint that says why not. */
+  async function refreshAfter401(generation: number): Promise<"refreshed" | string> {
+    if (!tokens.canRefresh) {
+      return "the token was rejected and there is no way to refresh it: set AUTH_TOKEN_FILE or tokenProvider, or call refreshAuthToken()";
+    }
+    try {
+      if (await tokens.refreshAfterRejection(generation)) return "refreshed";
+      return "the token was rejected and the token source (tokenProvider or AUTH_TOKEN_FILE) gave the same token again";
+    } catch (refreshError) {
+      const reason = refreshError instanceof Error ? refreshError.message : String(refreshError);
+      logger.warn("token refresh after a 401 failed", { error: reason });
+      return `the token was rejected and refreshing it failed: ${reason}`;
     }
   }
 
-  function failure(error: unknown, request: InternalAxiosRequestConfig | undefined, hint?: string) {
-    const mapped = mapError(
-      request?.signal?.aborted && isAxiosError(error) ? Object.assign(error as AxiosError, { code: "ERR_CANCELED" }) : error,
-      {
-        method: (request?.method ?? "get").toUpperCase(),
-        path: (request?.url ?? "").split("?")[0] ?? "",
-        requestId: request ? headerOf(request, "X-Request-Id") : undefined,
-        closed: lifecycle.closed,
-      },
-      redactor,
-    );
-    if (hint) mapped.message = `${mapped.message}; ${hint}`;
-    logger.debug("request failed", { error: mapped.name, message: mapped.message });
-    return mapped;
+  function describe(request: InternalAxiosRequestConfig | undefined, hint?: string): FailedCall {
+    return {
+      method: request ? methodOf(request) : undefined,
+      path: request?.url?.split("?")[0],
+      requestId: headerOf(request, "X-Request-Id"),
+      closed: lifecycle.closed,
+      aborted: request?.signal?.aborted === true,
+      hint,
+    };
   }
 
   return instance;
 }
 
-function headerOf(request: InternalAxiosRequestConfig, name: string): string | undefined {
-  const value = AxiosHeaders.from(request.headers).get(name);
+function callState(request: InternalAxiosRequestConfig): FlowCallState {
+  return (request.flow ??= { retries: 0, authRetried: false });
+}
+
+function methodOf(request: InternalAxiosRequestConfig): string {
+  return (request.method ?? "get").toUpperCase();
+}
+
+function headerOf(request: InternalAxiosRequestConfig | undefined, name: string): string | undefined {
+  const value = request?.headers?.get(name);
   return typeof value === "string" && value ? value : undefined;
+}
+
+/** A call made for JSON (axios' default) whose answer has a body. */
+function expectsJson(response: AxiosResponse): boolean {
+  const type = response.config.responseType;
+  return (type === undefined || type === "json") && response.status !== 204 && response.data !== "" && response.data !== undefined;
+}
+
+function isJson(response: AxiosResponse): boolean {
+  return /[/+]json\b/i.test(String(response.headers["content-type"] ?? ""));
 }

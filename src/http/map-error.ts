@@ -1,4 +1,5 @@
 import { isAxiosError } from "axios";
+import type { AxiosResponse } from "axios";
 import {
   FlowAbortError,
   FlowAPIError,
@@ -12,14 +13,18 @@ import { retryAfterMs } from "./retry.js";
 
 /** What the HTTP layer knows about the failed call, for the message. */
 export interface FailedCall {
-  /** HTTP method. */
-  method: string;
+  /** HTTP method, when the failure came after the request was made. */
+  method: string | undefined;
   /** Path without the base URL or query string. */
-  path: string;
+  path: string | undefined;
   /** The `X-Request-Id` sent. */
   requestId: string | undefined;
   /** True once the instance was closed. */
   closed: boolean;
+  /** True when the caller's signal aborted the call (also while it waited to retry). */
+  aborted: boolean;
+  /** What to do about it, appended to the message. */
+  hint?: string | undefined;
 }
 
 interface Envelope {
@@ -32,14 +37,14 @@ interface Envelope {
  */
 export function mapError(error: unknown, call: FailedCall, redactor: Redactor): FlowError {
   if (FlowError.isFlowError(error)) return error;
-  const where = `${call.method} ${call.path}`;
+  const where = call.method && call.path !== undefined ? `${call.method} ${call.path}` : "the request";
   if (call.closed) return new FlowClosedError(`${where} was cut off because this FlowSDK instance was closed`);
   if (!isAxiosError(error)) {
     const message = error instanceof Error ? error.message : String(error);
-    return new FlowError(redactor.text(`${where} failed: ${message}`), { cause: plainCause(error, redactor) });
+    return new FlowError(redactor.text(`${where} failed before an answer came: ${message}`), { cause: plainCause(error, redactor) });
   }
   const cause = plainCause(error, redactor);
-  if (error.code === "ERR_CANCELED") return new FlowAbortError(`${where} was aborted by its signal`, { cause });
+  if (call.aborted || error.code === "ERR_CANCELED") return new FlowAbortError(`${where} was aborted by its signal`, { cause });
   const response = error.response;
   if (!response) {
     if (error.code === "ETIMEDOUT" || error.code === "ECONNABORTED") {
@@ -56,7 +61,8 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
     typeof envelope?.message === "string" ? envelope.message : typeof body === "string" && body ? body.slice(0, 200) : response.statusText || "no message";
   const requestId = header(response.headers, "x-request-id") ?? call.requestId;
   const retryAfterSeconds = retryAfterMs(header(response.headers, "retry-after"));
-  const message = redactor.text(`${serverMessage} (HTTP ${response.status} ${code} on ${where}${requestId ? `, request ${requestId}` : ""})`);
+  const hint = call.hint ? `; ${call.hint}` : "";
+  const message = redactor.text(`${serverMessage} (HTTP ${response.status} ${code} on ${where}${requestId ? `, request ${requestId}` : ""})${hint}`);
   return FlowAPIError.from(
     message,
     {
@@ -100,4 +106,16 @@ export function errorCode(data: unknown): string | undefined {
   const body = parseIfJson(data);
   const code = typeof body === "object" && body !== null ? body.error?.code : undefined;
   return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * A success status whose body is not JSON where JSON was expected: the URL points at something
+ * that is not the platform (a web page, a proxy). Never treated as data, so a wrong URL cannot
+ * look like an empty store.
+ */
+export function notJsonError(response: AxiosResponse, call: FailedCall, setting: string, redactor: Redactor): FlowError {
+  const type = String(response.headers["content-type"] ?? "no content type");
+  return new FlowError(
+    redactor.text(`${call.method} ${call.path} answered HTTP ${response.status} with ${type} instead of JSON; check that ${setting} points at the Flow platform`),
+  );
 }

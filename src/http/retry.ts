@@ -2,8 +2,6 @@ import type { AxiosError } from "axios";
 
 /** Statuses worth another attempt. */
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-/** Methods that may be repeated without an idempotency key. */
-const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 8_000;
 /** Longest `Retry-After` honoured; a longer one is surfaced as the error instead. */
@@ -15,11 +13,6 @@ export function isRetryable(error: AxiosError): boolean {
   const status = error.response?.status;
   if (status === undefined) return true; // connection refused/reset, DNS, timeout
   return RETRYABLE_STATUS.has(status);
-}
-
-/** True when repeating the request cannot do the work twice. */
-export function isSafeToRepeat(method: string | undefined, hasIdempotencyKey: boolean): boolean {
-  return hasIdempotencyKey || IDEMPOTENT_METHODS.has((method ?? "GET").toUpperCase());
 }
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date), or undefined. */
@@ -39,20 +32,4 @@ export function retryDelayMs(attempt: number, retryAfter: number | undefined, ra
   if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS) return undefined;
   const backoff = random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
   return Math.max(backoff, retryAfter ?? 0);
-}
-
-/** Waits `ms`, or rejects as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

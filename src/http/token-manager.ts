@@ -8,7 +8,7 @@ export type TokenProvider = () => string | Promise<string>;
 
 /** Refresh a token this long before its `exp`, so it never expires in flight. */
 const REFRESH_SKEW_MS = 60_000;
-/** After a refresh that did not help, wait this long before asking the provider again. */
+/** After a refresh that failed or did not help, wait this long before asking the provider again. */
 const QUIET_MS = 5_000;
 
 /** A provider that re-reads `AUTH_TOKEN_FILE`, so an outside process can rotate the token. */
@@ -43,6 +43,14 @@ export function tokenExpiry(token: string): number | undefined {
   }
 }
 
+/** The token to send, with the generation it belongs to (bumped on every change). */
+export interface CurrentToken {
+  /** The bearer token. */
+  token: string;
+  /** Changes whenever the token does; a 401 names the generation it rejected. */
+  generation: number;
+}
+
 /**
  * The one holder of this instance's token. Refreshes proactively before expiry and once after a
  * rejection; concurrent callers share a single refresh, so 20 requests meeting one 401 cause
@@ -51,6 +59,7 @@ export function tokenExpiry(token: string): number | undefined {
 export class TokenManager {
   #token: string | undefined;
   #expiresAt: number | undefined;
+  #generation = 0;
   #inflight: Promise<string> | undefined;
   #quietUntil = 0;
   readonly #provider: TokenProvider | null;
@@ -72,7 +81,7 @@ export class TokenManager {
     return this.#provider !== null;
   }
 
-  /** Replaces the token; every request from now on uses it. */
+  /** Replaces the token; every request from now on uses it, and a refresh already under way is discarded. */
   set(token: string): void {
     const trimmed = token.trim();
     if (!trimmed) throw new FlowConfigError("refreshAuthToken(): the new token is empty");
@@ -84,54 +93,65 @@ export class TokenManager {
    *
    * @throws {FlowConfigError} when there is no token and no way to get one.
    */
-  async get(): Promise<string> {
+  async get(): Promise<CurrentToken> {
     const token = this.#token;
-    if (token !== undefined && (!this.#nearExpiry() || this.#now() < this.#quietUntil)) return token;
+    if (token !== undefined && (!this.#nearExpiry() || this.#now() < this.#quietUntil)) return this.#current();
     if (!this.#provider) {
-      if (token !== undefined) return token; // let the platform say it expired
+      if (token !== undefined) return this.#current(); // let the platform say it expired
       throw new FlowConfigError(
         "no auth token: set AUTH_TOKEN or AUTH_TOKEN_FILE, or pass authToken or tokenProvider to FlowSDK.create()",
       );
     }
     try {
-      return await this.#refresh("token missing or about to expire");
+      await this.#refresh("token missing or about to expire");
     } catch (error) {
-      // A token that has not expired yet is still worth sending when the refresh failed.
-      if (token !== undefined && (this.#expiresAt ?? Infinity) > this.#now()) {
-        this.#logger.warn("token refresh failed; using the current token until it expires", { error: String(error) });
-        return token;
-      }
-      throw error;
+      // A token that has not expired yet is still worth sending when the refresh failed; the
+      // provider is left alone for a while instead of being asked again on every request.
+      if (token === undefined || (this.#expiresAt ?? Infinity) <= this.#now()) throw error;
+      this.#quietUntil = this.#now() + QUIET_MS;
+      this.#logger.warn("token refresh failed; using the current token until it expires", { error: String(error) });
     }
+    return this.#current();
   }
 
   /**
-   * Called after the platform rejected `rejected` with a 401. Resolves to true when a different
-   * token is now available to retry with.
+   * Called after the platform rejected the token of `generation` with a 401. Resolves to true
+   * when a different token is now available to retry with.
+   *
+   * @throws whatever the provider threw, when it failed.
    */
-  async refreshAfterRejection(rejected: string): Promise<boolean> {
-    if (this.#token !== undefined && this.#token !== rejected) return true;
+  async refreshAfterRejection(generation: number): Promise<boolean> {
+    if (generation !== this.#generation) return true;
     if (!this.#provider) return false;
-    const fresh = await this.#refresh("token rejected");
-    return fresh !== rejected;
+    const rejected = this.#token;
+    return (await this.#refresh("token rejected")) !== rejected;
+  }
+
+  #current(): CurrentToken {
+    return { token: this.#token!, generation: this.#generation };
   }
 
   #refresh(reason: string): Promise<string> {
-    this.#inflight ??= (async () => {
-      try {
-        this.#logger.info("refreshing auth token", { reason });
-        const fresh = (await this.#provider!())?.trim();
-        if (!fresh) throw new FlowConfigError("tokenProvider returned an empty token");
-        this.#store(fresh);
-        // A provider that hands back a token that is still about to expire is not asked again
-        // on every request; a 401 still refreshes at once.
+    if (this.#inflight) return this.#inflight;
+    const started = this.#generation;
+    this.#logger.info("refreshing auth token", { reason });
+    // Through a resolved promise, so that a provider throwing synchronously is a rejection too.
+    const refresh = Promise.resolve()
+      .then(() => this.#provider!())
+      .then((value) => {
+        const fresh = typeof value === "string" ? value.trim() : "";
+        if (!fresh) throw new FlowConfigError("tokenProvider returned no token (an empty string or not a string)");
+        // refreshAuthToken() during the refresh wins: its token is newer than what we asked for.
+        if (this.#generation === started) this.#store(fresh);
         if (this.#nearExpiry()) this.#quietUntil = this.#now() + QUIET_MS;
-        return fresh;
-      } finally {
-        this.#inflight = undefined;
-      }
-    })();
-    return this.#inflight;
+        return this.#token!;
+      });
+    this.#inflight = refresh;
+    const clear = () => {
+      if (this.#inflight === refresh) this.#inflight = undefined;
+    };
+    refresh.then(clear, clear);
+    return refresh;
   }
 
   #nearExpiry(): boolean {
@@ -140,6 +160,7 @@ export class TokenManager {
 
   #store(token: string): void {
     this.#redactor.add(token);
+    if (token !== this.#token) this.#generation += 1;
     this.#token = token;
     this.#expiresAt = tokenExpiry(token);
   }

@@ -35,7 +35,8 @@ export class Redactor {
   /** Returns a deep copy of `value` with every string redacted. */
   value(value: unknown, depth = 0): unknown {
     if (typeof value === "string") return this.text(value);
-    if (depth > 8 || value === null || typeof value !== "object") return value;
+    if (value === null || typeof value !== "object") return value;
+    if (depth > 8) return "[Truncated]"; // deeper than anything worth logging; never passed on unredacted
     if (Array.isArray(value)) return value.map((v) => this.value(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = /authorization|token|secret|password/i.test(k) && typeof v === "string" ? REDACTED : this.value(v, depth + 1);

@@ -6,7 +6,8 @@ import { AuditListInput, AuditLogInput, validateInput } from "../dto/index.js";
 import { callConfig } from "../http/call-options.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise, type PageData } from "../pagination.js";
+import { pagedList } from "../http/paged-list.js";
+import type { PagePromise } from "../pagination.js";
 
 /** One recorded audit event. */
 export interface AuditEvent {
@@ -80,13 +81,14 @@ export class AuditNamespace {
 
   /** Events oldest first, filtered; await for the first page or `for await` over every event. */
   list(params: AuditListParams = {}, options?: RequestOptions): PagePromise<AuditEvent> {
-    return new PagePromise(async (cursor) => {
-      const input = validateInput(AuditListInput, { ...params, ...sinceAsString(params.since) }, "audit.list");
-      const path = workspacePath(this.config, "audit", "events");
-      const query = { ...input, ...(cursor === undefined ? {} : { cursor }) };
-      const response = await this.http.get<PageData<AuditEvent>>(path, { ...callConfig(options), params: query });
-      return response.data;
-    });
+    return pagedList(
+      this.http,
+      () => ({
+        path: workspacePath(this.config, "audit", "events"),
+        query: validateInput(AuditListInput, { ...params, ...sinceAsString(params.since) }, "audit.list"),
+      }),
+      options,
+    );
   }
 }
 

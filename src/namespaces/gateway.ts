@@ -1,27 +1,12 @@
-import type { AxiosInstance, Method } from "axios";
+import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
 import { TOKENS } from "../container/tokens.js";
-import { FlowValidationError } from "../errors.js";
-import { callConfig } from "../http/call-options.js";
+import { rawRequest, type RawRequestParams } from "../http/raw-request.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { notAvailable } from "./not-available.js";
 
 /** Parameters of `gateway.request`. */
-export interface GatewayRequestParams {
-  /**
-   * HTTP method.
-   * @default "GET"
-   */
-  method?: Method | undefined;
-  /** Path on the gateway, starting with `/`, e.g. `/v1/models`. */
-  path: string;
-  /** JSON body. */
-  body?: unknown;
-  /** Query parameters. */
-  query?: Record<string, string | number | boolean | undefined> | undefined;
-  /** Extra headers for this request. */
-  headers?: Record<string, string> | undefined;
-}
+export type GatewayRequestParams = RawRequestParams;
 
 /** One chat message. */
 export interface ChatMessage {
@@ -80,27 +65,7 @@ export class GatewayNamespace {
    * @throws {FlowValidationError} when `path` is not a path on the gateway (absolute URLs are refused, so the token never leaves for another host).
    */
   async request<T = unknown>(params: GatewayRequestParams, options?: RequestOptions): Promise<T> {
-    const path = params?.path;
-    if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) {
-      throw new FlowValidationError(`gateway.request: path must start with "/" (a path on GATEWAY_URL), got ${JSON.stringify(path)}`, [
-        { path: "path", message: "must be a path starting with /" },
-      ]);
-    }
-    const base = callConfig(options);
-    const response = await this.http.request<string>({
-      ...base,
-      method: params.method ?? "GET",
-      url: path,
-      params: params.query,
-      data: params.body,
-      headers: { ...params.headers, ...(base.headers as Record<string, string>) },
-      responseType: "text",
-      transformResponse: (data: unknown) => data,
-    });
-    const text = response.data;
-    if (typeof text !== "string" || text === "") return undefined as T;
-    const type = String(response.headers["content-type"] ?? "");
-    return (/[/+]json\b/i.test(type) ? JSON.parse(text) : text) as T;
+    return rawRequest<T>(this.http, params, options, "gateway.request");
   }
 
   /** Sends a chat completion request. Not available yet. */

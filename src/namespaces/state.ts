@@ -6,7 +6,8 @@ import { StateIncrementInput, StateKeyInput, StateListInput, StateSetInput, vali
 import { callConfig } from "../http/call-options.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise, type PageData } from "../pagination.js";
+import { pagedList } from "../http/paged-list.js";
+import type { PagePromise } from "../pagination.js";
 
 /** A stored key with its value and bookkeeping. */
 export interface StateEntry<T = unknown> {
@@ -61,12 +62,16 @@ export class StateNamespace {
    * @throws {FlowValidationError} for an invalid key, before any request.
    */
   async get<T = unknown>(key: string, options?: RequestOptions): Promise<T | undefined> {
-    return (await this.getWithVersion<T>(key, options))?.value;
+    return (await this.#entry<T>(key, options, "state.get"))?.value;
   }
 
   /** The entry at `key` with its version, or `undefined` when it is missing or expired. */
   async getWithVersion<T = unknown>(key: string, options?: RequestOptions): Promise<StateEntry<T> | undefined> {
-    const input = validateInput(StateKeyInput, { key }, "state.getWithVersion");
+    return this.#entry<T>(key, options, "state.getWithVersion");
+  }
+
+  async #entry<T>(key: string, options: RequestOptions | undefined, what: string): Promise<StateEntry<T> | undefined> {
+    const input = validateInput(StateKeyInput, { key }, what);
     const response = await this.http.get<StateEntry<T> | undefined>(this.#path(input.key), callConfig(options, { allowNotFound: true }));
     return response.data;
   }
@@ -111,13 +116,7 @@ export class StateNamespace {
    * @example for await (const entry of flow.state.list({ prefix: "cart:" })) console.log(entry.key);
    */
   list<T = unknown>(params: StateListParams = {}, options?: RequestOptions): PagePromise<StateEntry<T>> {
-    return new PagePromise(async (cursor) => {
-      const input = validateInput(StateListInput, params, "state.list");
-      const path = workspacePath(this.config, "state");
-      const query = { ...input, ...(cursor === undefined ? {} : { cursor }) };
-      const response = await this.http.get<PageData<StateEntry<T>>>(path, { ...callConfig(options), params: query });
-      return response.data;
-    });
+    return pagedList(this.http, () => ({ path: workspacePath(this.config, "state"), query: validateInput(StateListInput, params, "state.list") }), options);
   }
 
   #path(key: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isSafeToRepeat, retryAfterMs, retryDelayMs, sleep } from "../../src/http/retry.js";
+import { sleep } from "../../src/http/abort.js";
+import { retryAfterMs, retryDelayMs } from "../../src/http/retry.js";
 
 describe("retry policy", () => {
   it("backs off exponentially with full jitter, capped", () => {
@@ -21,17 +22,9 @@ describe("retry policy", () => {
     expect(retryAfterMs(undefined)).toBeUndefined();
   });
 
-  it("repeats only idempotent methods or calls carrying an idempotency key", () => {
-    expect(isSafeToRepeat("get", false)).toBe(true);
-    expect(isSafeToRepeat("put", false)).toBe(true);
-    expect(isSafeToRepeat("delete", false)).toBe(true);
-    expect(isSafeToRepeat("post", false)).toBe(false);
-    expect(isSafeToRepeat("post", true)).toBe(true);
-  });
-
   it("stops sleeping when the signal aborts", async () => {
     const controller = new AbortController();
-    const slept = sleep(10_000, controller.signal);
+    const slept = sleep(10_000, [undefined, controller.signal]);
     controller.abort(new Error("stop"));
     await expect(slept).rejects.toThrow("stop");
   });

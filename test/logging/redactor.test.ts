@@ -48,3 +48,14 @@ describe("Redactor", () => {
     expect(lines).toHaveLength(2);
   });
 });
+
+describe("Redactor depth", () => {
+  it("truncates values nested too deep instead of passing them on unredacted", () => {
+    const redactor = new Redactor();
+    redactor.add("canary-value");
+    let deep: unknown = "canary-value";
+    for (let i = 0; i < 12; i++) deep = { next: deep };
+    expect(JSON.stringify(redactor.value(deep))).not.toContain("canary-value");
+    expect(JSON.stringify(redactor.value(deep))).toContain("[Truncated]");
+  });
+});

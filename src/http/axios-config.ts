@@ -1,0 +1,21 @@
+// Fields flow-sdk adds to axios' request config. Declared once, here, and imported (for its types)
+// by every file that reads or writes them.
+
+/** Per-call bookkeeping of the HTTP layer, carried on the axios config across retries. */
+export interface FlowCallState {
+  /** Retries done so far. */
+  retries: number;
+  /** True once this call was retried after a 401. */
+  authRetried: boolean;
+  /** Generation of the token the last attempt sent, to tell whether a 401 is already out of date. */
+  generation?: number;
+}
+
+declare module "axios" {
+  interface AxiosRequestConfig {
+    /** Bookkeeping of flow-sdk's HTTP layer; set by it, not by callers. */
+    flow?: FlowCallState;
+    /** Resolve a 404 whose error code is `not_found` (the resource, not the route) with `data: undefined`. */
+    flowAllowNotFound?: boolean;
+  }
+}

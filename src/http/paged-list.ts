@@ -1,0 +1,29 @@
+import type { AxiosInstance } from "axios";
+import { PagePromise, type PageData } from "../pagination.js";
+import { callConfig } from "./call-options.js";
+import type { RequestOptions } from "./request-options.js";
+
+/** The route and query of a list call, worked out (and validated) once, before the first page. */
+export interface ListRequest {
+  /** Path of the list route. */
+  path: string;
+  /** Query parameters other than `cursor`. */
+  query: object;
+}
+
+/**
+ * A cursor-paged GET list as a {@link PagePromise}. `prepare` runs once, inside the first fetch,
+ * so invalid input rejects the returned promise (before any request) rather than throwing.
+ *
+ * @example
+ * return pagedList<StateEntry>(this.http, () => ({ path, query: validateInput(StateListInput, params, "state.list") }), options);
+ */
+export function pagedList<T>(http: AxiosInstance, prepare: () => ListRequest, options?: RequestOptions): PagePromise<T> {
+  let prepared: (ListRequest & { config: ReturnType<typeof callConfig> }) | undefined;
+  return new PagePromise<T>(async (cursor) => {
+    prepared ??= { ...prepare(), config: callConfig(options) };
+    const params = cursor === undefined ? prepared.query : { ...prepared.query, cursor };
+    const response = await http.get<PageData<T>>(prepared.path, { ...prepared.config, params });
+    return response.data;
+  });
+}
