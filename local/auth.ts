@@ -1,6 +1,7 @@
 import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import { HttpError } from "./errors.js";
 import type { Identity, TokenService } from "./tokens.js";
+import { scopeCovers } from "../src/dto/scopes.js";
 
 // A WeakMap rather than a request decoration: no module augmentation of fastify leaks into the
 // types that `flow-sdk/local` publishes.
@@ -53,11 +54,6 @@ export function requireTenant(request: FastifyRequest): Tenant {
   return { orgId: identity.orgId, workspaceId: identity.workspaceId };
 }
 
-/** True when `granted` covers `scope`: itself, `*`, or `<area>:*`. `write` does not imply `read`. */
-export function scopeCovers(granted: readonly string[], scope: string): boolean {
-  const area = scope.split(":")[0];
-  return granted.some((g) => g === "*" || g === scope || g === `${area}:*`);
-}
 
 /**
  * Checks that the token carries `scope` (e.g. `state:read`).

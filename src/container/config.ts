@@ -192,8 +192,11 @@ function describeProblem(property: keyof ConfigInput, input: ConfigInput): strin
   return `${label} is invalid${shown}; ${hint}`;
 }
 
-function clean(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
+// Options may come from JSON or plain JavaScript: a non-string is passed on untouched so that
+// validation names it, instead of a TypeError from trim().
+function clean(value: unknown): string | undefined {
+  if (typeof value !== "string") return value as string | undefined;
+  const trimmed = value.trim();
   return trimmed ? trimmed : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { IsISO8601, IsObject, IsOptional } from "class-validator";
-import { KeyString, PageQuery } from "./common.js";
+import { IsJsonValue, KeyString, PageQuery } from "./common.js";
 
 /** Input of `audit.log`. */
 export class AuditLogInput {
@@ -18,6 +18,7 @@ export class AuditLogInput {
   /** Free-form JSON details. */
   @IsOptional()
   @IsObject({ message: "details must be a plain object" })
+  @IsJsonValue("details must hold only JSON values: no undefined, functions, bigints, NaN or cycles")
   details?: Record<string, unknown>;
 }
 

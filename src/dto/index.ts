@@ -1,4 +1,6 @@
 export * from "./common.js";
 export * from "./state.js";
 export * from "./audit.js";
-export { validateInput, toIssues, type DtoClass } from "./validate.js";
+export { validateInput, type DtoClass } from "./validate.js";
+export { RequestOptionsInput } from "./request-options.js";
+export { scopeCovers, scopeList } from "./scopes.js";

@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** An agent configured on the platform. */
 export interface Agent {
@@ -129,7 +129,7 @@ export type AgentsStreamParams = AgentsRunParams;
 export class AgentsNamespace {
   /** Lists the workspace's agents. */
   list(params?: AgentsListParams, options?: RequestOptions): PagePromise<Agent> {
-    return new PagePromise<Agent>(() => Promise.reject(notAvailable("agents.list")));
+    return notAvailablePage<Agent>("agents.list");
   }
 
   /** Resolves to the agent `id`. */

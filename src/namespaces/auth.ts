@@ -3,6 +3,7 @@ import { inject, injectable } from "tsyringe";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
 import type { RequestContextStore } from "../context/request-context.js";
+import { scopeCovers, scopeList } from "../dto/scopes.js";
 import { FlowValidationError } from "../errors.js";
 import { callConfig } from "../http/call-options.js";
 import type { RequestOptions } from "../http/request-options.js";
@@ -19,12 +20,6 @@ export interface Identity {
   scopes: string[];
   /** When the token expires (ISO 8601), or `null`. */
   expiresAt: string | null;
-}
-
-/** Tells whether `granted` covers `wanted`: exact, `*`, or `<area>:*`. */
-export function scopeCovers(granted: readonly string[], wanted: string): boolean {
-  const area = wanted.split(":")[0];
-  return granted.some((g) => g === wanted || g === "*" || (area !== undefined && g === `${area}:*`));
 }
 
 /** Identity: who the SDK acts as, and the auth of the request it is serving. */
@@ -50,15 +45,17 @@ export class AuthNamespace {
   }
 
   /**
-   * True when `scope` is granted: by the bound request's `auth.scopes` when the context has them
-   * (the caller being served), else by the SDK's own token (asks the platform).
+   * True when `scope` is granted. When a request context with `auth` is bound, its `scopes` (an
+   * array, or a space-separated string; `scope` also works) decide: that is the caller being
+   * served, and an `auth` without scopes grants nothing. Only when no `auth` is bound does the
+   * SDK's own token decide (asks the platform). `*` and `<area>:*` are wildcards.
    */
   async hasScope(scope: string, options?: RequestOptions): Promise<boolean> {
     if (typeof scope !== "string" || !scope.trim()) {
       throw new FlowValidationError("auth.hasScope: scope must be a non-empty string such as \"state:read\"", [{ path: "scope", message: "must be a non-empty string" }]);
     }
-    const bound = this.context()["scopes"];
-    if (Array.isArray(bound)) return scopeCovers(bound.map(String), scope);
+    const bound = this.context();
+    if (Object.keys(bound).length > 0) return scopeCovers(scopeList(bound["scopes"] ?? bound["scope"]), scope);
     return scopeCovers((await this.whoami(options)).scopes, scope);
   }
 }

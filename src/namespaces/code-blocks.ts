@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** A code block deployed in the workspace. */
 export interface CodeBlock {
@@ -73,7 +73,7 @@ export interface CodeBlocksInvokeParams {
 export class CodeBlocksNamespace {
   /** Lists the workspace's code blocks. */
   list(params?: CodeBlocksListParams, options?: RequestOptions): PagePromise<CodeBlock> {
-    return new PagePromise<CodeBlock>(() => Promise.reject(notAvailable("codeBlocks.list")));
+    return notAvailablePage<CodeBlock>("codeBlocks.list");
   }
 
   /** Resolves to the code block `id`. */

@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** Whether a connector can be used. */
 export type ConnectorStatus = "active" | "error" | "disabled";
@@ -43,7 +43,7 @@ export type ConnectorsInvokeParams = Record<string, unknown>;
 export class ConnectorsNamespace {
   /** Lists the workspace's connectors. */
   list(params?: ConnectorsListParams, options?: RequestOptions): PagePromise<Connector> {
-    return new PagePromise<Connector>(() => Promise.reject(notAvailable("connectors.list")));
+    return notAvailablePage<Connector>("connectors.list");
   }
 
   /** Resolves to the connector `id`. */

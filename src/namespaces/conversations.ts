@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** A chat thread. */
 export interface Conversation {
@@ -96,7 +96,7 @@ export class ConversationsNamespace {
 
   /** Lists the workspace's conversations, most recently updated first. */
   list(params?: ConversationsListParams, options?: RequestOptions): PagePromise<Conversation> {
-    return new PagePromise<Conversation>(() => Promise.reject(notAvailable("conversations.list")));
+    return notAvailablePage<Conversation>("conversations.list");
   }
 
   /** Changes the title or metadata of the conversation `id`. */
@@ -119,7 +119,7 @@ export class ConversationsNamespace {
     params?: ConversationsListMessagesParams,
     options?: RequestOptions,
   ): PagePromise<Message> {
-    return new PagePromise<Message>(() => Promise.reject(notAvailable("conversations.listMessages")));
+    return notAvailablePage<Message>("conversations.listMessages");
   }
 
   /** Deletes the conversation `id` and its messages. */

@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** The type of a dataset column's values. */
 export type DatasetColumnType = "string" | "integer" | "number" | "boolean" | "timestamp" | "json";
@@ -91,7 +91,7 @@ export interface DatasetsQueryParams {
 export class DatasetsNamespace {
   /** Lists the workspace's datasets. */
   list(params?: DatasetsListParams, options?: RequestOptions): PagePromise<Dataset> {
-    return new PagePromise<Dataset>(() => Promise.reject(notAvailable("datasets.list")));
+    return notAvailablePage<Dataset>("datasets.list");
   }
 
   /** Resolves to the dataset `id`. */
@@ -115,7 +115,7 @@ export class DatasetsNamespace {
    * for await (const row of flow.datasets.query("orders", { filter: { status: "paid" } })) { ... }
    */
   query<TRow = DatasetRow>(id: string, params?: DatasetsQueryParams, options?: RequestOptions): PagePromise<TRow> {
-    return new PagePromise<TRow>(() => Promise.reject(notAvailable("datasets.query")));
+    return notAvailablePage<TRow>("datasets.query");
   }
 
   /** Deletes the dataset `id` and all its rows. */

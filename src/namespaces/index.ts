@@ -38,6 +38,3 @@ export const BUILTIN_NAMESPACES = {
   jobs: JobsNamespace,
   serviceTokens: ServiceTokensNamespace,
 } as const;
-
-/** Name of a built-in namespace property. */
-export type BuiltinNamespaceName = keyof typeof BUILTIN_NAMESPACES;

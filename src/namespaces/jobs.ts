@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** Where a job stands. */
 export type JobStatus = "scheduled" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -103,7 +103,7 @@ export class JobsNamespace {
 
   /** Lists the workspace's jobs, newest first. */
   list(params?: JobsListParams, options?: RequestOptions): PagePromise<Job> {
-    return new PagePromise<Job>(() => Promise.reject(notAvailable("jobs.list")));
+    return notAvailablePage<Job>("jobs.list");
   }
 
   /** Cancels the job `id` and resolves to it; a finished job is returned unchanged. */

@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** One remembered piece of text. */
 export interface MemoryRecord {
@@ -98,7 +98,7 @@ export class MemoryNamespace {
 
   /** Lists the records of a scope, newest first. */
   list(params?: MemoryListParams, options?: RequestOptions): PagePromise<MemoryRecord> {
-    return new PagePromise<MemoryRecord>(() => Promise.reject(notAvailable("memory.list")));
+    return notAvailablePage<MemoryRecord>("memory.list");
   }
 
   /** Forgets the record `id`. */

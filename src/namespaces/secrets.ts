@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** A secret as listed: its name and dates, never its value (read that with `get`). */
 export interface Secret {
@@ -53,6 +53,6 @@ export class SecretsNamespace {
 
   /** Lists the workspace's secrets by name, without their values. */
   list(params?: SecretsListParams, options?: RequestOptions): PagePromise<Secret> {
-    return new PagePromise<Secret>(() => Promise.reject(notAvailable("secrets.list")));
+    return notAvailablePage<Secret>("secrets.list");
   }
 }

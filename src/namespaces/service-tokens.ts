@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** A service token as the platform describes it later: everything but its secret. */
 export interface ServiceToken {
@@ -71,7 +71,7 @@ export class ServiceTokensNamespace {
 
   /** Lists the workspace's service tokens, without their secrets. */
   list(params?: ServiceTokensListParams, options?: RequestOptions): PagePromise<ServiceToken> {
-    return new PagePromise<ServiceToken>(() => Promise.reject(notAvailable("serviceTokens.list")));
+    return notAvailablePage<ServiceToken>("serviceTokens.list");
   }
 
   /** Revokes the token `id`; requests made with it fail from then on. */

@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 import type { ServiceInfo, ServiceStatus } from "./service.js";
 
 /** HTTP method of a service call. */
@@ -42,7 +42,7 @@ export interface ServicesCallParams {
 export class ServicesNamespace {
   /** Lists the workspace's services. */
   list(params?: ServicesListParams, options?: RequestOptions): PagePromise<ServiceInfo> {
-    return new PagePromise<ServiceInfo>(() => Promise.reject(notAvailable("services.list")));
+    return notAvailablePage<ServiceInfo>("services.list");
   }
 
   /** Resolves to the service with this id or name. */

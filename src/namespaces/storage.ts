@@ -4,8 +4,8 @@
 import type { Readable } from "node:stream";
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** What `storage.put` accepts: bytes, text (stored as UTF-8) or a stream read to its end. */
 export type StorageBody = Buffer | Uint8Array | string | Readable | NodeJS.ReadableStream;
@@ -108,7 +108,7 @@ export class StorageNamespace {
 
   /** Lists objects, in path order. */
   list(params?: StorageListParams, options?: RequestOptions): PagePromise<StorageObject> {
-    return new PagePromise<StorageObject>(() => Promise.reject(notAvailable("storage.list")));
+    return notAvailablePage<StorageObject>("storage.list");
   }
 
   /** Deletes the object at `path`. */

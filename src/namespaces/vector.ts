@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** How the similarity of two vectors is measured. */
 export type VectorMetric = "cosine" | "euclidean" | "dot";
@@ -105,7 +105,7 @@ export class VectorNamespace {
 
   /** Lists the workspace's collections. */
   listCollections(params?: VectorListCollectionsParams, options?: RequestOptions): PagePromise<VectorCollection> {
-    return new PagePromise<VectorCollection>(() => Promise.reject(notAvailable("vector.listCollections")));
+    return notAvailablePage<VectorCollection>("vector.listCollections");
   }
 
   /** Deletes the collection `name` and every vector in it. */

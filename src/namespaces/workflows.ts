@@ -3,8 +3,8 @@
 // FlowNotAvailableError.
 import { injectable } from "tsyringe";
 import type { RequestOptions } from "../http/request-options.js";
-import { PagePromise } from "../pagination.js";
-import { notAvailable } from "./not-available.js";
+import type { PagePromise } from "../pagination.js";
+import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** A workflow defined in the workspace. */
 export interface Workflow {
@@ -84,7 +84,7 @@ export interface WorkflowsWaitForRunParams {
 export class WorkflowsNamespace {
   /** Lists the workspace's workflows. */
   list(params?: WorkflowsListParams, options?: RequestOptions): PagePromise<Workflow> {
-    return new PagePromise<Workflow>(() => Promise.reject(notAvailable("workflows.list")));
+    return notAvailablePage<Workflow>("workflows.list");
   }
 
   /** Resolves to the workflow `id`. */
@@ -99,7 +99,7 @@ export class WorkflowsNamespace {
 
   /** Lists the runs of the workflow `id`, newest first. */
   listRuns(id: string, params?: WorkflowsListRunsParams, options?: RequestOptions): PagePromise<WorkflowRun> {
-    return new PagePromise<WorkflowRun>(() => Promise.reject(notAvailable("workflows.listRuns")));
+    return notAvailablePage<WorkflowRun>("workflows.listRuns");
   }
 
   /** Resolves to the run `runId`, finished or not. */

@@ -124,10 +124,18 @@ describe("auth.hasScope without a bound context", () => {
     expect(await reader.auth.hasScope("audit:read")).toBe(false);
   });
 
-  it("uses the token's scopes when the bound auth has none", async () => {
+  it("grants nothing when the bound auth has no scopes, never falling back to the SDK's own token", async () => {
     const reader = flowWithToken(await platform.mintToken({ scopes: ["audit:read"] }));
     const granted = await reader.runWithRequestContext({ auth: { subject: "no-scopes-here" } }, () => reader.auth.hasScope("audit:read"));
-    expect(granted).toBe(true);
+    expect(granted).toBe(false);
+    expect(await reader.auth.hasScope("audit:read")).toBe(true); // nothing bound: the token decides
+  });
+
+  it("reads OAuth-style space-separated scopes from the bound auth", async () => {
+    const granted = (scope: string) => flow.runWithRequestContext({ auth: { scope: "state:read audit:*" } }, () => flow.auth.hasScope(scope));
+    expect(await granted("state:read")).toBe(true);
+    expect(await granted("audit:write")).toBe(true);
+    expect(await granted("state:write")).toBe(false);
   });
 
   it("is true for everything with the default `*` token", async () => {
