@@ -54,6 +54,6 @@ for (const [name, call] of Object.entries(clients)) {
   }
   console.log(`${name.padEnd(22)} ${median(sequential).toFixed(0).padStart(16)} ${median(parallel).toFixed(0).padStart(20)}`);
 }
-console.log(`client RSS after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+console.log(`RSS after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (client and local platform share this process)`);
 await flow.close();
 await platform.close();

@@ -1,8 +1,15 @@
+import { setMaxListeners } from "node:events";
 import { FlowClosedError } from "../errors.js";
 
 /** Open/closed state of one FlowSDK instance, and what `close()` must release. */
 export class Lifecycle {
   readonly #controller = new AbortController();
+
+  /** Every call waiting on a retry or a token refresh listens to the signal: no listener cap. */
+  constructor() {
+    setMaxListeners(0, this.#controller.signal);
+  }
+
   readonly #hooks: Array<() => void | Promise<void>> = [];
   #closing: Promise<void> | undefined;
 

@@ -70,9 +70,12 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       }
       if (!headers.has("X-Request-Id")) headers.set("X-Request-Id", newRequestId());
       if (MUTATING.has(methodOf(request)) && !headers.has("Idempotency-Key")) headers.set("Idempotency-Key", randomUUID());
-      // A token provider that hangs must not outlast the call's own limits.
-      deadline = AbortSignal.timeout(request.timeout || config.timeoutMs);
-      const current = await untilAborted(tokens.get(), [request.signal as AbortSignal | undefined, lifecycle.signal, deadline]);
+      let current = tokens.fresh();
+      if (!current) {
+        // A token provider that hangs must not outlast the call's own limits.
+        deadline = AbortSignal.timeout(request.timeout || config.timeoutMs);
+        current = await untilAborted(tokens.get(), [request.signal as AbortSignal | undefined, lifecycle.signal, deadline]);
+      }
       state.generation = current.generation;
       headers.set("Authorization", `Bearer ${current.token}`);
       logger.debug("request", { method: request.method, url: request.url, requestId: headers.get("X-Request-Id"), retry: state.retries });

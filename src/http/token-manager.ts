@@ -88,6 +88,12 @@ export class TokenManager {
     this.#store(trimmed);
   }
 
+  /** The current token when it can be sent as it is (the hot path: no refresh, no await), else undefined. */
+  fresh(): CurrentToken | undefined {
+    if (this.#token !== undefined && (!this.#nearExpiry() || this.#now() < this.#quietUntil)) return this.#current();
+    return undefined;
+  }
+
   /**
    * The token to send now: the current one, or a fresh one when it is missing or about to expire.
    *
@@ -95,7 +101,8 @@ export class TokenManager {
    */
   async get(): Promise<CurrentToken> {
     const token = this.#token;
-    if (token !== undefined && (!this.#nearExpiry() || this.#now() < this.#quietUntil)) return this.#current();
+    const ready = this.fresh();
+    if (ready) return ready;
     if (!this.#provider) {
       if (token !== undefined) return this.#current(); // let the platform say it expired
       throw new FlowConfigError(
