@@ -74,7 +74,7 @@ export class GatewayNamespace {
   }
 
   /** Streams a chat completion as server-sent events. Not available yet. */
-  async *chatStream(params: GatewayChatParams, options?: RequestOptions): AsyncGenerator<ChatChunk> {
+  async *chatStream(params: GatewayChatParams, options?: RequestOptions): AsyncIterable<ChatChunk> {
     throw notAvailable("gateway.chatStream");
   }
 
