@@ -113,7 +113,7 @@ export class StateNamespace {
   /**
    * Entries in key order; await for the first page or `for await` over every entry.
    *
-   * @example for await (const entry of flow.state.list({ prefix: "cart:" })) console.log(entry.key);
+   * @example for await (const entry of flow.state.list({ prefix: "cart:" })) keys.push(entry.key);
    */
   list<T = unknown>(params: StateListParams = {}, options?: RequestOptions): PagePromise<StateEntry<T>> {
     return pagedList(this.http, () => ({ path: workspacePath(this.config, "state"), query: validateInput(StateListInput, params, "state.list") }), options);
