@@ -2,10 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
 import { FlowError } from "../../src/index.js";
 import { normalizeContext } from "../../src/context/request-context.js";
-
-interface Echo {
-  headers: Record<string, string>;
-}
+import type { Echo } from "../helpers/flows.js";
 
 let platform: TestPlatform;
 beforeAll(async () => {

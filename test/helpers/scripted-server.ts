@@ -2,6 +2,7 @@
 // platform does not produce on demand (5xx, 429 with Retry-After, hangs). It records every request.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 
 /** One scripted answer; `hang` never answers. */
 export type ScriptedAnswer = { status: number; body?: unknown; headers?: Record<string, string> } | "hang";
@@ -45,5 +46,18 @@ export async function startScriptedServer(script: ScriptedAnswer[]): Promise<Scr
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** Registers an afterEach that closes the servers a test started, and returns `scripted(...script)`, which starts one. */
+export function useScriptedServers(): (...script: ScriptedAnswer[]) => Promise<ScriptedServer> {
+  const servers: ScriptedServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (...script) => {
+    const server = await startScriptedServer(script);
+    servers.push(server);
+    return server;
   };
 }

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
 import {
   FlowAbortError,
@@ -14,32 +14,17 @@ import {
   type FlowLogger,
 } from "../../src/index.js";
 import { USER_AGENT } from "../../src/http/headers.js";
-import { startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
-
-interface Echo {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
+import type { Echo } from "../helpers/flows.js";
+import { useScriptedServers } from "../helpers/scripted-server.js";
 
 let platform: TestPlatform;
-const servers: ScriptedServer[] = [];
+const scripted = useScriptedServers();
 beforeAll(async () => {
   platform = await startTestPlatform();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 afterAll(async () => {
   await platform?.close();
 });
-
-async function scripted(...script: Parameters<typeof startScriptedServer>[0]) {
-  const server = await startScriptedServer(script);
-  servers.push(server);
-  return server;
-}
 
 describe("request headers", () => {
   it("sends auth, ids from the configuration, and the User-Agent", async () => {

@@ -1,5 +1,5 @@
 // Failure paths found in review: each test names the bug it keeps fixed.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
 import {
   FlowAuthenticationError,
@@ -9,25 +9,17 @@ import {
   FlowTimeoutError,
   FlowValidationError,
 } from "../../src/index.js";
-import { startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
+import { offlineFlow } from "../helpers/flows.js";
+import { useScriptedServers } from "../helpers/scripted-server.js";
 
 let platform: TestPlatform;
-const servers: ScriptedServer[] = [];
+const scripted = useScriptedServers();
 beforeAll(async () => {
   platform = await startTestPlatform();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 afterAll(async () => {
   await platform?.close();
 });
-
-async function scripted(...script: Parameters<typeof startScriptedServer>[0]) {
-  const server = await startScriptedServer(script);
-  servers.push(server);
-  return server;
-}
 
 describe("token provider failures", () => {
   it("asks a provider again after it threw synchronously, instead of caching the failure", async () => {
@@ -115,7 +107,7 @@ describe("answers that are not what they claim", () => {
 });
 
 describe("input checked before any request", () => {
-  const offline = () => platform.createFlow({ platformUrl: "http://127.0.0.1:9", maxRetries: 0 });
+  const offline = () => offlineFlow(platform);
 
   it.each([
     [{ timeoutMs: 0 }, "timeoutMs"],

@@ -9,6 +9,7 @@ import {
   type AuditListParams,
   type AuditLogParams,
 } from "../../src/index.js";
+import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
 
 let platform: TestPlatform;
 let flow: FlowSDK;
@@ -18,7 +19,7 @@ let offline: FlowSDK;
 beforeAll(async () => {
   platform = await startTestPlatform();
   flow = platform.createFlow();
-  offline = platform.createFlow({ platformUrl: "http://127.0.0.1:9", gatewayUrl: "http://127.0.0.1:9", maxRetries: 0 });
+  offline = offlineFlow(platform);
 });
 
 afterAll(async () => {
@@ -29,21 +30,6 @@ let counter = 0;
 /** An id no other test uses, so filters by it see only this test's events. */
 const unique = (label: string): string => `${label}-${++counter}-${Date.now().toString(36)}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The error `fn` throws or rejects with (a synchronous throw counts too). */
-async function caught(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
-
-/** A FlowSDK that only has `token` (no token file to fall back on). */
-function flowWithToken(token: string): FlowSDK {
-  return platform.createFlow({ authToken: token, env: { AUTH_TOKEN: undefined, AUTH_TOKEN_FILE: undefined } });
-}
 
 async function all(params: AuditListParams): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
@@ -186,14 +172,14 @@ describe("audit validation, before any request", () => {
 
 describe("audit scopes", () => {
   it("a token without audit:write cannot log (403 missing_scope)", async () => {
-    const reader = flowWithToken(await platform.mintToken({ scopes: ["audit:read"] }));
+    const reader = flowWithToken(platform, await platform.mintToken({ scopes: ["audit:read"] }));
     const error = await caught(() => reader.log("visit", "page", unique("noscope")));
     expect(error).toBeInstanceOf(FlowPermissionError);
     expect(error).toMatchObject({ status: 403, code: "missing_scope" });
   });
 
   it("audit:write does not grant audit:read", async () => {
-    const writer = flowWithToken(await platform.mintToken({ scopes: ["audit:write"] }));
+    const writer = flowWithToken(platform, await platform.mintToken({ scopes: ["audit:write"] }));
     const resourceId = unique("writeonly");
     await writer.log("visit", "page", resourceId);
     expect(await caught(() => writer.audit.list({ resourceId }))).toMatchObject({ status: 403, code: "missing_scope" });

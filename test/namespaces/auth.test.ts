@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
 import { FlowAuthenticationError, FlowSDK, FlowValidationError } from "../../src/index.js";
+import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
 
 let platform: TestPlatform;
 let flow: FlowSDK;
@@ -13,21 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.close();
 });
-
-/** The error `fn` throws or rejects with (a synchronous throw counts too). */
-async function caught(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
-
-/** A FlowSDK that only has `token` (no token file to fall back on). */
-function flowWithToken(token: string, workspaceId = "ws_local"): FlowSDK {
-  return platform.createFlow({ authToken: token, workspaceId, env: { AUTH_TOKEN: undefined, AUTH_TOKEN_FILE: undefined } });
-}
 
 describe("auth.whoami", () => {
   it("returns the token's subject, org, workspace, scopes and expiry", async () => {
@@ -44,7 +30,7 @@ describe("auth.whoami", () => {
 
   it("reflects a minted token's workspace, scopes and lifetime", async () => {
     const before = Date.now();
-    const me = await flowWithToken(await platform.mintToken({ workspaceId: "ws_b", scopes: ["state:read", "audit:*"], ttlSeconds: 120 }), "ws_b").auth.whoami();
+    const me = await flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b", scopes: ["state:read", "audit:*"], ttlSeconds: 120 }), "ws_b").auth.whoami();
     expect(me).toMatchObject({ subject: "local-user", orgId: "org_local", workspaceId: "ws_b", scopes: ["state:read", "audit:*"] });
     const expires = Date.parse(me.expiresAt ?? "");
     expect(expires).toBeGreaterThan(before + 110_000);
@@ -52,7 +38,7 @@ describe("auth.whoami", () => {
   });
 
   it("fails with FlowAuthenticationError for a token the platform did not sign", async () => {
-    const forged = flowWithToken("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl");
+    const forged = flowWithToken(platform, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl");
     const error = await caught(() => forged.auth.whoami());
     expect(error).toBeInstanceOf(FlowAuthenticationError);
     expect(error).toMatchObject({ status: 401, code: "invalid_token" });
@@ -118,14 +104,14 @@ describe("auth.hasScope with a bound request context", () => {
 
 describe("auth.hasScope without a bound context", () => {
   it("asks the platform about the SDK's own token", async () => {
-    const reader = flowWithToken(await platform.mintToken({ scopes: ["state:read"] }));
+    const reader = flowWithToken(platform, await platform.mintToken({ scopes: ["state:read"] }));
     expect(await reader.auth.hasScope("state:read")).toBe(true);
     expect(await reader.auth.hasScope("state:write")).toBe(false);
     expect(await reader.auth.hasScope("audit:read")).toBe(false);
   });
 
   it("grants nothing when the bound auth has no scopes, never falling back to the SDK's own token", async () => {
-    const reader = flowWithToken(await platform.mintToken({ scopes: ["audit:read"] }));
+    const reader = flowWithToken(platform, await platform.mintToken({ scopes: ["audit:read"] }));
     const granted = await reader.runWithRequestContext({ auth: { subject: "no-scopes-here" } }, () => reader.auth.hasScope("audit:read"));
     expect(granted).toBe(false);
     expect(await reader.auth.hasScope("audit:read")).toBe(true); // nothing bound: the token decides
@@ -144,7 +130,7 @@ describe("auth.hasScope without a bound context", () => {
 });
 
 describe("auth.hasScope validation", () => {
-  const offline = () => platform.createFlow({ platformUrl: "http://127.0.0.1:9", maxRetries: 0 });
+  const offline = () => offlineFlow(platform);
 
   it.each([
     ["an empty scope", ""],

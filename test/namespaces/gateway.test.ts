@@ -11,6 +11,7 @@ import {
   type GatewayChatParams,
   type GatewayRequestParams,
 } from "../../src/index.js";
+import { caught, offlineFlow, type Echo } from "../helpers/flows.js";
 
 let platform: TestPlatform;
 let flow: FlowSDK;
@@ -23,25 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.close();
 });
-
-/** What `/v1/_echo` answers: the request as the server received it. */
-interface Echo {
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-/** The error `fn` throws or rejects with (a synchronous throw counts too). */
-async function caught(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 const chatParams: GatewayChatParams = { model: "local", messages: [{ role: "user", content: "hi" }] };
 
@@ -121,7 +103,7 @@ describe("gateway.request", () => {
 });
 
 describe("gateway.request path validation, before any request", () => {
-  const offline = () => platform.createFlow({ platformUrl: "http://127.0.0.1:9", gatewayUrl: "http://127.0.0.1:9", maxRetries: 0 });
+  const offline = () => offlineFlow(platform);
 
   it("the offline instance used below really fails once a request is sent", async () => {
     expect(await caught(() => offline().gateway.request({ path: "/v1/health" }))).toBeInstanceOf(FlowConnectionError);

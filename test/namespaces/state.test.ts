@@ -11,6 +11,7 @@ import {
   type StateListParams,
   type StateSetParams,
 } from "../../src/index.js";
+import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
 
 let platform: TestPlatform;
 let flow: FlowSDK;
@@ -20,7 +21,7 @@ let offline: FlowSDK;
 beforeAll(async () => {
   platform = await startTestPlatform();
   flow = platform.createFlow();
-  offline = platform.createFlow({ platformUrl: "http://127.0.0.1:9", gatewayUrl: "http://127.0.0.1:9", maxRetries: 0 });
+  offline = offlineFlow(platform);
 });
 
 afterAll(async () => {
@@ -31,21 +32,6 @@ let counter = 0;
 /** A key prefix no other test uses. */
 const unique = (label: string): string => `${label}-${++counter}-${Date.now().toString(36)}:`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The error `fn` throws or rejects with (a synchronous throw counts too). */
-async function caught(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
-
-/** A FlowSDK that only has `token` (no token file to fall back on). */
-function flowWithToken(token: string, workspaceId = "ws_local"): FlowSDK {
-  return platform.createFlow({ authToken: token, workspaceId, env: { AUTH_TOKEN: undefined, AUTH_TOKEN_FILE: undefined } });
-}
 
 async function keysOf(prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -283,20 +269,20 @@ describe("state tenancy and scopes", () => {
   it("a token for another workspace cannot read ws_local data and has its own keyspace", async () => {
     const key = `${unique("tenant")}shared-name`;
     await flow.state.set(key, "local value");
-    const wsB = flowWithToken(await platform.mintToken({ workspaceId: "ws_b" }), "ws_b");
+    const wsB = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b" }), "ws_b");
     expect(await wsB.state.get(key)).toBeUndefined();
     await wsB.state.set(key, "b value");
     expect(await wsB.state.get(key)).toBe("b value");
     expect(await flow.state.get(key)).toBe("local value");
 
-    const intruder = flowWithToken(await platform.mintToken({ workspaceId: "ws_b" }), "ws_local");
+    const intruder = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b" }), "ws_local");
     expect(await caught(() => intruder.state.get(key))).toMatchObject({ status: 403, code: "tenant_mismatch" });
   });
 
   it("a token with only state:read can get but not set (403 missing_scope)", async () => {
     const key = `${unique("scope")}k`;
     await flow.state.set(key, "readable");
-    const reader = flowWithToken(await platform.mintToken({ scopes: ["state:read"] }));
+    const reader = flowWithToken(platform, await platform.mintToken({ scopes: ["state:read"] }));
     expect(await reader.state.get(key)).toBe("readable");
     const error = await caught(() => reader.state.set(key, "nope"));
     expect(error).toBeInstanceOf(FlowPermissionError);
