@@ -1,7 +1,7 @@
 import type { FastifyRequest, onRequestHookHandler } from "fastify";
+import { scopeCovers } from "../src/dto/scopes.js";
 import { HttpError } from "./errors.js";
 import type { Identity, TokenService } from "./tokens.js";
-import { scopeCovers } from "../src/dto/scopes.js";
 
 // A WeakMap rather than a request decoration: no module augmentation of fastify leaks into the
 // types that `flow-sdk/local` publishes.
@@ -53,7 +53,6 @@ export function requireTenant(request: FastifyRequest): Tenant {
   }
   return { orgId: identity.orgId, workspaceId: identity.workspaceId };
 }
-
 
 /**
  * Checks that the token carries `scope` (e.g. `state:read`).
