@@ -67,9 +67,14 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
   c.register(TOKENS.Lifecycle, { useValue: lifecycle });
   c.register(TOKENS.Redactor, { useValue: redactor });
   c.register(TOKENS.Logger, { useValue: options.logger ?? silentLogger });
-  c.register(TOKENS.RequestContext, { useValue: new RequestContextStore() });
+  const contextStore = new RequestContextStore();
+  lifecycle.onClose(() => contextStore.close());
+  c.register(TOKENS.RequestContext, { useValue: contextStore });
   registerValue<TokenProvider | null>(c, TOKENS.TokenProvider, options.tokenProvider ?? (config.authTokenFile ? fileTokenProvider(config.authTokenFile) : null));
-  c.register(TOKENS.TokenManager, cached((c) => new TokenManager(authToken, c.resolve(TOKENS.TokenProvider), c.resolve(TOKENS.Redactor), log(c))));
+  c.register(
+    TOKENS.TokenManager,
+    cached((c) => new TokenManager(authToken, c.resolve(TOKENS.TokenProvider), c.resolve(TOKENS.Redactor), log(c), c.resolve(TOKENS.Config).timeoutMs)),
+  );
   c.register(
     TOKENS.HttpAgents,
     cached(() => {

@@ -78,9 +78,19 @@ const tokenStates = new WeakMap<RequestContextToken, TokenState>();
 
 /** The request context of one FlowSDK instance: invisible to other instances, separate per async execution. */
 export class RequestContextStore {
+  #closed = false;
+
   /** The context bound now, or the empty one. */
   current(): RequestContext {
     return storage.getStore()?.get(this) ?? EMPTY_CONTEXT;
+  }
+
+  /**
+   * Marks the instance closed: later binds of any instance stop carrying its context along, so a
+   * long-lived async context does not keep closed instances (and their auth headers) alive.
+   */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Binds `input` for the rest of the current async execution; returns the token to reset it. */
@@ -99,8 +109,9 @@ export class RequestContextStore {
   reset(token: RequestContextToken): void {
     const state = tokenStates.get(token);
     if (!state || state.store !== this) {
-      throw new FlowError("resetRequestContext(): this token was not returned by this FlowSDK instance's bindRequestContext()");
+      throw new FlowError("resetRequestContext(): this token was not returned by this FlowSDK instance's bindRequestContext(), or was used already");
     }
+    tokenStates.delete(token); // like Python's ContextVar tokens: one use
     storage.enterWith(this.#with(state.previous));
   }
 
@@ -111,9 +122,9 @@ export class RequestContextStore {
 
   /** The current bindings with this instance's context replaced (or removed). */
   #with(context: RequestContext | undefined): Bindings {
-    const next = new Map(storage.getStore());
-    if (context === undefined) next.delete(this);
-    else next.set(this, context);
+    const next = new Map<RequestContextStore, RequestContext>();
+    for (const [store, bound] of storage.getStore() ?? []) if (!store.#closed && store !== this) next.set(store, bound);
+    if (context !== undefined) next.set(this, context);
     return next;
   }
 }

@@ -18,8 +18,15 @@ export function createHttpAgents(): HttpAgents {
   return { http: new http.Agent(options), https: new https.Agent(options) };
 }
 
-/** Destroys every socket of both pools. */
+/**
+ * Destroys every socket of both pools, and first every request still queued for a socket: left
+ * queued, Node would open fresh sockets for them once the old ones are gone.
+ */
 export function destroyHttpAgents(agents: HttpAgents): void {
-  agents.http.destroy();
-  agents.https.destroy();
+  for (const agent of [agents.http, agents.https]) {
+    for (const queue of Object.values(agent.requests)) {
+      for (const request of queue ?? []) request.destroy(new Error("the FlowSDK instance was closed"));
+    }
+    agent.destroy();
+  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import axios, { isAxiosError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from "axios";
 import type { FlowConfig } from "../container/config.js";
-import { FlowTimeoutError } from "../errors.js";
+import { FlowError, FlowTimeoutError } from "../errors.js";
 import type { Lifecycle } from "../container/lifecycle.js";
 import type { RequestContextStore } from "../context/request-context.js";
 import type { FlowLogger } from "../logging/logger.js";
@@ -11,6 +11,7 @@ import type { FlowCallState } from "./axios-config.js";
 import type { HttpAgents } from "./agents.js";
 import { contextHeaders, newRequestId, USER_AGENT } from "./headers.js";
 import { errorCode, mapError, notJsonError, type FailedCall } from "./map-error.js";
+import { isOneShotBody, isJsonType, parseJsonBody, readErrorBody } from "./response-body.js";
 import { isRetryable, retryAfterMs, retryDelayMs } from "./retry.js";
 import type { TokenManager } from "./token-manager.js";
 
@@ -54,12 +55,12 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
     httpAgent: deps.agents.http,
     httpsAgent: deps.agents.https,
     headers: { "User-Agent": USER_AGENT, Accept: "application/json" },
-    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+    transitional: { clarifyTimeoutError: true },
+    transformResponse: [parseJsonBody],
     maxRedirects: 0, // a redirect would carry the bearer token to wherever it points
   });
 
   instance.interceptors.request.use(async (request: InternalAxiosRequestConfig) => {
-    let deadline: AbortSignal | undefined;
     try {
       lifecycle.assertOpen();
       const state = callState(request);
@@ -70,32 +71,27 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       }
       if (!headers.has("X-Request-Id")) headers.set("X-Request-Id", newRequestId());
       if (MUTATING.has(methodOf(request)) && !headers.has("Idempotency-Key")) headers.set("Idempotency-Key", randomUUID());
-      let current = tokens.fresh();
-      if (!current) {
-        // A token provider that hangs must not outlast the call's own limits.
-        deadline = AbortSignal.timeout(request.timeout || config.timeoutMs);
-        current = await untilAborted(tokens.get(), [request.signal as AbortSignal | undefined, lifecycle.signal, deadline]);
-      }
+      const current = tokens.fresh() ?? (await withinCallLimits(tokens.get(), request));
       state.generation = current.generation;
       headers.set("Authorization", `Bearer ${current.token}`);
       logger.debug("request", { method: request.method, url: request.url, requestId: headers.get("X-Request-Id"), retry: state.retries });
       return request;
     } catch (error) {
-      if (deadline?.aborted && !lifecycle.closed && !request.signal?.aborted) {
-        throw new FlowTimeoutError(`${methodOf(request)} ${request.url ?? ""}: getting an auth token (tokenProvider or AUTH_TOKEN_FILE) took longer than timeoutMs`);
-      }
       throw mapError(error, describe(request), redactor);
     }
   });
 
   instance.interceptors.response.use(
     (response: AxiosResponse) => {
-      if (expectsJson(response) && !isJson(response)) throw notJsonError(response, describe(response.config), deps.baseURLSetting, redactor);
+      if (expectsJson(response) && !isJsonType(response.headers["content-type"])) {
+        throw notJsonError(response, describe(response.config), deps.baseURLSetting, redactor);
+      }
       return response;
     },
     async (error: unknown) => {
       const request = isAxiosError(error) ? error.config : undefined;
       if (!request || !isAxiosError(error)) throw mapError(error, describe(request), redactor);
+      await readErrorBody(error.response); // streamed or binary error bodies: read the envelope, free the socket
       const state = callState(request);
       const status = error.response?.status;
       if (lifecycle.closed || request.signal?.aborted) throw mapError(error, describe(request), redactor);
@@ -103,14 +99,16 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
         return { ...error.response, data: undefined };
       }
 
-      if (status === 401 && !state.authRetried && state.generation !== undefined) {
+      // A streamed body was consumed by the first attempt: sending it again would send nothing.
+      const repeatable = !isOneShotBody(request.data);
+      if (status === 401 && !state.authRetried && state.generation !== undefined && repeatable) {
         state.authRetried = true;
-        const outcome = await refreshAfter401(state.generation);
+        const outcome = await refreshAfter401(state.generation, request);
         if (outcome === "refreshed") return instance.request(request);
         throw mapError(error, describe(request, outcome), redactor);
       }
 
-      if (state.retries < config.maxRetries && isRetryable(error)) {
+      if (state.retries < config.maxRetries && repeatable && isRetryable(error)) {
         const delay = retryDelayMs(state.retries + 1, retryAfterMs(error.response?.headers?.["retry-after"]));
         if (delay !== undefined) {
           state.retries += 1;
@@ -127,18 +125,38 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
     },
   );
 
-  /** Refreshes after a 401; resolves to "refreshed", or to the hint that says why not. */
-  async function refreshAfter401(generation: number): Promise<"refreshed" | string> {
-    if (!tokens.canRefresh) {
-      return "the token was rejected and there is no way to refresh it: set AUTH_TOKEN_FILE or tokenProvider, or call refreshAuthToken()";
-    }
+  /**
+   * Refreshes after a 401 (a token set by refreshAuthToken meanwhile counts); resolves to
+   * "refreshed", or to the hint that says why not. Bounded like the call itself.
+   */
+  async function refreshAfter401(generation: number, request: InternalAxiosRequestConfig): Promise<"refreshed" | string> {
     try {
-      if (await tokens.refreshAfterRejection(generation)) return "refreshed";
-      return "the token was rejected and the token source (tokenProvider or AUTH_TOKEN_FILE) gave the same token again";
+      if (await withinCallLimits(tokens.refreshAfterRejection(generation), request)) return "refreshed";
     } catch (refreshError) {
+      if (FlowError.isFlowError(refreshError) && (refreshError.name === "FlowTimeoutError" || refreshError.name === "FlowAbortError" || refreshError.name === "FlowClosedError")) {
+        throw refreshError;
+      }
       const reason = refreshError instanceof Error ? refreshError.message : String(refreshError);
       logger.warn("token refresh after a 401 failed", { error: reason });
       return `the token was rejected and refreshing it failed: ${reason}`;
+    }
+    return tokens.canRefresh
+      ? "the token was rejected and the token source (tokenProvider or AUTH_TOKEN_FILE) gave the same token again"
+      : "the token was rejected and there is no way to refresh it: set AUTH_TOKEN_FILE or tokenProvider, or call refreshAuthToken()";
+  }
+
+  /** Waits for a token without outlasting the call: its signal, its timeout, or close() end the wait. */
+  async function withinCallLimits<T>(pending: Promise<T>, request: InternalAxiosRequestConfig): Promise<T> {
+    const deadline = AbortSignal.timeout(request.timeout || config.timeoutMs);
+    try {
+      return await untilAborted(pending, [request.signal as AbortSignal | undefined, lifecycle.signal, deadline]);
+    } catch (error) {
+      if (deadline.aborted && !lifecycle.closed && !request.signal?.aborted) {
+        const { method, path } = describe(request);
+        throw new FlowTimeoutError(`${method} ${path}: getting an auth token (tokenProvider or AUTH_TOKEN_FILE) took longer than timeoutMs`);
+      }
+      if (lifecycle.closed || request.signal?.aborted) throw mapError(error, describe(request), redactor);
+      throw error; // the token source's own failure, for the caller to word
     }
   }
 
@@ -169,12 +187,8 @@ function headerOf(request: InternalAxiosRequestConfig | undefined, name: string)
   return typeof value === "string" && value ? value : undefined;
 }
 
-/** A call made for JSON (axios' default) whose answer has a body. */
+/** A 2xx answer with a body to a call made for JSON (axios' default). */
 function expectsJson(response: AxiosResponse): boolean {
   const type = response.config.responseType;
-  return (type === undefined || type === "json") && response.status !== 204 && response.data !== "" && response.data !== undefined;
-}
-
-function isJson(response: AxiosResponse): boolean {
-  return /[/+]json\b/i.test(String(response.headers["content-type"] ?? ""));
+  return (type === undefined || type === "json") && response.status >= 200 && response.status < 300 && response.data !== undefined;
 }

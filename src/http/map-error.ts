@@ -36,15 +36,17 @@ interface Envelope {
  * never kept (its config holds the Authorization header); the cause is a plain, redacted Error.
  */
 export function mapError(error: unknown, call: FailedCall, redactor: Redactor): FlowError {
-  if (FlowError.isFlowError(error)) return error;
   const where = call.method && call.path !== undefined ? `${call.method} ${call.path}` : "the request";
+  // Closing and aborting win over whatever error they caused, so the caller learns why.
   if (call.closed) return new FlowClosedError(`${where} was cut off because this FlowSDK instance was closed`);
+  if (call.aborted) return new FlowAbortError(`${where} was aborted by its signal`);
+  if (FlowError.isFlowError(error)) return error;
   if (!isAxiosError(error)) {
     const message = error instanceof Error ? error.message : String(error);
     return new FlowError(redactor.text(`${where} failed before an answer came: ${message}`), { cause: plainCause(error, redactor) });
   }
   const cause = plainCause(error, redactor);
-  if (call.aborted || error.code === "ERR_CANCELED") return new FlowAbortError(`${where} was aborted by its signal`, { cause });
+  if (error.code === "ERR_CANCELED") return new FlowAbortError(`${where} was aborted by its signal`, { cause });
   const response = error.response;
   if (!response) {
     if (error.code === "ETIMEDOUT" || error.code === "ECONNABORTED") {

@@ -1,6 +1,8 @@
 import type { AxiosInstance } from "axios";
 import { PagePromise, type PageData } from "../pagination.js";
+import { FlowError } from "../errors.js";
 import { callConfig } from "./call-options.js";
+import { objectBody } from "./response-body.js";
 import type { RequestOptions } from "./request-options.js";
 
 /** The route and query of a list call, worked out (and validated) once, before the first page. */
@@ -24,6 +26,8 @@ export function pagedList<T>(http: AxiosInstance, prepare: () => ListRequest, op
     prepared ??= { ...prepare(), config: callConfig(options) };
     const params = cursor === undefined ? prepared.query : { ...prepared.query, cursor };
     const response = await http.get<PageData<T>>(prepared.path, { ...prepared.config, params });
-    return response.data;
+    const page = objectBody<PageData<T>>(response);
+    if (!Array.isArray(page.data)) throw new FlowError(`GET ${prepared.path} answered without a page of data; check that the base URL points at the Flow platform`);
+    return { data: page.data, nextCursor: typeof page.nextCursor === "string" ? page.nextCursor : null };
   });
 }

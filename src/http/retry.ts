@@ -7,11 +7,17 @@ const MAX_DELAY_MS = 8_000;
 /** Longest `Retry-After` honoured; a longer one is surfaced as the error instead. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
-/** True when the failure is transient: no answer at all, a timeout, or a retryable status. */
+/**
+ * Failures without an answer that are worth another attempt: the platform was unreachable for a
+ * moment, the connection broke, or the attempt timed out. Not a bad URL, a body that failed to
+ * stream, or a content-length overflow: those fail the same way every time.
+ */
+const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ERR_NETWORK"]);
+
+/** True when the failure is transient: a known connection failure, a timeout, or a retryable status. */
 export function isRetryable(error: AxiosError): boolean {
-  if (error.code === "ERR_CANCELED") return false;
   const status = error.response?.status;
-  if (status === undefined) return true; // connection refused/reset, DNS, timeout
+  if (status === undefined) return TRANSIENT_CODES.has(error.code ?? "") || TRANSIENT_CODES.has((error.cause as NodeJS.ErrnoException | undefined)?.code ?? "");
   return RETRYABLE_STATUS.has(status);
 }
 

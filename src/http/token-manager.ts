@@ -1,15 +1,21 @@
 import { readFile } from "node:fs/promises";
-import { FlowConfigError } from "../errors.js";
+import { FlowConfigError, FlowTimeoutError } from "../errors.js";
 import type { FlowLogger } from "../logging/logger.js";
 import type { Redactor } from "../logging/redactor.js";
+import { untilAborted } from "./abort.js";
 
 /** Returns a fresh token; asked before the current one expires and after a 401. */
 export type TokenProvider = () => string | Promise<string>;
 
 /** Refresh a token this long before its `exp`, so it never expires in flight. */
 const REFRESH_SKEW_MS = 60_000;
-/** After a refresh that failed or did not help, wait this long before asking the provider again. */
+/** After a proactive refresh that failed or did not help, wait this long before asking the provider again. */
 const QUIET_MS = 5_000;
+/**
+ * After a refresh following a 401 failed, further 401s of the same token within this window get
+ * the same answer without asking the provider: a burst of concurrent requests makes one call.
+ */
+const REJECTION_MEMO_MS = 1_000;
 
 /** A provider that re-reads `AUTH_TOKEN_FILE`, so an outside process can rotate the token. */
 export function fileTokenProvider(path: string): TokenProvider {
@@ -62,13 +68,27 @@ export class TokenManager {
   #generation = 0;
   #inflight: Promise<string> | undefined;
   #quietUntil = 0;
+  /** How the last refresh after a rejection went, reused for 401s of the same generation for a while. */
+  #lastRejection: { generation: number; until: number; failure: unknown } | undefined;
+  readonly #refreshTimeoutMs: number;
   readonly #provider: TokenProvider | null;
   readonly #redactor: Redactor;
   readonly #logger: FlowLogger;
   readonly #now: () => number;
 
-  /** Starts with `initial` (may be undefined when a provider will supply one). */
-  constructor(initial: string | undefined, provider: TokenProvider | null, redactor: Redactor, logger: FlowLogger, now: () => number = Date.now) {
+  /**
+   * Starts with `initial` (may be undefined when a provider will supply one); a provider call that
+   * takes longer than `refreshTimeoutMs` fails, so the next request asks again.
+   */
+  constructor(
+    initial: string | undefined,
+    provider: TokenProvider | null,
+    redactor: Redactor,
+    logger: FlowLogger,
+    refreshTimeoutMs = 30_000,
+    now: () => number = Date.now,
+  ) {
+    this.#refreshTimeoutMs = refreshTimeoutMs;
     this.#provider = provider;
     this.#redactor = redactor;
     this.#logger = logger;
@@ -86,11 +106,13 @@ export class TokenManager {
     const trimmed = token.trim();
     if (!trimmed) throw new FlowConfigError("refreshAuthToken(): the new token is empty");
     this.#store(trimmed);
+    this.#inflight = undefined; // a refresh under way is for the old token; a 401 on this one starts afresh
   }
 
   /** The current token when it can be sent as it is (the hot path: no refresh, no await), else undefined. */
   fresh(): CurrentToken | undefined {
-    if (this.#token !== undefined && (!this.#nearExpiry() || this.#now() < this.#quietUntil)) return this.#current();
+    if (this.#token === undefined) return undefined;
+    if (!this.#provider || !this.#nearExpiry() || this.#now() < this.#quietUntil) return this.#current();
     return undefined;
   }
 
@@ -130,8 +152,23 @@ export class TokenManager {
   async refreshAfterRejection(generation: number): Promise<boolean> {
     if (generation !== this.#generation) return true;
     if (!this.#provider) return false;
+    // The provider already failed (or gave the same token) for this generation: say so again
+    // without asking it once per rejected request.
+    const last = this.#lastRejection;
+    if (last?.generation === generation && this.#now() < last.until) {
+      if (last.failure !== undefined) throw last.failure;
+      return false;
+    }
     const rejected = this.#token;
-    return (await this.#refresh("token rejected")) !== rejected;
+    try {
+      const fresh = await this.#refresh("token rejected");
+      if (fresh !== rejected) return true;
+      this.#lastRejection = { generation, until: this.#now() + REJECTION_MEMO_MS, failure: undefined };
+      return false;
+    } catch (error) {
+      if (generation === this.#generation) this.#lastRejection = { generation, until: this.#now() + REJECTION_MEMO_MS, failure: error };
+      throw error;
+    }
   }
 
   #current(): CurrentToken {
@@ -142,9 +179,16 @@ export class TokenManager {
     if (this.#inflight) return this.#inflight;
     const started = this.#generation;
     this.#logger.info("refreshing auth token", { reason });
-    // Through a resolved promise, so that a provider throwing synchronously is a rejection too.
-    const refresh = Promise.resolve()
-      .then(() => this.#provider!())
+    // Through a resolved promise, so that a provider throwing synchronously is a rejection too;
+    // bounded, so that one hung provider call does not hold every later request.
+    const asked = Promise.resolve().then(() => this.#provider!());
+    const refresh = untilAborted(asked, [AbortSignal.timeout(this.#refreshTimeoutMs)])
+      .catch((error: unknown) => {
+        if (error instanceof DOMException && error.name === "TimeoutError") {
+          throw new FlowTimeoutError(`the token source (tokenProvider or AUTH_TOKEN_FILE) did not answer within ${this.#refreshTimeoutMs} ms`);
+        }
+        throw error;
+      })
       .then((value) => {
         const fresh = typeof value === "string" ? value.trim() : "";
         if (!fresh) throw new FlowConfigError("tokenProvider returned no token (an empty string or not a string)");

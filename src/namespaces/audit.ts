@@ -7,6 +7,7 @@ import { callConfig } from "../http/call-options.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { pagedList } from "../http/paged-list.js";
+import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
 
 /** One recorded audit event. */
@@ -76,7 +77,7 @@ export class AuditNamespace {
     const { details, ...rest } = params;
     const input = validateInput(AuditLogInput, details === undefined ? rest : params, "audit.log");
     const response = await this.http.post<AuditEvent>(workspacePath(this.config, "audit", "events"), input, callConfig(options));
-    return response.data;
+    return objectBody<AuditEvent>(response);
   }
 
   /** Events oldest first, filtered; await for the first page or `for await` over every event. */

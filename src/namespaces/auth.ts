@@ -6,6 +6,7 @@ import type { RequestContextStore } from "../context/request-context.js";
 import { scopeCovers, scopeList } from "../dto/scopes.js";
 import { FlowValidationError } from "../errors.js";
 import { callConfig } from "../http/call-options.js";
+import { objectBody } from "../http/response-body.js";
 import type { RequestOptions } from "../http/request-options.js";
 
 /** Who the SDK's token belongs to. */
@@ -35,7 +36,8 @@ export class AuthNamespace {
   /** Asks the platform who the current token belongs to. */
   async whoami(options?: RequestOptions): Promise<Identity> {
     const response = await this.http.get<Identity>("/v1/auth/whoami", callConfig(options));
-    return response.data;
+    const identity = objectBody<Identity>(response);
+    return { ...identity, scopes: scopeList(identity.scopes) };
   }
 
   /** The `auth` part of the bound request context (empty when nothing is bound). */

@@ -7,6 +7,7 @@ import { callConfig } from "../http/call-options.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { pagedList } from "../http/paged-list.js";
+import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
 
 /** A stored key with its value and bookkeeping. */
@@ -73,7 +74,7 @@ export class StateNamespace {
   async #entry<T>(key: string, options: RequestOptions | undefined, what: string): Promise<StateEntry<T> | undefined> {
     const input = validateInput(StateKeyInput, { key }, what);
     const response = await this.http.get<StateEntry<T> | undefined>(this.#path(input.key), callConfig(options, { allowNotFound: true }));
-    return response.data;
+    return response.status === 404 ? undefined : objectBody<StateEntry<T>>(response);
   }
 
   /**
@@ -87,14 +88,14 @@ export class StateNamespace {
     const input = validateInput(StateSetInput, { ...params, key, value }, "state.set");
     const { key: _key, ...body } = input;
     const response = await this.http.put<StateEntry<T>>(this.#path(input.key), body, callConfig(options));
-    return response.data;
+    return objectBody<StateEntry<T>>(response);
   }
 
   /** Deletes `key`; resolves to true when it existed. */
   async delete(key: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(StateKeyInput, { key }, "state.delete");
     const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.key), callConfig(options));
-    return response.data.deleted;
+    return objectBody<{ deleted: boolean }>(response).deleted === true;
   }
 
   /**
@@ -107,7 +108,7 @@ export class StateNamespace {
     const input = validateInput(StateIncrementInput, { ...params, key, by }, "state.increment");
     const { key: _key, ...body } = input;
     const response = await this.http.post<StateEntry<number>>(`${this.#path(input.key)}/increment`, body, callConfig(options));
-    return response.data.value;
+    return objectBody<StateEntry<number>>(response).value;
   }
 
   /**

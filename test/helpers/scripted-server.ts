@@ -4,8 +4,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
 
-/** One scripted answer; `hang` never answers. */
-export type ScriptedAnswer = { status: number; body?: unknown; headers?: Record<string, string> } | "hang";
+/** One scripted answer (sent after `delayMs`, and with no body at all when `body` is `null`); `hang` never answers. */
+export type ScriptedAnswer = { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | "hang";
 
 /** A request as the server saw it. */
 export interface SeenRequest {
@@ -32,9 +32,11 @@ export async function startScriptedServer(script: ScriptedAnswer[]): Promise<Scr
       requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
       const answer = script[Math.min(requests.length - 1, script.length - 1)];
       if (answer === undefined || answer === "hang") return;
-      const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body ?? {});
-      res.writeHead(answer.status, { "content-type": typeof answer.body === "string" ? "text/plain" : "application/json", ...answer.headers });
-      res.end(text);
+      const text = answer.body === null ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body ?? {});
+      setTimeout(() => {
+        res.writeHead(answer.status, { "content-type": typeof answer.body === "string" ? "text/plain" : "application/json", ...answer.headers });
+        res.end(text);
+      }, answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sleep } from "../../src/http/abort.js";
-import { retryAfterMs, retryDelayMs } from "../../src/http/retry.js";
+import { AxiosError } from "axios";
+import { isRetryable, retryAfterMs, retryDelayMs } from "../../src/http/retry.js";
 
 describe("retry policy", () => {
   it("backs off exponentially with full jitter, capped", () => {
@@ -27,5 +28,10 @@ describe("retry policy", () => {
     const slept = sleep(10_000, [undefined, controller.signal]);
     controller.abort(new Error("stop"));
     await expect(slept).rejects.toThrow("stop");
+  });
+
+  it("retries only transient failures that got no answer", () => {
+    for (const code of ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN"]) expect(isRetryable(new AxiosError("x", code))).toBe(true);
+    for (const code of ["ERR_BAD_REQUEST", "ERR_FR_MAX_BODY_LENGTH_EXCEEDED", "ERR_INVALID_URL", "ENOTFOUND"]) expect(isRetryable(new AxiosError("x", code))).toBe(false);
   });
 });

@@ -1,0 +1,80 @@
+// Request and response bodies the HTTP layer must not misread: streams, bytes, broken JSON.
+import { Readable } from "node:stream";
+import type { AxiosInstance } from "axios";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { FlowClosedError, FlowError, FlowNotFoundError, FlowServerError, TOKENS } from "../../src/index.js";
+import { useScriptedServers } from "../helpers/scripted-server.js";
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(async () => {
+  await platform?.close();
+});
+const scripted = useScriptedServers();
+
+describe("request bodies", () => {
+  it("never retries a streamed body, which the first attempt consumed", async () => {
+    const server = await scripted({ status: 503 }, { status: 200, body: { ok: true } });
+    const flow = platform.createFlow({ gatewayUrl: server.url });
+    const body = Readable.from([Buffer.from("sixteen bytes!!!")]);
+    await expect(flow.gateway.request({ method: "PUT", path: "/upload", body })).rejects.toBeInstanceOf(FlowServerError);
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.body).toBe("sixteen bytes!!!");
+  });
+});
+
+describe("response bodies", () => {
+  it("reads the error envelope of a streamed or binary call, and frees its socket", async () => {
+    const flow = platform.createFlow();
+    const http = flow.container.resolve(TOKENS.PlatformHttp) as AxiosInstance;
+    const path = "/v1/orgs/org_local/workspaces/ws_local/state/never-set";
+    for (const responseType of ["stream", "arraybuffer"] as const) {
+      const error = await http.get(path, { responseType }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FlowNotFoundError);
+      expect((error as FlowNotFoundError).code).toBe("not_found");
+    }
+    for (let i = 0; i < 5; i++) await http.get(path, { responseType: "stream" }).catch(() => undefined);
+    const busy = Object.values(flow.container.resolve(TOKENS.HttpAgents).http.sockets).flat().length;
+    expect(busy).toBe(0);
+  });
+
+  it.each([
+    ["JSON that does not parse", { status: 200, body: "{oops", headers: { "content-type": "application/json" } }],
+    ["an empty body", { status: 200, body: null }],
+    ["JSON null", { status: 200, body: "null", headers: { "content-type": "application/json" } }],
+  ])("turns a 2xx answer with %s into a FlowError instead of data", async (_label, answer) => {
+    const server = await scripted(answer);
+    const flow = platform.createFlow({ platformUrl: server.url, maxRetries: 0 });
+    for (const call of [() => flow.state.get("k"), () => flow.state.delete("k"), () => flow.state.increment("k"), () => flow.state.list(), () => flow.auth.whoami()]) {
+      const error = await Promise.resolve().then(call).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FlowError);
+    }
+  });
+
+  it("lets a plugin read a non-2xx page itself when it asked for every status", async () => {
+    const server = await scripted({ status: 404, body: "<html>not here</html>", headers: { "content-type": "text/html" } });
+    const flow = platform.createFlow({ platformUrl: server.url });
+    const http = flow.container.resolve(TOKENS.PlatformHttp) as AxiosInstance;
+    const response = await http.get("/page", { validateStatus: () => true });
+    expect(response.status).toBe(404);
+    expect(response.data).toBe("<html>not here</html>");
+  });
+});
+
+describe("close()", () => {
+  it("also ends requests still queued for a socket, so none reaches the platform afterwards", async () => {
+    const server = await scripted({ status: 200, body: { key: "k", value: 1, version: 1, expiresAt: null, updatedAt: "" }, delayMs: 100 });
+    const flow = platform.createFlow({ platformUrl: server.url });
+    const calls = Array.from({ length: 200 }, (_, i) => flow.state.set(`queued-${i}`, i));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await flow.close();
+    const seenAtClose = server.requests.length;
+    const results = await Promise.allSettled(calls);
+    expect(results.every((r) => r.status === "rejected" && r.reason instanceof FlowClosedError)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(server.requests.length).toBe(seenAtClose);
+  });
+});
