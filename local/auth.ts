@@ -6,6 +6,7 @@ import type { Identity, TokenService } from "./tokens.js";
 // A WeakMap rather than a request decoration: no module augmentation of fastify leaks into the
 // types that `flow-sdk/local` publishes.
 const identities = new WeakMap<FastifyRequest, Identity>();
+const tenants = new WeakMap<FastifyRequest, Tenant>();
 
 /** The org and workspace a request acts in. */
 export interface Tenant {
@@ -38,10 +39,43 @@ export function identityOf(request: FastifyRequest): Identity {
 }
 
 /**
+ * Route options declaring the scope a workspace route needs, e.g. `app.get("/state", needs("state:read"), handler)`.
+ * {@link authorizeWorkspace} checks it before the body is read and before a stored idempotent answer
+ * can be replayed.
+ */
+export function needs(scope: string): { config: { scope: string } } {
+  return { config: { scope } };
+}
+
+/**
+ * onRequest hook of the workspace routes: checks that the route's `:orgId` and `:workspaceId` are
+ * the token's (keeping them for {@link tenantOf}), then that the token carries the scope the route
+ * declares with {@link needs}. Runs before the idempotency preHandler, so a token refused here never
+ * receives an answer stored for another token.
+ * @throws {HttpError} 403 `tenant_mismatch` or `missing_scope`.
+ */
+export function authorizeWorkspace(): onRequestHookHandler {
+  return async (request) => {
+    tenants.set(request, requireTenant(request));
+    const scope = (request.routeOptions.config as { scope?: unknown } | undefined)?.scope;
+    // Fail closed: a workspace route that forgot to declare its scope answers 500, not 200.
+    if (typeof scope !== "string") throw new Error(`flow-local: route ${request.method} ${request.routeOptions.url ?? "?"} declares no scope`);
+    requireScope(request, scope);
+  };
+}
+
+/** The tenant {@link authorizeWorkspace} checked; throws on a route outside the workspace scope. */
+export function tenantOf(request: FastifyRequest): Tenant {
+  const tenant = tenants.get(request);
+  if (!tenant) throw new Error(`flow-local: ${request.method} ${request.routeOptions.url ?? "?"} has no checked tenant`);
+  return tenant;
+}
+
+/**
  * Checks that the route's `:orgId` and `:workspaceId` are the token's, and returns them.
  * @throws {HttpError} 403 `tenant_mismatch`.
  */
-export function requireTenant(request: FastifyRequest): Tenant {
+function requireTenant(request: FastifyRequest): Tenant {
   const identity = identityOf(request);
   const params = (request.params ?? {}) as Partial<Record<string, string>>;
   if (params.orgId !== identity.orgId || params.workspaceId !== identity.workspaceId) {
@@ -58,7 +92,7 @@ export function requireTenant(request: FastifyRequest): Tenant {
  * Checks that the token carries `scope` (e.g. `state:read`).
  * @throws {HttpError} 403 `missing_scope` naming the scope.
  */
-export function requireScope(request: FastifyRequest, scope: string): void {
+function requireScope(request: FastifyRequest, scope: string): void {
   if (!scopeCovers(identityOf(request).scopes, scope)) {
     throw new HttpError(403, "missing_scope", `The token lacks the scope ${scope}; mint one with it (flow-local token --scopes ${scope})`);
   }

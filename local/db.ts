@@ -73,20 +73,26 @@ export function openDatabase(dataDir?: string): LocalDb {
 }
 
 function migrate(db: LocalDb): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  for (let i = current; i < MIGRATIONS.length; i++) {
+  for (let i = 0; i < MIGRATIONS.length; i++) {
+    // IMMEDIATE takes the write lock before user_version is read: another process opening the
+    // same fresh data dir waits (busy_timeout) and then sees the step done instead of redoing it.
     db.transaction(() => {
+      if ((db.pragma("user_version", { simple: true }) as number) > i) return;
       db.exec(MIGRATIONS[i] ?? "");
       db.pragma(`user_version = ${i + 1}`);
-    })();
+    }).immediate();
   }
 }
 
-/** Returns the meta value `name`, creating it with `create()` the first time. */
+/**
+ * Returns the meta value `name`, creating it with `create()` the first time. Two processes
+ * initialising the same data dir agree on one value: the first insert wins, the other is ignored,
+ * and both read back the winner.
+ */
 export function ensureMeta(db: LocalDb, name: string, create: () => string): string {
-  const row = db.prepare("SELECT value FROM meta WHERE name = ?").get(name) as { value: string } | undefined;
+  const select = db.prepare("SELECT value FROM meta WHERE name = ?");
+  const row = select.get(name) as { value: string } | undefined;
   if (row) return row.value;
-  const value = create();
-  db.prepare("INSERT INTO meta (name, value) VALUES (?, ?)").run(name, value);
-  return value;
+  db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)").run(name, create());
+  return (select.get(name) as { value: string }).value;
 }

@@ -35,8 +35,11 @@ export function envelope(code: string, message: string, details?: unknown): Erro
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** Where unexpected errors are reported; the client only ever sees a generic 500. */
-export type InternalErrorReporter = (error: unknown, request: FastifyRequest) => void;
+/**
+ * Where unexpected errors are reported; the client only ever sees a generic 500. `request` is
+ * undefined for errors outside a request, e.g. in the expiry sweep.
+ */
+export type InternalErrorReporter = (error: unknown, request: FastifyRequest | undefined) => void;
 
 /** A fastify error handler. */
 export type ErrorHandler = (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
@@ -64,4 +67,29 @@ export function errorHandler(report: InternalErrorReporter): ErrorHandler {
 /** Fastify not-found handler answering 404 route_not_found. */
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.status(404).send(envelope("route_not_found", `No route ${request.method} ${pathOf(request.url)} on the local platform; see docs/protocol.md`));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors fastify meets before routing (a path that is not valid
+ * percent-encoding, a path parameter over the length limit) skip every hook, so this handler sets
+ * X-Request-Id and the envelope itself. 414 is `uri_too_long`, other 4xx `bad_request`; the message
+ * does not repeat the path, which may be kilobytes long.
+ */
+export function frameworkErrorHandler(
+  report: InternalErrorReporter,
+  maxParamLength: number,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    const status = typeof error.statusCode === "number" ? error.statusCode : 500;
+    reply.header("x-request-id", request.id);
+    if (status === 414) {
+      void reply.status(414).send(envelope("uri_too_long", `A path segment of the URL is over ${maxParamLength} characters long`));
+    } else if (status >= 400 && status < 500) {
+      const message = error.code === "FST_ERR_BAD_URL" ? "The URL path is not valid percent-encoding (e.g. a % not followed by two hex digits)" : error.message;
+      void reply.status(status).send(envelope("bad_request", message));
+    } else {
+      report(error, request);
+      void reply.status(500).send(envelope("internal", "The local platform failed on this request; its stderr has the details"));
+    }
+  };
 }

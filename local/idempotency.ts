@@ -15,23 +15,27 @@ interface Claim {
   release: () => void;
 }
 
+/** Methods whose answers are remembered: the SDK sends a key with each, and retries them. */
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 /**
  * Adds the Idempotency-Key behaviour of docs/protocol.md to every route of `app`: the answer to a
  * POST, PUT, PATCH or DELETE whose work was attempted is stored per token org, workspace and subject together with a
  * fingerprint of the request, and a repeat of the same request gets it back with
- * `Idempotent-Replayed: true`. Must be registered after `authenticate`, whose identity scopes it.
+ * `Idempotent-Replayed: true`. Other methods ignore the header. Must be registered after
+ * `authenticate`, whose identity scopes it; tenant and scope checks run in onRequest, before it.
  */
-/** Methods whose answers are remembered: the SDK sends a key with each, and retries them. */
-const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-
 export function registerIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
   // A repeat that arrives while the first call still runs waits for it, so the work runs once.
   const inFlight = new Map<string, Promise<void>>();
   const claims = new WeakMap<FastifyRequest, Claim>();
 
   // preHandler, not onRequest: the fingerprint needs the parsed body. Body errors (malformed
-  // JSON, too large, wrong content type) and tenant checks answer before this runs.
+  // JSON, too large, wrong content type) and the tenant and scope checks (onRequest) answer before
+  // this runs, so a stored answer never goes to a token that may not make the call.
   app.addHook("preHandler", async (request, reply) => {
+    // A GET carrying a key (a client that sends one on everything) is neither looked up nor checked.
+    if (!MUTATING.has(request.method)) return;
     const key = idempotencyKey(request);
     if (key === undefined) return;
     const identity = identityOf(request);
@@ -49,7 +53,6 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
       }
       return reply.status(stored.status).header("idempotent-replayed", "true").type("application/json; charset=utf-8").send(stored.body);
     }
-    if (!MUTATING.has(request.method)) return;
 
     let release = (): void => {};
     const running = new Promise<void>((resolve) => {
@@ -65,11 +68,15 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
   app.addHook("onSend", async (request, reply, payload) => {
     const claim = claims.get(request);
     if (!claim) return payload;
-    claims.delete(request);
-    if (isStored(reply.statusCode) && typeof payload === "string") {
-      store.save(claim.scope, claim.key, { method: request.method, path: claim.path, fingerprint: claim.fingerprint, status: reply.statusCode, body: payload });
+    try {
+      if (isStored(reply.statusCode) && typeof payload === "string") {
+        store.save(claim.scope, claim.key, { method: request.method, path: claim.path, fingerprint: claim.fingerprint, status: reply.statusCode, body: payload });
+      }
+    } finally {
+      // Also when the save fails (the client then gets a 500): waiters must not hang on this key.
+      claim.release();
+      claims.delete(request);
     }
-    claim.release();
     return payload;
   });
 

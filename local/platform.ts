@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -9,7 +9,7 @@ import { MintTokenInput } from "./dto.js";
 import { writePrivateFile } from "./files.js";
 import { buildServer, listen } from "./server.js";
 import { seedSecrets } from "./store/secrets.js";
-import { DEFAULT_ORG_ID, DEFAULT_TTL_SECONDS, DEFAULT_WORKSPACE_ID, TokenService } from "./tokens.js";
+import { DEFAULT_ORG_ID, DEFAULT_TTL_SECONDS, DEFAULT_WORKSPACE_ID, TokenService, type MintOptions } from "./tokens.js";
 
 /** Options of {@link startLocalPlatform}. */
 export interface LocalPlatformOptions {
@@ -35,23 +35,12 @@ export interface LocalPlatformEnv {
   WORKSPACE_ID: string;
   /** A token for the default org and workspace with every scope; kept current as it is rotated. */
   AUTH_TOKEN: string;
-  /** A file always holding a valid token, rewritten at half the TTL. */
+  /** A file always holding a token with at least half its TTL left, rewritten about every half TTL. */
   AUTH_TOKEN_FILE: string;
 }
 
-/** Claims of a token minted by {@link LocalPlatform.mintToken}. */
-export interface LocalPlatformMintOptions {
-  /** Org claim. @default "org_local" */
-  orgId?: string | undefined;
-  /** Workspace claim. @default "ws_local" */
-  workspaceId?: string | undefined;
-  /** Scopes, e.g. `["state:read"]`. @default ["*"] */
-  scopes?: readonly string[] | undefined;
-  /** Lifetime in seconds. @default the platform's `tokenTtlSeconds` */
-  ttlSeconds?: number | undefined;
-  /** Subject claim: who the token speaks for. @default "local-user" */
-  subject?: string | undefined;
-}
+/** Claims of a token minted by {@link LocalPlatform.mintToken}: the same shape the token service takes. */
+export type LocalPlatformMintOptions = MintOptions;
 
 /** A running local platform. */
 export interface LocalPlatform {
@@ -75,6 +64,8 @@ export interface LaunchedPlatform {
   platform: LocalPlatform;
   /** Key for `POST /v1/_local/tokens`. */
   adminKey: string;
+  /** Random id of this running platform, sent in the X-Flow-Local-Instance header of `GET /v1/health`: the CLI checks it before sending the admin key. */
+  instanceId: string;
 }
 
 /** The environment of a code block on the default org and workspace of the platform at `url`. */
@@ -91,6 +82,22 @@ export function platformEnv(url: string, token: string, tokenFile: string): Loca
 
 /** Name of the rotated token file inside the data dir (or temp dir). */
 export const TOKEN_FILE = "flow-local.token";
+
+// setInterval takes at most 2^31 - 1 ms (about 24.8 days); Node turns anything longer into 1 ms.
+const MAX_TIMER_MS = 2_147_483_647;
+// The file's token is replaced this long before it is down to half its TTL, so a late timer or a
+// slow signature does not leave a token with less than half its life in the file.
+const ROTATION_LEAD_MS = 100;
+const MIN_ROTATION_MS = 250;
+
+/**
+ * How often the token file is rewritten: half the TTL less {@link ROTATION_LEAD_MS}, at least
+ * 250 ms, at most what setInterval takes. Each token lives at least `ttl` from its minting, so the
+ * file never holds one with less than `ttl / 2` left.
+ */
+function rotationIntervalMs(ttlSeconds: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(MIN_ROTATION_MS, (ttlSeconds * 1000) / 2 - ROTATION_LEAD_MS));
+}
 
 /**
  * Starts a local platform on 127.0.0.1.
@@ -113,36 +120,43 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
   const tokenFile = path.join(tokenDir, TOKEN_FILE);
   let db: LocalDb | undefined;
   let app: FastifyInstance | undefined;
+  // The token this platform last wrote to tokenFile: only that one is removed on close, so a
+  // failed launch or a second platform on the same data dir leaves another's file alone.
+  let written: string | undefined;
+  const writeToken = (token: string): void => {
+    writePrivateFile(tokenFile, `${token}\n`);
+    written = token;
+  };
   try {
     db = openDatabase(dataDir);
     const adminKey = ensureMeta(db, "admin_key", () => randomBytes(24).toString("base64url"));
+    const instanceId = randomBytes(16).toString("hex");
     const tokens = TokenService.fromDatabase(db, ttl);
     if (options.secrets) seedSecrets(db, { orgId: DEFAULT_ORG_ID, workspaceId: DEFAULT_WORKSPACE_ID }, options.secrets);
-    const server = (app = buildServer({ db, tokens, adminKey }));
+    const server = (app = buildServer({ db, tokens, adminKey, instanceId }));
     const url = await listen(server, port).catch((error: unknown) => {
       throw listenError(error, port);
     });
 
     const { token } = await tokens.mint();
-    writePrivateFile(tokenFile, `${token}\n`);
+    writeToken(token);
     const env = platformEnv(url, token, tokenFile);
-    // Half the TTL: a reader of the file never gets a token closer than that to its expiry.
+    let closing: Promise<void> | undefined;
     const rotation = setInterval(() => {
       tokens
         .mint()
         .then(({ token: fresh }) => {
           if (closing) return; // a file written now would outlive close()
-          writePrivateFile(tokenFile, `${fresh}\n`);
+          writeToken(fresh);
           env.AUTH_TOKEN = fresh;
         })
         .catch(() => {
           // The temp dir was removed under us or the disk is full; the next tick tries again.
         });
-    }, Math.max(500, (ttl * 1000) / 2));
+    }, rotationIntervalMs(ttl));
     rotation.unref();
 
     const openDb = db;
-    let closing: Promise<void> | undefined;
     const platform: LocalPlatform = {
       url,
       env,
@@ -152,21 +166,33 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
           clearInterval(rotation);
           await server.close();
           openDb.close();
-          cleanUp(dataDir, tokenDir, tokenFile);
+          cleanUp(dataDir, tokenDir, tokenFile, written);
         })()),
     };
-    return { platform, adminKey };
+    return { platform, adminKey, instanceId };
   } catch (error) {
     await app?.close();
     db?.close();
-    cleanUp(dataDir, tokenDir, tokenFile);
+    cleanUp(dataDir, tokenDir, tokenFile, written);
     throw error;
   }
 }
 
-// The token file goes in every case; the temp dir only when we made it.
-function cleanUp(dataDir: string | undefined, tokenDir: string, tokenFile: string): void {
-  rmSync(dataDir === undefined ? tokenDir : tokenFile, { recursive: true, force: true });
+// The temp dir goes when we made it. In a data dir, the token file goes only while it still holds
+// the token this platform wrote: another platform on the same dir may have written it since.
+function cleanUp(dataDir: string | undefined, tokenDir: string, tokenFile: string, written: string | undefined): void {
+  if (dataDir === undefined) {
+    rmSync(tokenDir, { recursive: true, force: true });
+    return;
+  }
+  if (written === undefined) return;
+  let current: string;
+  try {
+    current = readFileSync(tokenFile, "utf8");
+  } catch {
+    return; // gone already
+  }
+  if (current === `${written}\n`) rmSync(tokenFile, { force: true });
 }
 
 function checkInt(name: string, value: number, min: number, max: number): number {

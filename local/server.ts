@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { fastify, type FastifyInstance } from "fastify";
-import { authenticate, requireTenant } from "./auth.js";
+import { authenticate, authorizeWorkspace } from "./auth.js";
 import type { LocalDb } from "./db.js";
-import { errorHandler, notFoundHandler, type InternalErrorReporter } from "./errors.js";
+import { errorHandler, frameworkErrorHandler, notFoundHandler, type InternalErrorReporter } from "./errors.js";
 import { pathOf } from "./url.js";
 import { registerIdempotency } from "./idempotency.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -27,6 +27,10 @@ export interface ServerDeps {
   adminKey: string;
   /** Where unexpected errors go. @default a line on stderr */
   reportError?: InternalErrorReporter | undefined;
+  /** Identifies this running platform in `GET /v1/health`. @default a random one */
+  instanceId?: string | undefined;
+  /** How often expired rows are deleted. @default 60 000 ms */
+  sweepIntervalMs?: number | undefined;
 }
 
 /** Path prefix of workspace resources. */
@@ -40,11 +44,17 @@ const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** Builds the fastify app serving docs/protocol.md; call `listen` to serve it. */
 export function buildServer(deps: ServerDeps): FastifyInstance {
+  const report = deps.reportError ?? reportToStderr;
   const app = fastify({
     logger: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     bodyLimit: BODY_LIMIT,
     genReqId,
+    // Bad percent-encoding and over-long path parameters: the envelope and X-Request-Id too.
+    frameworkErrors: frameworkErrorHandler(report, MAX_PARAM_LENGTH),
+    // Fastify's own 503 while closing is a bare body without X-Request-Id. Requests that arrive
+    // during close() go through the hooks instead; forceCloseConnections ends them soon after.
+    return503OnClosing: false,
     // The SDK keeps connections alive; without this, close() would wait for them to time out.
     forceCloseConnections: true,
   });
@@ -52,14 +62,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const audit = new AuditStore(deps.db);
   const idempotency = new IdempotencyStore(deps.db);
 
-  app.setErrorHandler(errorHandler(deps.reportError ?? reportToStderr));
+  app.setErrorHandler(errorHandler(report));
   app.setNotFoundHandler(notFoundHandler);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
   acceptEmptyJson(app);
 
-  healthRoutes(app);
+  healthRoutes(app, deps.instanceId ?? randomBytes(16).toString("hex"));
   adminRoutes(app, deps.tokens, deps.adminKey);
   app.register(async (authed) => {
     authed.addHook("onRequest", authenticate(deps.tokens));
@@ -68,7 +78,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     await authed.register(echoRoutes);
     await authed.register(
       async (workspace) => {
-        workspace.addHook("onRequest", async (request) => void requireTenant(request));
+        // Tenant, then the route's scope: both before the body is read and before a replay.
+        workspace.addHook("onRequest", authorizeWorkspace());
         stateRoutes(workspace, state);
         auditRoutes(workspace, audit);
       },
@@ -76,11 +87,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     );
   });
 
-  // Expired rows are already invisible; the sweep only keeps the file from growing.
+  // Expired rows are already invisible; the sweep only keeps the file from growing. A failure
+  // (disk full, database locked too long) is reported, not thrown: a throw in a timer would end
+  // the process, and the next sweep tries again.
   const sweep = setInterval(() => {
-    state.purgeExpired();
-    idempotency.purgeExpired();
-  }, SWEEP_INTERVAL_MS);
+    for (const store of [state, idempotency]) {
+      try {
+        store.purgeExpired();
+      } catch (error) {
+        report(error, undefined);
+      }
+    }
+  }, deps.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
   sweep.unref();
   app.addHook("onClose", async () => clearInterval(sweep));
   return app;
@@ -115,7 +133,8 @@ function acceptEmptyJson(app: FastifyInstance): void {
   });
 }
 
-function reportToStderr(error: unknown, request: { method: string; url: string; id: string }): void {
+function reportToStderr(error: unknown, request: { method: string; url: string; id: string } | undefined): void {
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`flow-local: internal error on ${request.method} ${pathOf(request.url)} (request ${request.id}): ${detail}\n`);
+  const where = request === undefined ? "in the expiry sweep" : `on ${request.method} ${pathOf(request.url)} (request ${request.id})`;
+  process.stderr.write(`flow-local: internal error ${where}: ${detail}\n`);
 }

@@ -41,9 +41,12 @@ export async function startTestPlatform(options: LocalPlatformOptions = {}): Pro
       return flow;
     },
     async close() {
-      await Promise.all([...flows].map((flow) => flow.close()));
+      // Every flow and the platform are closed even when one of them fails; the first failure is rethrown.
+      const results = await Promise.allSettled([...flows].map((flow) => flow.close()));
       flows.clear();
-      await platform.close();
+      results.push(...(await Promise.allSettled([platform.close()])));
+      const failed = results.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
     },
   };
 }

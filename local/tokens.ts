@@ -25,11 +25,11 @@ export interface MintOptions {
   orgId?: string | undefined;
   /** Workspace claim. @default "ws_local" */
   workspaceId?: string | undefined;
-  /** Scopes claim. @default ["*"] */
+  /** Scopes, e.g. `["state:read"]`. @default ["*"] */
   scopes?: readonly string[] | undefined;
-  /** Lifetime in seconds. @default the service's TTL */
+  /** Lifetime in seconds, at least: `exp` is rounded up to the next second. @default the platform's `tokenTtlSeconds` */
   ttlSeconds?: number | undefined;
-  /** Subject claim. @default "local-user" */
+  /** Subject claim: who the token speaks for. @default "local-user" */
   subject?: string | undefined;
 }
 
@@ -55,10 +55,13 @@ export class TokenService {
     return new TokenService(Buffer.from(secret, "base64url"), defaultTtlSeconds);
   }
 
-  /** Signs a token with the given claims. */
+  /** Signs a token with the given claims; it lives at least `ttlSeconds` from now. */
   async mint(options: MintOptions = {}): Promise<MintedToken> {
-    const now = Math.floor(Date.now() / 1000);
-    const exp = now + (options.ttlSeconds ?? this.defaultTtlSeconds);
+    const nowMs = Date.now();
+    // JWT times are whole seconds: iat rounded down, exp rounded up, so the token lives at least
+    // its TTL (rounding exp down from a floored iat would cut up to a second off it).
+    const iat = Math.floor(nowMs / 1000);
+    const exp = Math.ceil((nowMs + (options.ttlSeconds ?? this.defaultTtlSeconds) * 1000) / 1000);
     const token = await new SignJWT({
       org: options.orgId ?? DEFAULT_ORG_ID,
       ws: options.workspaceId ?? DEFAULT_WORKSPACE_ID,
@@ -67,7 +70,7 @@ export class TokenService {
       .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
       .setSubject(options.subject ?? DEFAULT_SUBJECT)
       .setIssuer(ISSUER)
-      .setIssuedAt(now)
+      .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(this.secret);
     return { token, expiresAt: new Date(exp * 1000).toISOString() };

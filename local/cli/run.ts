@@ -46,11 +46,12 @@ interface Target {
 
 // The platform of `flow-local start` when one answers on dataDir, else a fresh in-memory one.
 async function platformFor(dataDir: string, secrets: Record<string, string> | undefined): Promise<Target> {
-  const running = await findRunning(dataDir);
+  const { running, why } = await findRunning(dataDir);
   if (running) {
     if (secrets) process.stderr.write(`flow-local: --secrets-file is ignored: using the platform already running at ${running.url}; give it to flow-local start\n`);
     return { env: platformEnv(running.url, await mintRemote(running, {}), running.tokenFile) };
   }
+  if (why !== undefined) process.stderr.write(`flow-local: ${why}; running the block on a fresh in-memory platform\n`);
   const { platform } = await launchPlatform({ secrets });
   return { env: platform.env, owned: platform };
 }
@@ -75,17 +76,19 @@ function tsxLoader(): string {
   throw new Error("running a TypeScript block needs tsx; install it with: npm i -D tsx");
 }
 
+// Signals that would end `run` itself; the block gets them instead and decides, and run exits
+// with the block's code (128 + n when the signal ends it).
+const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+
 function spawnBlock(nodeArgs: string[], env: LocalPlatformEnv): Promise<number> {
   const child = spawn(process.execPath, nodeArgs, { stdio: "inherit", env: { ...process.env, ...env } });
   // Ctrl-C reaches the child through the terminal too; forwarding covers kill and CI runners.
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
-  process.on("SIGINT", forward);
-  process.on("SIGTERM", forward);
+  for (const signal of FORWARDED) process.on(signal, forward);
   return new Promise<number>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   }).finally(() => {
-    process.off("SIGINT", forward);
-    process.off("SIGTERM", forward);
+    for (const signal of FORWARDED) process.off(signal, forward);
   });
 }

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { writePrivateFile } from "../files.js";
+import { INSTANCE_HEADER } from "../routes/health.js";
 
 /** Name of the file `flow-local start` leaves in the data dir while it runs. */
 export const RUNTIME_FILE = "flow-local.json";
@@ -18,6 +19,16 @@ export interface RuntimeInfo {
   pid: number;
   /** The rotated token file, for AUTH_TOKEN_FILE. */
   tokenFile: string;
+  /** Random id of the running platform, as `GET /v1/health` answers it in X-Flow-Local-Instance. */
+  instanceId: string;
+}
+
+/** What {@link findRunning} found on a data dir. */
+export interface Probe {
+  /** The platform that wrote flow-local.json, answering at its URL; undefined when none runs. */
+  running?: RuntimeInfo | undefined;
+  /** Why a flow-local.json there was not trusted, when there was one. */
+  why?: string | undefined;
 }
 
 /** Writes `<dataDir>/flow-local.json`, readable by its owner only. */
@@ -34,10 +45,16 @@ export function readRuntimeFile(dataDir: string): RuntimeInfo | undefined {
     return undefined;
   }
   const info = parsed as Partial<RuntimeInfo> | null;
-  if (typeof info?.url !== "string" || typeof info.adminKey !== "string" || typeof info.pid !== "number" || typeof info.tokenFile !== "string") {
+  if (
+    typeof info?.url !== "string" ||
+    typeof info.adminKey !== "string" ||
+    typeof info.pid !== "number" ||
+    typeof info.tokenFile !== "string" ||
+    typeof info.instanceId !== "string"
+  ) {
     return undefined;
   }
-  return { url: info.url, adminKey: info.adminKey, pid: info.pid, tokenFile: info.tokenFile };
+  return { url: info.url, adminKey: info.adminKey, pid: info.pid, tokenFile: info.tokenFile, instanceId: info.instanceId };
 }
 
 /** Removes `<dataDir>/flow-local.json` if it still names this process. */
@@ -45,16 +62,45 @@ export function removeRuntimeFile(dataDir: string): void {
   if (readRuntimeFile(dataDir)?.pid === process.pid) rmSync(path.join(dataDir, RUNTIME_FILE), { force: true });
 }
 
-/** The platform described by `<dataDir>/flow-local.json` when it answers /v1/health, else undefined. */
-export async function findRunning(dataDir: string): Promise<RuntimeInfo | undefined> {
+/**
+ * The platform described by `<dataDir>/flow-local.json`, when its process is alive and the server
+ * at its URL is that very platform (`GET /v1/health` names the same instance id). Only then may the
+ * admin key be sent there: a stale file may name a port that another server, flow-local or not,
+ * now listens on. A file whose process is gone is removed.
+ */
+export async function findRunning(dataDir: string): Promise<Probe> {
+  const file = path.join(dataDir, RUNTIME_FILE);
   const info = readRuntimeFile(dataDir);
-  if (!info) return undefined;
+  if (!info) return {};
+  if (!isAlive(info.pid)) {
+    if (readRuntimeFile(dataDir)?.pid === info.pid) rmSync(file, { force: true }); // unless a new start just wrote it
+    return { why: `${file} was left by process ${info.pid}, which has ended; removed it` };
+  }
+  let answered: string | null;
   try {
     const response = await fetch(new URL("/v1/health", info.url), { signal: AbortSignal.timeout(2000) });
     const body = (await response.json()) as { service?: unknown };
-    return response.ok && body.service === "flow-local" ? info : undefined;
+    if (!response.ok || body.service !== "flow-local") return { why: `no flow-local platform answers at ${info.url}, named in ${file}` };
+    answered = response.headers.get(INSTANCE_HEADER);
   } catch {
-    return undefined;
+    return { why: `nothing answers at ${info.url}, named in ${file}` };
+  }
+  if (answered !== info.instanceId) {
+    return {
+      why: `the platform at ${info.url} is not the one that wrote ${file} (another instance id); its admin key was not sent there`,
+    };
+  }
+  return { running: info };
+}
+
+// Signal 0 checks that the process exists without touching it. EPERM: it exists, as another user's.
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -17,9 +17,9 @@ export async function token(argv: string[]): Promise<void> {
     },
   });
   const dataDir = path.resolve(values.data ?? DEFAULT_DATA_DIR);
-  const running = await findRunning(dataDir);
+  const { running, why } = await findRunning(dataDir);
   if (!running) {
-    throw new Error(`no flow-local platform runs on ${dataDir}; start one with: flow-local start --data ${values.data ?? DEFAULT_DATA_DIR}`);
+    throw new Error(`no flow-local platform runs on ${dataDir}${why === undefined ? "" : ` (${why})`}; start one with: flow-local start --data ${values.data ?? DEFAULT_DATA_DIR}`);
   }
   const claims = {
     orgId: values.org,

@@ -3,6 +3,15 @@ import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, N
 /** Largest page a list call may ask for. */
 export const MAX_PAGE_SIZE = 1000;
 
+/**
+ * Longest cursor accepted. A cursor is opaque, but the local platform's holds the last key of the
+ * page: base64url of `{"k":"state","a":<key as JSON>}`. A key is at most 512 UTF-16 code units;
+ * each takes at most 3 bytes in UTF-8 (4 bytes for a surrogate pair, i.e. 2 per unit), or 6 when
+ * JSON escapes it (`\uXXXX`), so the JSON is at most 512 × 6 + 32 bytes and its base64url at most
+ * ⌈3104 / 3⌉ × 4 = 4140 characters. 8192 leaves room for the hosted platform's cursors.
+ */
+const MAX_CURSOR_LENGTH = 8192;
+
 /** Cursor-page parameters shared by every list call. */
 export class PageQuery {
   /** Items per page, 1 to 1000. */
@@ -16,7 +25,7 @@ export class PageQuery {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(2048)
+  @MaxLength(MAX_CURSOR_LENGTH)
   cursor?: string;
 }
 

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { useScriptedServers } from "../helpers/scripted-server.js";
 
 // The flow-local command as a user runs it: a child process, real loopback HTTP, no mocks.
 
@@ -51,11 +52,13 @@ function spawnCli(args: readonly string[]): ChildProcess {
 }
 
 function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  if (child.pid === undefined) return;
+  // Also after the CLI itself has ended: a block it spawned may live on in its group (while any
+  // member lives, the group id cannot go to another process).
   try {
     process.kill(-child.pid, "SIGKILL");
   } catch {
-    child.kill("SIGKILL"); // the group is gone already
+    // the group is gone already
   }
 }
 
@@ -66,21 +69,87 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI to its end; kills it after `timeoutMs`. */
-function runCli(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+/** A CLI process whose output is collected as it comes. */
+interface RunningCli {
+  child: ChildProcess;
+  /** Resolves once stdout matches `pattern`; rejects if the process ends first. */
+  stdoutMatches(pattern: RegExp): Promise<void>;
+  /** Resolves when the process has ended and its output is closed. */
+  result: Promise<CliResult>;
+}
+
+/** Starts the CLI; kills it after `timeoutMs`. */
+function startCli(args: readonly string[], opts: { timeoutMs?: number } = {}): RunningCli {
   const child = spawnCli(args);
   let stdout = "";
   let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  const watchers = new Set<() => void>();
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const watcher of watchers) watcher();
+  });
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => killGroup(child), opts.timeoutMs ?? 20_000);
-  return new Promise((resolve, reject) => {
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
   });
+  const stdoutMatches = (pattern: RegExp): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!pattern.test(stdout)) return;
+        watchers.delete(check);
+        resolve();
+      };
+      watchers.add(check);
+      check();
+      void result.then((end) => reject(new Error(`the CLI ended (${String(end.code ?? end.signal)}) before printing ${String(pattern)}; stderr: ${end.stderr}`)));
+    });
+  return { child, stdoutMatches, result };
+}
+
+/** Runs the CLI to its end; kills it after `timeoutMs`. */
+function runCli(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return startCli(args, opts).result;
+}
+
+interface StartedServer {
+  server: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exported: Record<string, string>;
+}
+
+/** `flow-local start` on `dataDir`, once it has printed its environment. */
+async function startServer(dataDir: string): Promise<StartedServer> {
+  const server = spawnCli(["start", "--port", "0", "--data", dataDir]);
+  servers.add(server);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
+  let stdout = "";
+  let stderr = "";
+  server.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exported = await new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`start printed no environment in time; stderr: ${stderr}`)), 20_000);
+    server.once("exit", (code) => reject(new Error(`start exited with ${String(code)}: ${stderr}`)));
+    server.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!/^export AUTH_TOKEN_FILE=.*\n/m.test(stdout)) return;
+      clearTimeout(timer);
+      const entries = [...stdout.matchAll(/^export (\w+)=(.*)$/gm)].map(([, name, value]) => [name ?? "", (value ?? "").replace(/^'(.*)'$/, "$1")]);
+      resolve(Object.fromEntries(entries));
+    });
+  });
+  return { server, exited, exported };
+}
+
+/** The pid of a process that has ended. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  await new Promise((resolve) => child.once("exit", resolve));
+  if (child.pid === undefined) throw new Error("no pid");
+  return child.pid;
 }
 
 /** Writes a code block into a fresh temp dir and returns its path. */
@@ -144,6 +213,41 @@ describe("flow-local command line", () => {
   });
 });
 
+describe("flow-local token with a flow-local.json it cannot trust", () => {
+  const scripted = useScriptedServers();
+  // A server that answers /v1/health like flow-local, naming the given instance, and records requests.
+  const healthServer = (instanceId: string) =>
+    scripted({ status: 200, body: { ok: true, service: "flow-local", version: "0.1.0" }, headers: { "x-flow-local-instance": instanceId } });
+  const runtimeFile = (dataDir: string, info: Record<string, unknown>): string => {
+    const file = path.join(dataDir, "flow-local.json");
+    writeFileSync(file, JSON.stringify({ adminKey: "the-admin-key", tokenFile: path.join(dataDir, "flow-local.token"), ...info }), { mode: 0o600 });
+    return file;
+  };
+
+  it("says no platform runs and removes the file when the pid in it has ended", async () => {
+    const server = await healthServer("inst-1");
+    const dataDir = tempDir();
+    const file = runtimeFile(dataDir, { url: server.url, pid: await deadPid(), instanceId: "inst-1" });
+    const result = await runCli(["token", "--data", dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no flow-local platform runs on ${dataDir}`);
+    expect(result.stdout).toBe("");
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("refuses without sending the admin key when the server at the URL is another instance", async () => {
+    const server = await healthServer("another-instance");
+    const dataDir = tempDir();
+    runtimeFile(dataDir, { url: server.url, pid: process.pid, instanceId: "the-writer" });
+    const result = await runCli(["token", "--data", dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("is not the one that wrote");
+    expect(result.stdout).toBe("");
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /v1/health"]);
+    expect(server.requests.some((r) => r.headers["x-flow-local-admin"] !== undefined)).toBe(false);
+  });
+});
+
 describe("flow-local run", () => {
   it("runs a .mjs block against a loopback platform and passes on its exit code", async () => {
     const file = block("exit3.mjs", "console.log(process.env.PLATFORM_API_URL);\nprocess.exit(3);\n");
@@ -188,6 +292,19 @@ fetch(url, { headers: { authorization: "Bearer " + String(process.env.AUTH_TOKEN
     expect(result.code).toBe(128 + 15);
   });
 
+  it.each(["SIGHUP", "SIGQUIT"] as const)("forwards %s to the block and exits with the block's code", async (signal) => {
+    const file = block(
+      `on-${signal}.mjs`,
+      `process.on(${JSON.stringify(signal)}, () => { console.log("got ${signal}"); process.exit(42); });\nconsole.log("ready");\nsetInterval(() => {}, 1000);\n`,
+    );
+    const cli = startCli(["run", file, "--data", emptyData], { timeoutMs: 10_000 });
+    await cli.stdoutMatches(/^ready$/m);
+    cli.child.kill(signal); // to run itself, not its process group
+    const result = await cli.result;
+    expect(result.stdout).toContain(`got ${signal}`);
+    expect(result.code).toBe(42);
+  });
+
   it("accepts a dotenv --secrets-file", async () => {
     const secrets = path.join(tempDir(), "secrets.env");
     writeFileSync(secrets, `# local secrets\nexport API_KEY="abc\\"def"\nOTHER='single quoted'\nPLAIN=value # comment\n\n`);
@@ -216,23 +333,7 @@ describe("flow-local start", () => {
 
   beforeAll(async () => {
     dataDir = tempDir();
-    server = spawnCli(["start", "--port", "0", "--data", dataDir]);
-    servers.add(server);
-    exited = new Promise((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
-    let stdout = "";
-    let stderr = "";
-    server.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    exported = await new Promise<Record<string, string>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`start printed no environment in time; stderr: ${stderr}`)), 20_000);
-      server.once("exit", (code) => reject(new Error(`start exited with ${String(code)}: ${stderr}`)));
-      server.stdout?.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (!/^export AUTH_TOKEN_FILE=.*\n/m.test(stdout)) return;
-        clearTimeout(timer);
-        const entries = [...stdout.matchAll(/^export (\w+)=(.*)$/gm)].map(([, name, value]) => [name ?? "", (value ?? "").replace(/^'(.*)'$/, "$1")]);
-        resolve(Object.fromEntries(entries));
-      });
-    });
+    ({ server, exited, exported } = await startServer(dataDir));
   });
   afterAll(() => {
     killGroup(server);
@@ -250,7 +351,13 @@ describe("flow-local start", () => {
     const file = path.join(dataDir, "flow-local.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const info = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    expect(info).toMatchObject({ url: exported.PLATFORM_API_URL, pid: server.pid, adminKey: expect.any(String), tokenFile: exported.AUTH_TOKEN_FILE });
+    expect(info).toMatchObject({
+      url: exported.PLATFORM_API_URL,
+      pid: server.pid,
+      adminKey: expect.any(String),
+      tokenFile: exported.AUTH_TOKEN_FILE,
+      instanceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
   });
 
   it("mints a token with the claims given to flow-local token", async () => {
@@ -282,5 +389,23 @@ describe("flow-local start", () => {
     expect(existsSync(path.join(dataDir, "flow-local.json"))).toBe(false);
     expect(existsSync(path.join(dataDir, "flow-local.token"))).toBe(false);
     await expect(fetch(`${exported.PLATFORM_API_URL}/v1/health`)).rejects.toThrow();
+  });
+});
+
+describe("flow-local start on SIGHUP", () => {
+  it("stops cleanly with exit code 0 and removes flow-local.json and the token file", async () => {
+    const dataDir = tempDir();
+    const { server, exited, exported } = await startServer(dataDir);
+    try {
+      expect(existsSync(path.join(dataDir, "flow-local.json"))).toBe(true);
+      server.kill("SIGHUP");
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(existsSync(path.join(dataDir, "flow-local.json"))).toBe(false);
+      expect(existsSync(path.join(dataDir, "flow-local.token"))).toBe(false);
+      await expect(fetch(`${exported.PLATFORM_API_URL}/v1/health`)).rejects.toThrow();
+    } finally {
+      killGroup(server);
+      servers.delete(server);
+    }
   });
 });

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../local/db.js";
 import type { LocalPlatform } from "../../local/index.js";
 // launchPlatform (internal) also gives the admin key, the only way to mint a token for another subject.
 import { launchPlatform } from "../../local/platform.js";
+import { buildServer, listen } from "../../local/server.js";
+import { TokenService } from "../../local/tokens.js";
 
 // Idempotency-Key as docs/protocol.md has it, over plain fetch.
 
@@ -25,14 +28,19 @@ afterAll(async () => {
 const root = (workspace = "ws_local"): string => `/v1/orgs/org_local/workspaces/${workspace}`;
 const event = (resourceId: string): Record<string, unknown> => ({ action: "visit", resourceType: "page", resourceId });
 
-async function send(method: string, route: string, options: { token?: string; key?: string; body?: unknown } = {}): Promise<Answer> {
+async function send(
+  method: string,
+  route: string,
+  options: { token?: string; key?: string; body?: unknown; base?: string; signal?: AbortSignal } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? platform.env.AUTH_TOKEN}` };
   if (options.key !== undefined) headers["idempotency-key"] = options.key;
   if (options.body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(new URL(route, platform.url), {
+  const response = await fetch(new URL(route, options.base ?? platform.url), {
     method,
     headers,
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const text = await response.text();
   return { status: response.status, replayed: response.headers.get("idempotent-replayed"), text, body: text === "" ? undefined : JSON.parse(text) };
@@ -211,5 +219,61 @@ describe("Idempotency-Key", () => {
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([201]));
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect(await eventsOn(id)).toHaveLength(1);
+  });
+
+  it("refuses a repeat from a token without the route's scope with 403 missing_scope instead of replaying the stored answer", async () => {
+    const key = randomUUID();
+    const id = randomUUID();
+    const writer = await platform.mintToken({ scopes: ["audit:*"] });
+    expect((await send("POST", `${root()}/audit/events`, { token: writer, key, body: event(id) })).status).toBe(201);
+    // Same org, workspace and subject (local-user), so the same key slot: only the scope differs.
+    const readOnly = await platform.mintToken({ scopes: ["audit:read"] });
+    const repeat = await send("POST", `${root()}/audit/events`, { token: readOnly, key, body: event(id) });
+    expect(repeat.status).toBe(403);
+    expect(repeat.replayed).toBeNull();
+    expect(repeat.body).toMatchObject({ error: { code: "missing_scope" } });
+  });
+
+  it("answers a GET carrying a key already used by a POST instead of 422 idempotency_key_reused", async () => {
+    const key = randomUUID();
+    expect((await send("POST", `${root()}/state/get-with-key/increment`, { key, body: {} })).status).toBe(200);
+    const read = await send("GET", `${root()}/state/get-with-key`, { key });
+    expect(read.status).toBe(200);
+    expect(read.replayed).toBeNull();
+    expect(read.body).toMatchObject({ key: "get-with-key", value: 1 });
+  });
+
+  it("answers a GET carrying an Idempotency-Key over 255 characters instead of 400", async () => {
+    const read = await send("GET", `${root()}/state/never-written`, { key: "k".repeat(300) });
+    expect(read.status).toBe(404);
+    expect(read.body).toMatchObject({ error: { code: "not_found" } });
+  });
+});
+
+describe("Idempotency-Key when storing the answer fails", () => {
+  it("lets a retry with the same key do the work instead of hanging", async () => {
+    const db = openDatabase();
+    const tokens = new TokenService(new Uint8Array(32).fill(7));
+    const reported: unknown[] = [];
+    const server = buildServer({ db, tokens, adminKey: "admin", reportError: (error) => reported.push(error) });
+    try {
+      const base = await listen(server);
+      const token = (await tokens.mint()).token;
+      // A real SQLite failure inside store.save: inserts into the idempotency table abort.
+      db.exec("CREATE TRIGGER fail_save BEFORE INSERT ON idempotency BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;");
+      const key = randomUUID();
+      const first = await send("POST", "/v1/_echo", { base, token, key, body: { n: 1 } });
+      expect(first.status).toBe(500);
+      expect(String(reported[0])).toContain("simulated disk failure");
+
+      db.exec("DROP TRIGGER fail_save");
+      const retry = await send("POST", "/v1/_echo", { base, token, key, body: { n: 1 }, signal: AbortSignal.timeout(3000) });
+      expect(retry.status).toBe(200);
+      expect(retry.replayed).toBeNull();
+      expect(retry.body).toMatchObject({ method: "POST", body: { n: 1 } });
+    } finally {
+      await server.close();
+      db.close();
+    }
   });
 });

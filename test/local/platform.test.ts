@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../local/db.js";
 import { startLocalPlatform, type LocalPlatform, type LocalPlatformMintOptions } from "../../local/index.js";
+import { buildServer, listen } from "../../local/server.js";
+import { TokenService } from "../../local/tokens.js";
 import { FlowValidationError } from "../../src/errors.js";
+import { FlowSDK } from "../../src/index.js";
 
 // The protocol spoken raw, over plain fetch: no SDK between the test and the wire.
 
@@ -30,6 +33,12 @@ async function call(base: string, route: string, init: { method?: string; token?
 const ws = (org: string, workspace: string): string => `/v1/orgs/${org}/workspaces/${workspace}`;
 const LOCAL = ws("org_local", "ws_local");
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The `exp` claim of a JWT, in seconds. */
+function expOf(jwt: string): number {
+  const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp: number };
+  return payload.exp;
+}
 
 function expectError(answer: Answer, status: number, code: string): void {
   expect(answer.status).toBe(status);
@@ -189,6 +198,47 @@ describe("startLocalPlatform on a shared in-memory platform", () => {
     expect(failed.headers.get("x-request-id")).toBe("req-from-client-2");
   });
 
+  it("answers a path that is not valid percent-encoding with 400 bad_request in the envelope, with an X-Request-Id", async () => {
+    const answer = await call(platform.url, `${LOCAL}/state/%zz`, { token: platform.env.AUTH_TOKEN, headers: { "x-request-id": "req-bad-url" } });
+    expectError(answer, 400, "bad_request");
+    expect(answer.headers.get("x-request-id")).toBe("req-bad-url");
+  });
+
+  it("answers a path segment over the length limit with 414 uri_too_long in the envelope, with an X-Request-Id", async () => {
+    const answer = await call(platform.url, `${LOCAL}/state/${"a".repeat(5000)}`, { token: platform.env.AUTH_TOKEN });
+    expectError(answer, 414, "uri_too_long");
+    expect(answer.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]+$/);
+  });
+
+  it("names the running platform in the X-Flow-Local-Instance header of /v1/health, the same on every call", async () => {
+    const first = await call(platform.url, "/v1/health");
+    const second = await call(platform.url, "/v1/health");
+    expect(first.headers.get("x-flow-local-instance")).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.headers.get("x-flow-local-instance")).toBe(first.headers.get("x-flow-local-instance"));
+  });
+
+  it("pages with limit 1 through keys of 512 three-byte characters", async () => {
+    const flow = FlowSDK.create({ env: platform.env });
+    try {
+      const keys = ["a", "b", "c"].map((last) => `€€${"€".repeat(509)}${last}`);
+      for (const key of keys) await flow.state.set(key, key.slice(-1));
+      const seen: string[] = [];
+      for await (const entry of flow.state.list({ prefix: "€€", limit: 1 })) seen.push(entry.key);
+      expect(seen).toEqual(keys);
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it.each([
+    ["a week date", "2099-W05"],
+    ["a date-time without a time zone", "2026-01-01T00:00:00"],
+  ])("refuses an audit since that is %s with 400 validation_error", async (_kind, since) => {
+    const answer = await call(platform.url, `${LOCAL}/audit/events?since=${encodeURIComponent(since)}`, { token: platform.env.AUTH_TOKEN });
+    expectError(answer, 400, "validation_error");
+    expect(answer.body.error.details.issues).toEqual([{ path: "since", message: expect.stringContaining("with a time zone") }]);
+  });
+
   it("seeds secrets without error", async () => {
     const seeded = await startLocalPlatform({ secrets: { API_KEY: "test-value", OTHER: "" } });
     try {
@@ -217,11 +267,18 @@ describe("startLocalPlatform lifecycle", () => {
 
   it("rotates the token file and env.AUTH_TOKEN at half the TTL", async () => {
     const platform = await started({ tokenTtlSeconds: 2 });
+    const startedAt = Date.now();
     const first = readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim();
     expect(first).toBe(platform.env.AUTH_TOKEN);
-    await sleep(1500);
-    const second = readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim();
+    // Rewritten just before each half TTL; a rewrite within the same second may carry the same
+    // claims, hence the same JWT, so wait for the first token that differs.
+    let second = first;
+    while (second === first && Date.now() - startedAt < 3000) {
+      await sleep(20);
+      second = readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim();
+    }
     expect(second).not.toBe(first);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
     expect(platform.env.AUTH_TOKEN).toBe(second);
     expect((await call(platform.url, "/v1/auth/whoami", { token: second })).status).toBe(200);
   });
@@ -296,5 +353,73 @@ describe("startLocalPlatform lifecycle", () => {
     expect(readFileSync(file, "utf8")).not.toBe("");
     await platform.close();
     expect(() => readFileSync(file)).toThrow();
+  });
+
+  it("keeps at least half the TTL on the token in the file while it rotates a 1-second token", async () => {
+    const platform = await started({ tokenTtlSeconds: 1 });
+    let least = Infinity;
+    for (const stop = Date.now() + 2500; Date.now() < stop; await sleep(10)) {
+      const token = readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim();
+      least = Math.min(least, expOf(token) * 1000 - Date.now());
+    }
+    expect(least).toBeGreaterThanOrEqual(500);
+  });
+
+  it("mints a token that lives at least its TTL", async () => {
+    const platform = await started();
+    for (let i = 0; i < 20; i++) {
+      const before = Date.now();
+      const token = await platform.mintToken({ ttlSeconds: 1 });
+      expect(expOf(token) * 1000 - before).toBeGreaterThanOrEqual(1000);
+      await sleep(37);
+    }
+  });
+
+  it("does not rotate every millisecond a token whose half TTL is over the 24.8 days setInterval takes", async () => {
+    const platform = await started({ tokenTtlSeconds: 60 * 24 * 3600 });
+    const first = platform.env.AUTH_TOKEN;
+    await sleep(1100); // a token minted in a later second differs
+    expect(platform.env.AUTH_TOKEN).toBe(first);
+    expect(readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim()).toBe(first);
+  });
+
+  it("leaves the token file of a running platform when a launch on the same data dir fails", async () => {
+    const dataDir = tempDir();
+    const running = await started({ dataDir });
+    const port = Number(new URL(running.url).port);
+    await expect(startLocalPlatform({ dataDir, port })).rejects.toThrow(/in use/);
+    expect(readFileSync(path.join(dataDir, "flow-local.token"), "utf8").trim()).toBe(running.env.AUTH_TOKEN);
+  });
+
+  it("leaves the token file a later platform on the same data dir wrote when closing", async () => {
+    const dataDir = tempDir();
+    const first = await started({ dataDir, tokenTtlSeconds: 3600 });
+    // Another TTL, so the second platform's token differs from the first's even within one second.
+    const second = await started({ dataDir, tokenTtlSeconds: 7200 });
+    await first.close();
+    expect(readFileSync(path.join(dataDir, "flow-local.token"), "utf8").trim()).toBe(second.env.AUTH_TOKEN);
+    await second.close();
+    expect(existsSync(path.join(dataDir, "flow-local.token"))).toBe(false);
+  });
+});
+
+describe("the expiry sweep", () => {
+  it("reports a failure through reportError and keeps serving", async () => {
+    const db = openDatabase();
+    const tokens = new TokenService(new Uint8Array(32).fill(9));
+    const reported: unknown[] = [];
+    const server = buildServer({ db, tokens, adminKey: "admin", reportError: (error) => reported.push(error), sweepIntervalMs: 20 });
+    try {
+      const url = await listen(server);
+      // An expired row for the sweep to delete, and a real SQLite failure when it does.
+      db.prepare("INSERT INTO state (org, ws, key, value, version, expires_at, updated_at) VALUES ('o', 'w', 'k', '1', 1, 1, 1)").run();
+      db.exec("CREATE TRIGGER fail_sweep BEFORE DELETE ON state BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;");
+      for (const stop = Date.now() + 2000; reported.length === 0 && Date.now() < stop; ) await sleep(20);
+      expect(String(reported[0])).toContain("simulated disk failure");
+      expect((await call(url, "/v1/health")).status).toBe(200);
+    } finally {
+      await server.close();
+      db.close();
+    }
   });
 });
