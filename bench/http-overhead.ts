@@ -1,11 +1,14 @@
 // What the SDK costs per call over a raw client, measured in the same run against the same local
-// platform: `state.get` through FlowSDK vs the same GET through global fetch and a bare axios
+// platform (in a child process): `state.get` through FlowSDK vs the same GET through global fetch and a bare axios
 // instance. Prints median requests/second of several rounds, sequential and 64 in flight.
 // Run: npm run bench   (figures only; nothing here asserts a number)
 import axios from "axios";
 import http from "node:http";
 import { FlowSDK } from "../src/index.js";
-import { startLocalPlatform } from "../local/index.js";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 
 const REQUESTS = Number(process.env["BENCH_REQUESTS"] ?? 5000);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
@@ -29,8 +32,12 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-const platform = await startLocalPlatform();
-const flow = FlowSDK.create({ env: platform.env, maxRetries: 0 });
+// The platform runs in a child process: the figures below are the client's, not a shared loop's.
+const server = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("serve-platform.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
+const env = JSON.parse(line) as Record<string, string> & { PLATFORM_API_URL: string; AUTH_TOKEN: string };
+const platform = { url: env.PLATFORM_API_URL, env };
+const flow = FlowSDK.create({ env, maxRetries: 0 });
 await flow.state.set("bench", { hello: "world" });
 const url = `${platform.url}/v1/orgs/org_local/workspaces/ws_local/state/bench`;
 const headers = { Authorization: `Bearer ${platform.env.AUTH_TOKEN}` };
@@ -54,6 +61,6 @@ for (const [name, call] of Object.entries(clients)) {
   }
   console.log(`${name.padEnd(22)} ${median(sequential).toFixed(0).padStart(16)} ${median(parallel).toFixed(0).padStart(20)}`);
 }
-console.log(`RSS after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (client and local platform share this process)`);
+console.log(`client process RSS after the run (tsx included): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 await flow.close();
-await platform.close();
+server.kill("SIGTERM");
