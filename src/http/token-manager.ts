@@ -125,11 +125,10 @@ export class TokenManager {
     const token = this.#token;
     const ready = this.fresh();
     if (ready) return ready;
+    // Without a provider, fresh() already answered with any token there is (the platform will say
+    // when it expired); no token at all is a configuration mistake.
     if (!this.#provider) {
-      if (token !== undefined) return this.#current(); // let the platform say it expired
-      throw new FlowConfigError(
-        "no auth token: set AUTH_TOKEN or AUTH_TOKEN_FILE, or pass authToken or tokenProvider to FlowSDK.create()",
-      );
+      throw new FlowConfigError("no auth token: set AUTH_TOKEN or AUTH_TOKEN_FILE, or pass authToken or tokenProvider to FlowSDK.create()");
     }
     try {
       await this.#refresh("token missing or about to expire");
