@@ -2,6 +2,7 @@ import type { AxiosInstance, Method } from "axios";
 import { FlowError, FlowValidationError } from "../errors.js";
 import { callConfig } from "./call-options.js";
 import type { RequestOptions } from "./request-options.js";
+import { isJsonType } from "./response-body.js";
 
 /** A request to any route of a Flow base URL. */
 export interface RawRequestParams {
@@ -49,7 +50,7 @@ export async function rawRequest<T>(http: AxiosInstance, params: RawRequestParam
   });
   const text = response.data;
   if (typeof text !== "string" || text === "") return undefined as T;
-  if (!/[/+]json\b/i.test(String(response.headers["content-type"] ?? ""))) return text as T;
+  if (!isJsonType(response.headers["content-type"])) return text as T;
   try {
     return JSON.parse(text) as T;
   } catch {

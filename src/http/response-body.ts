@@ -33,15 +33,15 @@ export function parseJsonBody(
 }
 
 /**
- * Makes an error response's body readable text when it came as a stream or bytes (calls made
- * with `responseType` `stream` or `arraybuffer`), reading at most 64 KiB and destroying the
- * stream, so that its envelope can be mapped and its socket goes back to the pool.
+ * Makes an error response's body text when it came as a stream or bytes (calls made with
+ * `responseType` `stream` or `arraybuffer`), reading at most 64 KiB and destroying the stream, so
+ * that map-error reads its envelope like any text body and its socket goes back to the pool.
  */
 export async function readErrorBody(response: AxiosResponse | undefined): Promise<void> {
   if (!response) return;
   const data: unknown = response.data;
   if (Buffer.isBuffer(data) || data instanceof ArrayBuffer) {
-    response.data = parseIfJsonText(Buffer.from(data as ArrayBuffer).subarray(0, MAX_ERROR_BODY).toString("utf8"), response);
+    response.data = Buffer.from(data as ArrayBuffer).subarray(0, MAX_ERROR_BODY).toString("utf8");
     return;
   }
   if (!isNodeStream(data)) return;
@@ -59,7 +59,7 @@ export async function readErrorBody(response: AxiosResponse | undefined): Promis
   } finally {
     data.destroy();
   }
-  response.data = parseIfJsonText(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString("utf8"), response);
+  response.data = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString("utf8");
 }
 
 /** True for a request body that can be sent only once (a stream): such a call is never retried. */
@@ -77,15 +77,6 @@ export function objectBody<T extends object>(response: AxiosResponse): T {
   if (typeof data === "object" && data !== null && !Array.isArray(data)) return data as T;
   const call = `${(response.config.method ?? "get").toUpperCase()} ${(response.config.url ?? "").split("?")[0]}`;
   throw new FlowError(`${call} answered HTTP ${response.status} without the JSON object the protocol promises; check that the base URL points at the Flow platform`);
-}
-
-function parseIfJsonText(text: string, response: AxiosResponse): unknown {
-  if (!isJsonType(response.headers["content-type"])) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 function isNodeStream(value: unknown): value is NodeJS.ReadableStream & { destroy(): void } & AsyncIterable<unknown> {
