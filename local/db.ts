@@ -1,6 +1,12 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { CONVERSATIONS_SCHEMA } from "./store/conversations.js";
+import { DATASETS_SCHEMA } from "./store/datasets.js";
+import { MEMORY_SCHEMA } from "./store/memory.js";
+import { SECRETS_SCHEMA } from "./store/secrets.js";
+import { STORAGE_SCHEMA } from "./store/storage.js";
+import { VECTOR_SCHEMA } from "./store/vector.js";
 
 /** The local platform's SQLite handle. */
 export type LocalDb = Database.Database;
@@ -53,6 +59,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_expiry ON idempotency (created_at);
   `,
+  // The data namespaces (issue 3). Each store file holds its tables while they are being built;
+  // TODO(issue 3): inline them here once they settle, so a later edit cannot change a migration.
+  [SECRETS_SCHEMA, STORAGE_SCHEMA, DATASETS_SCHEMA, VECTOR_SCHEMA, MEMORY_SCHEMA, CONVERSATIONS_SCHEMA].join("\n"),
 ];
 
 /** Opens `<dataDir>/flow-local.sqlite` (created if needed), or an in-memory database without a dataDir. */

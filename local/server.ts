@@ -12,6 +12,12 @@ import { authRoutes } from "./routes/auth.js";
 import { echoRoutes } from "./routes/echo.js";
 import { healthRoutes } from "./routes/health.js";
 import { stateRoutes } from "./routes/state.js";
+import { secretsRoutes } from "./routes/secrets.js";
+import { storageRoutes } from "./routes/storage.js";
+import { datasetsRoutes } from "./routes/datasets.js";
+import { vectorRoutes } from "./routes/vector.js";
+import { memoryRoutes } from "./routes/memory.js";
+import { conversationsRoutes } from "./routes/conversations.js";
 import { AuditStore } from "./store/audit.js";
 import { IdempotencyStore } from "./store/idempotency.js";
 import { StateStore } from "./store/state.js";
@@ -82,6 +88,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         workspace.addHook("onRequest", authorizeWorkspace());
         stateRoutes(workspace, state);
         auditRoutes(workspace, audit);
+        secretsRoutes(workspace, deps.db);
+        storageRoutes(workspace, deps.db);
+        datasetsRoutes(workspace, deps.db);
+        vectorRoutes(workspace, deps.db);
+        memoryRoutes(workspace, deps.db);
+        conversationsRoutes(workspace, deps.db);
       },
       { prefix: WORKSPACE_PREFIX },
     );

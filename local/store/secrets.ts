@@ -10,3 +10,6 @@ export function seedSecrets(db: LocalDb, tenant: Tenant, secrets: Readonly<Recor
     for (const [name, value] of Object.entries(secrets)) upsert.run(tenant.orgId, tenant.workspaceId, name, value);
   })();
 }
+
+/** Changes to the secrets table beyond migration 1; part of migration 3 in local/db.ts. */
+export const SECRETS_SCHEMA = "";

@@ -1,6 +1,12 @@
 export * from "./common.js";
 export * from "./state.js";
 export * from "./audit.js";
+export * from "./secrets.js";
+export * from "./storage.js";
+export * from "./datasets.js";
+export * from "./vector.js";
+export * from "./memory.js";
+export * from "./conversations.js";
 export { validateInput, type DtoClass } from "./validate.js";
 export { RequestOptionsInput } from "./request-options.js";
 export { scopeCovers, scopeList } from "./scopes.js";

@@ -1,0 +1,8 @@
+import type { FastifyInstance } from "fastify";
+import type { LocalDb } from "../db.js";
+
+/** Memory routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's scope. */
+export function memoryRoutes(app: FastifyInstance, db: LocalDb): void {
+  void app;
+  void db;
+}
