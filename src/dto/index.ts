@@ -1,4 +1,5 @@
 export * from "./common.js";
+export * from "./filter.js";
 export * from "./state.js";
 export * from "./audit.js";
 export * from "./secrets.js";
