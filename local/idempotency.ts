@@ -34,8 +34,9 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
   // JSON, too large, wrong content type) and the tenant and scope checks (onRequest) answer before
   // this runs, so a stored answer never goes to a token that may not make the call.
   app.addHook("preHandler", async (request, reply) => {
-    // A GET carrying a key (a client that sends one on everything) is neither looked up nor checked.
-    if (!MUTATING.has(request.method)) return;
+    // A GET carrying a key (a client that sends one on everything) is neither looked up nor checked,
+    // nor is a read sent as POST whose route declares `replay: false` (its answer holds secrets).
+    if (!MUTATING.has(request.method) || (request.routeOptions.config as { replay?: unknown } | undefined)?.replay === false) return;
     const key = idempotencyKey(request);
     if (key === undefined) return;
     const identity = identityOf(request);

@@ -1,15 +1,101 @@
+import type { SecretsListInput } from "../../src/dto/index.js";
+import type { Secret } from "../../src/namespaces/secrets.js";
 import type { Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
+import { HttpError } from "../errors.js";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 
-/** Writes secret values for a tenant, replacing any of the same name. Routes come later. */
+/**
+ * Changes to the secrets table beyond migration 1; part of migration 3 in local/db.ts. Rows seeded
+ * before it get the migration's time as both dates.
+ */
+export const SECRETS_SCHEMA = `
+  ALTER TABLE secrets ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE secrets ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE secrets SET created_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000, updated_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+`;
+
+/** Writes secret values for a tenant, replacing any of the same name; `updatedAt` moves only when the value changes. */
 export function seedSecrets(db: LocalDb, tenant: Tenant, secrets: Readonly<Record<string, string>>): void {
   const upsert = db.prepare(
-    "INSERT INTO secrets (org, ws, name, value) VALUES (?, ?, ?, ?) ON CONFLICT (org, ws, name) DO UPDATE SET value = excluded.value",
+    `INSERT INTO secrets (org, ws, name, value, created_at, updated_at) VALUES (@org, @ws, @name, @value, @now, @now)
+     ON CONFLICT (org, ws, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+     WHERE secrets.value IS NOT excluded.value`,
   );
+  const now = Date.now();
   db.transaction(() => {
-    for (const [name, value] of Object.entries(secrets)) upsert.run(tenant.orgId, tenant.workspaceId, name, value);
+    for (const [name, value] of Object.entries(secrets)) upsert.run({ org: tenant.orgId, ws: tenant.workspaceId, name, value, now });
   })();
 }
 
-/** Changes to the secrets table beyond migration 1; part of migration 3 in local/db.ts. */
-export const SECRETS_SCHEMA = "";
+interface Row {
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const CURSOR_KIND = "secrets";
+
+/** Secret values per org and workspace; read-only over HTTP (values come from seeding). */
+export class SecretsStore {
+  private readonly selectValue;
+  private readonly selectPage;
+
+  /** Creates a store on the platform database. */
+  constructor(db: LocalDb) {
+    this.selectValue = db.prepare("SELECT value FROM secrets WHERE org = @org AND ws = @ws AND name = @name");
+    // substr() rather than LIKE: `_` is a LIKE wildcard and common in secret names.
+    this.selectPage = db.prepare(
+      `SELECT name, created_at, updated_at FROM secrets
+       WHERE org = @org AND ws = @ws AND substr(name, 1, length(@prefix)) = @prefix AND (@after IS NULL OR name > @after)
+       ORDER BY name LIMIT @take`,
+    );
+  }
+
+  /**
+   * The value of `name`.
+   * @throws {HttpError} 404 `not_found` naming the secret (never a value).
+   */
+  value(tenant: Tenant, name: string): string {
+    const row = this.selectValue.get({ ...params(tenant), name }) as { value: string } | undefined;
+    if (!row) throw notFound([name]);
+    return row.value;
+  }
+
+  /**
+   * The values of `names`, keyed by name; all or nothing.
+   * @throws {HttpError} 404 `not_found` naming every missing secret, with `details.missing`.
+   */
+  values(tenant: Tenant, names: readonly string[]): Record<string, string> {
+    const values: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const name of new Set(names)) {
+      const row = this.selectValue.get({ ...params(tenant), name }) as { value: string } | undefined;
+      if (row) values[name] = row.value;
+      else missing.push(name);
+    }
+    if (missing.length > 0) throw notFound(missing);
+    return values;
+  }
+
+  /** A page of names and dates, in name order. */
+  list(tenant: Tenant, input: SecretsListInput): Page<Secret> {
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const after = input.cursor === undefined ? null : decodeCursor(CURSOR_KIND, input.cursor, "string");
+    const rows = this.selectPage.all({ ...params(tenant), prefix: input.prefix ?? "", after, take: limit + 1 }) as Row[];
+    return toPage(rows, limit, toSecret, (row) => encodeCursor(CURSOR_KIND, row.name));
+  }
+}
+
+function params(tenant: Tenant): { org: string; ws: string } {
+  return { org: tenant.orgId, ws: tenant.workspaceId };
+}
+
+function toSecret(row: Row): Secret {
+  return { name: row.name, createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString() };
+}
+
+function notFound(missing: readonly string[]): HttpError {
+  const what = missing.length === 1 ? `Secret ${JSON.stringify(missing[0])} does not exist` : `Secrets ${missing.map((n) => JSON.stringify(n)).join(", ")} do not exist`;
+  return new HttpError(404, "not_found", `${what} in this workspace; add ${missing.length === 1 ? "it" : "them"} to the platform's secrets (flow-local: --secrets-file)`, { missing });
+}

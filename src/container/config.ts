@@ -45,12 +45,18 @@ export interface FlowConfig {
   readonly timeoutMs: number;
   /** Retries after a failed attempt of a retryable request. */
   readonly maxRetries: number;
+  /** How long `secrets.get` and `secrets.getMany` reuse a value read earlier, in milliseconds; 0 turns the cache off. */
+  readonly secretsCacheTtlMs: number;
 }
 
 /** Default time limit of one request attempt. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default number of retries. */
 export const DEFAULT_MAX_RETRIES = 2;
+/** Default lifetime of a cached secret value: one minute. */
+export const DEFAULT_SECRETS_CACHE_TTL_MS = 60_000;
+/** Longest lifetime of a cached secret value: one hour, so a rotated secret is picked up within it. */
+export const MAX_SECRETS_CACHE_TTL_MS = 3_600_000;
 
 const ID = /^[^\s/\\?#%\u0000-\u001f\u007f]+$/;
 const ID_MESSAGE = "must not contain spaces, slashes, '?', '#', '%' or control characters";
@@ -71,6 +77,7 @@ class ConfigInput {
   @IsOptional() @IsString() authTokenFile?: string;
   @IsInt() @Min(1) @Max(3_600_000) timeoutMs!: number;
   @IsInt() @Min(0) @Max(10) maxRetries!: number;
+  @IsInt() @Min(0) @Max(MAX_SECRETS_CACHE_TTL_MS) secretsCacheTtlMs!: number;
 }
 
 /** The settings `FlowSDK.create()` reads from its options before falling back to the environment. */
@@ -108,6 +115,13 @@ export interface ConfigOptions {
    */
   maxRetries?: number | undefined;
   /**
+   * How long a secret value read by `secrets.get` or `secrets.getMany` is reused without asking
+   * the platform again, in milliseconds (0 to 3600000); 0 turns the cache off. `close()` empties
+   * it, and `secrets.get(name, { fresh: true })` skips it.
+   * @default 60000
+   */
+  secretsCacheTtlMs?: number | undefined;
+  /**
    * The environment to read; only this one is read when given.
    * @default process.env
    */
@@ -127,6 +141,7 @@ const HINTS: Partial<Record<keyof ConfigInput, string>> = {
   gatewayUrl: "set it to the gateway's base URL, or leave it unset to use the platform URL",
   timeoutMs: "use a whole number of milliseconds from 1 to 3600000",
   maxRetries: "use a whole number from 0 to 10",
+  secretsCacheTtlMs: "use a whole number of milliseconds from 0 (no cache) to 3600000",
   authToken: "set it to the token exactly as issued (no quotes, spaces or line breaks)",
 };
 
@@ -153,6 +168,7 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     authTokenFile: pick("authTokenFile"),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    secretsCacheTtlMs: options.secretsCacheTtlMs ?? DEFAULT_SECRETS_CACHE_TTL_MS,
   });
 
   const problems = validateSync(input).map((error) => describeProblem(error.property as keyof ConfigInput, input));
@@ -177,6 +193,7 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     authTokenFile: input.authTokenFile,
     timeoutMs: input.timeoutMs,
     maxRetries: input.maxRetries,
+    secretsCacheTtlMs: input.secretsCacheTtlMs,
   });
   return { config, authToken: input.authToken };
 }

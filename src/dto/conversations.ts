@@ -1,2 +1,116 @@
 // Inputs of the conversations namespace, validated by the SDK before any request and by the local platform.
-export {};
+import { IsIn, IsOptional, IsString, MaxLength, ValidateBy } from "class-validator";
+import { isJsonValue, KeyString, NotDotSegment, PageQuery } from "./common.js";
+
+/** Who may write a message. */
+export const MESSAGE_ROLES = ["system", "user", "assistant", "tool"] as const;
+/** Longest conversation title accepted. */
+export const MAX_TITLE_LENGTH = 1000;
+/** Longest message content accepted, in characters. */
+export const MAX_MESSAGE_LENGTH = 1_000_000;
+/** Largest `metadata` accepted, as JSON text. */
+export const MAX_METADATA_BYTES = 64 * 1024;
+/** Longest conversation id accepted. */
+const MAX_ID_LENGTH = 256;
+
+/** True for a plain object of JSON values whose JSON is at most {@link MAX_METADATA_BYTES} bytes. */
+function isMetadata(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return isJsonValue(value) && Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES;
+}
+
+/** Decorator: optional `metadata` (null counts as absent), a plain JSON object of at most 64 KiB. */
+function Metadata(): PropertyDecorator {
+  return (target, property) => {
+    IsOptional()(target, property);
+    ValidateBy({
+      name: "isMetadata",
+      validator: {
+        validate: (value) => isMetadata(value),
+        defaultMessage: () => `metadata must be a plain object of JSON values, at most ${MAX_METADATA_BYTES} bytes as JSON`,
+      },
+    })(target, property);
+  };
+}
+
+/** Decorators for a conversation id. */
+function ConversationId(field: string): PropertyDecorator {
+  return (target, property) => {
+    KeyString(field, MAX_ID_LENGTH)(target, property);
+    NotDotSegment(field)(target, property);
+  };
+}
+
+/** Input of `conversations.create`. */
+export class ConversationCreateInput {
+  /** Title of the conversation; `null` or absent: none. */
+  @IsOptional()
+  @IsString({ message: "title must be a string" })
+  @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
+  title?: string | null;
+
+  /** Free-form JSON data stored with the conversation; `null` or absent: `{}`. */
+  @Metadata()
+  metadata?: Record<string, unknown> | null;
+}
+
+/** Input of `conversations.update` (id from the path, the rest from the body). */
+export class ConversationUpdateInput {
+  /** The conversation's id. */
+  @ConversationId("id")
+  id!: string;
+
+  /** New title; `null` removes it. */
+  @IsOptional()
+  @IsString({ message: "title must be a string, or null to remove it" })
+  @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
+  title?: string | null;
+
+  /** New metadata; replaces the old as a whole (`null`: `{}`). */
+  @Metadata()
+  metadata?: Record<string, unknown> | null;
+}
+
+/** Input of `conversations.get` and `conversations.delete`. */
+export class ConversationIdInput {
+  /** The conversation's id. */
+  @ConversationId("id")
+  id!: string;
+}
+
+/** Input of `conversations.list`. */
+export class ConversationListInput extends PageQuery {}
+
+/** Input of `conversations.addMessage` (conversation id from the path, the rest from the body). */
+export class MessageAddInput {
+  /** The conversation to append to. */
+  @ConversationId("conversationId")
+  conversationId!: string;
+
+  /** Who wrote the message. */
+  @IsIn(MESSAGE_ROLES, { message: `role must be one of ${MESSAGE_ROLES.join(", ")}` })
+  role!: (typeof MESSAGE_ROLES)[number];
+
+  /** The message text; may be empty (an assistant turn that only called tools). */
+  @IsString({ message: "content must be a string" })
+  @MaxLength(MAX_MESSAGE_LENGTH, { message: `content must be at most ${MAX_MESSAGE_LENGTH} characters` })
+  content!: string;
+
+  /** Free-form JSON data stored with the message (tool call ids, token counts, ...); `null` or absent: `{}`. */
+  @Metadata()
+  metadata?: Record<string, unknown> | null;
+}
+
+/** Input of `conversations.listMessages`. */
+export class MessageListInput extends PageQuery {
+  /** The conversation whose messages to list. */
+  @ConversationId("conversationId")
+  conversationId!: string;
+
+  /** `asc`: oldest first (the default); `desc`: newest first. */
+  @IsOptional()
+  @IsIn(["asc", "desc"], { message: "order must be asc or desc" })
+  order?: "asc" | "desc";
+}

@@ -10,25 +10,49 @@ const MAX_REMEMBERED = 64;
 /**
  * Knows every token and secret value this SDK instance has handled and strips them from text
  * and structured values before they reach an error message or a log line.
+ *
+ * Tokens rotate, so only the last 64 are kept. Secret values are pinned: an instance may log a
+ * value it read an hour ago (a block that puts it into a URL, a message or a thrown error), so
+ * they are never forgotten while the instance lives; there are as many as the workspace has
+ * distinct secret values read.
  */
 export class Redactor {
   readonly #values = new Set<string>();
+  readonly #pinned = new Set<string>();
+  // Longest first, so a value that contains another is replaced whole; rebuilt after each add.
+  #ordered: string[] | undefined;
 
-  /** Remembers a sensitive value; very short values are ignored (they would mangle ordinary text). */
+  /** Remembers a sensitive value (a token); very short values are ignored (they would mangle ordinary text). */
   add(value: string | undefined): void {
-    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    if (!value || value.length < MIN_SECRET_LENGTH || this.#pinned.has(value)) return;
     this.#values.delete(value);
     this.#values.add(value);
     if (this.#values.size > MAX_REMEMBERED) {
       const oldest = this.#values.values().next().value;
       if (oldest !== undefined) this.#values.delete(oldest);
     }
+    this.#ordered = undefined;
+  }
+
+  /**
+   * Remembers a secret value for the life of the instance, never evicted, together with the forms
+   * it takes in a JSON string and in a URL (a PEM key's newlines become `\n` in an error
+   * message). Values under 4 characters are ignored like in {@link Redactor.add}.
+   */
+  addSecret(value: string | undefined): void {
+    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) {
+      this.#values.delete(form);
+      this.#pinned.add(form);
+    }
+    this.#ordered = undefined;
   }
 
   /** Returns `text` with every known sensitive value, bearer credential and JWT replaced. */
   text(text: string): string {
     let out = text;
-    for (const value of this.#values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+    this.#ordered ??= [...this.#pinned, ...this.#values].sort((a, b) => b.length - a.length);
+    for (const value of this.#ordered) if (out.includes(value)) out = out.split(value).join(REDACTED);
     return out.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
   }
 
@@ -45,6 +69,6 @@ export class Redactor {
 
   /** Never shows the remembered values. */
   toJSON(): string {
-    return `Redactor(${this.#values.size} values)`;
+    return `Redactor(${this.#values.size + this.#pinned.size} values)`;
   }
 }

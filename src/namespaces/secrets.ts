@@ -1,10 +1,20 @@
 // flow.secrets: read the secrets configured for the workspace, with a short in-memory cache.
-// Not available yet: the types below are the planned API; every method rejects with
-// FlowNotAvailableError.
-import { injectable } from "tsyringe";
+import { inspect } from "node:util";
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import type { Lifecycle } from "../container/lifecycle.js";
+import { TOKENS } from "../container/tokens.js";
+import { SecretNameInput, SecretsBatchGetInput, SecretsListInput, SecretsReadParamsInput, validateInput } from "../dto/index.js";
+import { FlowAbortError, FlowError } from "../errors.js";
+import { untilAborted } from "../http/abort.js";
+import { callConfig } from "../http/call-options.js";
+import { pagedList } from "../http/paged-list.js";
+import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { objectBody } from "../http/response-body.js";
+import type { Redactor } from "../logging/redactor.js";
 import type { PagePromise } from "../pagination.js";
-import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** A secret as listed: its name and dates, never its value (read that with `get`). */
 export interface Secret {
@@ -19,7 +29,7 @@ export interface Secret {
 /** Parameters of `secrets.get`. */
 export interface SecretsGetParams {
   /**
-   * Skip the in-memory cache and read the current value from the platform.
+   * Skip the in-memory cache and read the current value from the platform (the cache then holds it).
    * @default false
    */
   fresh?: boolean | undefined;
@@ -38,21 +48,160 @@ export interface SecretsListParams {
   cursor?: string | undefined;
 }
 
-/** Reads workspace secrets; values are never logged. Not available yet: every method rejects with `FlowNotAvailableError`. */
+/** What `GET W/secrets/:name` answers. */
+interface SecretValueBody {
+  name: string;
+  value: unknown;
+}
+
+interface Cached {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * Reads workspace secrets. Values are cached in memory for `secretsCacheTtlMs` (default 60 s),
+ * concurrent reads of one name share one request, and `close()` empties the cache. Every value
+ * read is handed to the instance's redactor, so it never appears in an error, a log line or
+ * `inspect` output.
+ */
 @injectable()
 export class SecretsNamespace {
-  /** Resolves to the value of the secret `name`; rejects with `FlowNotFoundError` when there is none. */
-  async get(name: string, params?: SecretsGetParams, options?: RequestOptions): Promise<string> {
-    throw notAvailable("secrets.get");
+  // Private fields: util.inspect does not show them, and the custom inspect below shows counts only.
+  readonly #cache = new Map<string, Cached>();
+  readonly #inFlight = new Map<string, Promise<string>>();
+
+  /** Built by the container; registers the cache with `close()`. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+    @inject(TOKENS.Lifecycle) private readonly lifecycle: Lifecycle,
+    @inject(TOKENS.Redactor) private readonly redactor: Redactor,
+  ) {
+    lifecycle.onClose(() => {
+      this.#cache.clear();
+      this.#inFlight.clear();
+    });
   }
 
-  /** Resolves to the values of several secrets in one call, keyed by name. */
-  async getMany(names: readonly string[], params?: SecretsGetManyParams, options?: RequestOptions): Promise<Record<string, string>> {
-    throw notAvailable("secrets.getMany");
+  /**
+   * Resolves to the value of the secret `name`, from the cache when it was read less than
+   * `secretsCacheTtlMs` ago (unless `fresh`). Concurrent calls for one name share one request;
+   * each caller's `signal` ends only its own wait.
+   *
+   * @example const key = await flow.secrets.get("STRIPE_API_KEY");
+   * @throws {FlowNotFoundError} when the workspace has no secret `name` (the message names it).
+   * @throws {FlowValidationError} for an invalid name, before any request.
+   */
+  async get(name: string, params: SecretsGetParams = {}, options?: RequestOptions): Promise<string> {
+    const input = validateInput(SecretNameInput, { name }, "secrets.get");
+    const fresh = validateInput(SecretsReadParamsInput, params, "secrets.get").fresh === true;
+    const config = callConfig(options); // validates the options even when the cache answers
+    this.lifecycle.assertOpen();
+    if (!fresh) {
+      const cached = this.#cached(input.name);
+      if (cached !== undefined) return cached;
+    }
+    let pending = fresh ? undefined : this.#inFlight.get(input.name);
+    if (pending === undefined) {
+      // The shared request carries no caller's signal: one caller giving up must not fail the others.
+      const { signal: _signal, ...shared } = config;
+      pending = this.#fetchOne(input.name, shared);
+      this.#inFlight.set(input.name, pending);
+      const settled = pending;
+      void settled.then(
+        () => this.#forget(input.name, settled),
+        () => this.#forget(input.name, settled),
+      );
+    }
+    return waitFor(pending, options?.signal, `secrets.get ${input.name}`);
   }
 
-  /** Lists the workspace's secrets by name, without their values. */
-  list(params?: SecretsListParams, options?: RequestOptions): PagePromise<Secret> {
-    return notAvailablePage<Secret>("secrets.list");
+  /**
+   * Resolves to the values of several secrets, keyed by name. Names not in the cache (or all of
+   * them with `fresh`) are read in one request.
+   *
+   * @example const { DB_USER, DB_PASSWORD } = await flow.secrets.getMany(["DB_USER", "DB_PASSWORD"]);
+   * @throws {FlowNotFoundError} when any name is missing; the message names every missing one.
+   * @throws {FlowValidationError} for an invalid name or more than 100 names, before any request.
+   */
+  async getMany(names: readonly string[], params: SecretsGetManyParams = {}, options?: RequestOptions): Promise<Record<string, string>> {
+    const input = validateInput(SecretsBatchGetInput, { names: Array.isArray(names) ? [...names] : names }, "secrets.getMany");
+    const fresh = validateInput(SecretsReadParamsInput, params, "secrets.getMany").fresh === true;
+    const config = callConfig(options);
+    this.lifecycle.assertOpen();
+    const values: Record<string, string> = {};
+    const wanted: string[] = [];
+    for (const name of new Set(input.names)) {
+      const cached = fresh ? undefined : this.#cached(name);
+      if (cached === undefined) wanted.push(name);
+      else values[name] = cached;
+    }
+    if (wanted.length > 0) {
+      const response = await this.http.post<{ values: unknown }>(`${workspacePath(this.config, "secrets")}:batchGet`, { names: wanted }, config);
+      const read = objectBody<{ values: unknown }>(response).values;
+      for (const name of wanted) {
+        const value = typeof read === "object" && read !== null ? (read as Record<string, unknown>)[name] : undefined;
+        values[name] = this.#remember(name, value, "POST secrets:batchGet");
+      }
+    }
+    // Same order as asked, whatever came from the cache.
+    return Object.fromEntries(input.names.map((name) => [name, values[name] as string]));
+  }
+
+  /**
+   * Lists the workspace's secrets by name (in name order), never with their values.
+   *
+   * @example for await (const secret of flow.secrets.list({ prefix: "STRIPE_" })) console.log(secret.name);
+   */
+  list(params: SecretsListParams = {}, options?: RequestOptions): PagePromise<Secret> {
+    return pagedList(this.http, () => ({ path: workspacePath(this.config, "secrets"), query: validateInput(SecretsListInput, params, "secrets.list") }), options);
+  }
+
+  /** Shows the cache's size and TTL, never a value. */
+  [inspect.custom](): string {
+    return `SecretsNamespace { cached: ${this.#cache.size}, cacheTtlMs: ${this.config.secretsCacheTtlMs} }`;
+  }
+
+  async #fetchOne(name: string, config: ReturnType<typeof callConfig>): Promise<string> {
+    const response = await this.http.get<SecretValueBody>(workspacePath(this.config, "secrets", name), config);
+    return this.#remember(name, objectBody<SecretValueBody>(response).value, "GET secrets/:name");
+  }
+
+  /** Hands a value read to the redactor, caches it, and returns it. */
+  #remember(name: string, value: unknown, route: string): string {
+    if (typeof value !== "string") {
+      // Never echo what came back: it may be the value in another shape.
+      throw new FlowError(`${route} answered without a string value for secret ${name}; check that PLATFORM_API_URL points at the Flow platform`);
+    }
+    this.redactor.addSecret(value);
+    // A read that ends after close() must not refill the emptied cache.
+    if (this.config.secretsCacheTtlMs > 0 && !this.lifecycle.closed) {
+      this.#cache.set(name, { value, expiresAt: Date.now() + this.config.secretsCacheTtlMs });
+    }
+    return value;
+  }
+
+  #cached(name: string): string | undefined {
+    const entry = this.#cache.get(name);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > Date.now()) return entry.value;
+    this.#cache.delete(name);
+    return undefined;
+  }
+
+  #forget(name: string, pending: Promise<string>): void {
+    if (this.#inFlight.get(name) === pending) this.#inFlight.delete(name);
+  }
+}
+
+/** Waits for a shared read; the caller's own signal ends only this wait. */
+async function waitFor(pending: Promise<string>, signal: AbortSignal | undefined, what: string): Promise<string> {
+  if (signal === undefined) return pending;
+  try {
+    return await untilAborted(pending, [signal]);
+  } catch (error) {
+    if (signal.aborted && !FlowError.isFlowError(error)) throw new FlowAbortError(`${what} was aborted by its signal`);
+    throw error;
   }
 }
