@@ -7,6 +7,8 @@ import {
   FlowConnectionError,
   FlowError,
   FlowTimeoutError,
+  FlowValidationError,
+  type FlowValidationIssue,
 } from "../errors.js";
 import type { Redactor } from "../logging/redactor.js";
 import { retryAfterMs } from "./retry.js";
@@ -65,6 +67,9 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
   const retryAfterSeconds = retryAfterMs(header(response.headers, "retry-after"));
   const hint = call.hint ? `; ${call.hint}` : "";
   const message = redactor.text(`${serverMessage} (HTTP ${response.status} ${code} on ${where}${requestId ? `, request ${requestId}` : ""})${hint}`);
+  // Input only the platform can check (rows against a dataset's schema, a vector's dimension) is
+  // still bad input: the same class as a check made before the request, with the same issues.
+  if (response.status === 400 && code === "validation_error") return new FlowValidationError(message, validationIssues(redactor.value(envelope?.details)), { cause });
   return FlowAPIError.from(
     message,
     {
@@ -76,6 +81,12 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
     },
     { cause },
   );
+}
+
+function validationIssues(details: unknown): FlowValidationIssue[] {
+  const issues = (details as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues)) return [];
+  return issues.filter((i): i is FlowValidationIssue => typeof i?.path === "string" && typeof i?.message === "string").map(({ path, message }) => ({ path, message }));
 }
 
 function header(headers: unknown, name: string): string | undefined {
