@@ -1,8 +1,67 @@
 import type { FastifyInstance } from "fastify";
+import {
+  validateInput,
+  VectorCollectionInput,
+  VectorCreateCollectionInput,
+  VectorDeleteInput,
+  VectorListCollectionsInput,
+  VectorQueryInput,
+  VectorUpsertInput,
+} from "../../src/dto/index.js";
+import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
+import { queryInput } from "../pagination.js";
+import { VectorStore } from "../store/vector.js";
+
+interface NameRoute {
+  Params: { name: string };
+  Body: unknown;
+}
 
 /** Vector routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's scope. */
 export function vectorRoutes(app: FastifyInstance, db: LocalDb): void {
-  void app;
-  void db;
+  const store = new VectorStore(db);
+
+  app.post("/vector/collections", needs("vector:write"), async (request, reply) => {
+    const input = validateInput(VectorCreateCollectionInput, request.body, "POST vector/collections");
+    return reply.status(201).send(store.create(tenantOf(request), input));
+  });
+
+  app.get("/vector/collections", needs("vector:read"), async (request) => {
+    const input = validateInput(VectorListCollectionsInput, queryInput(request.query), "GET vector/collections");
+    return store.list(tenantOf(request), input);
+  });
+
+  app.get<NameRoute>("/vector/collections/:name", needs("vector:read"), async (request) => {
+    const { name } = validateInput(VectorCollectionInput, { name: request.params.name }, "GET vector/collections/:name");
+    return store.get(tenantOf(request), name);
+  });
+
+  app.delete<NameRoute>("/vector/collections/:name", needs("vector:write"), async (request) => {
+    const { name } = validateInput(VectorCollectionInput, { name: request.params.name }, "DELETE vector/collections/:name");
+    return { deleted: store.drop(tenantOf(request), name) };
+  });
+
+  app.post<NameRoute>("/vector/collections/:name/upsert", needs("vector:write"), async (request) => {
+    const input = validateInput(VectorUpsertInput, withName(request.body, request.params.name), "POST vector/collections/:name/upsert");
+    return { upserted: store.upsert(tenantOf(request), input) };
+  });
+
+  // A query reads, but its vector and filter do not fit a query string: POST with read scope.
+  app.post<NameRoute>("/vector/collections/:name/query", needs("vector:read"), async (request) => {
+    const input = validateInput(VectorQueryInput, withName(request.body, request.params.name), "POST vector/collections/:name/query");
+    return { matches: store.query(tenantOf(request), input) };
+  });
+
+  app.post<NameRoute>("/vector/collections/:name/delete", needs("vector:write"), async (request) => {
+    const input = validateInput(VectorDeleteInput, withName(request.body, request.params.name), "POST vector/collections/:name/delete");
+    return { deleted: store.deleteIds(tenantOf(request), input) };
+  });
+}
+
+// The name comes from the path and wins over a `name` in the body. A body that is not an object is
+// passed through untouched so validation reports it as such.
+function withName(body: unknown, name: string): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  return { ...body, name };
 }

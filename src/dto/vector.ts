@@ -1,2 +1,175 @@
 // Inputs of the vector namespace, validated by the SDK before any request and by the local platform.
-export {};
+import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy, type ValidationArguments } from "class-validator";
+import { isJsonValue, PageQuery } from "./common.js";
+import { IsFilter, type Filter } from "./filter.js";
+
+/** The similarity measures a collection can use. */
+export const VECTOR_METRICS = ["cosine", "dot", "euclidean"] as const;
+
+/** Most dimensions a collection may have. */
+export const MAX_VECTOR_DIMENSIONS = 8192;
+
+/** Most records one `upsert` may carry, and most ids one `delete` may name. */
+export const MAX_VECTOR_BATCH = 1000;
+
+/** Most matches one `query` may ask for. */
+export const MAX_VECTOR_TOP_K = 1000;
+
+/** Longest vector id accepted. */
+export const MAX_VECTOR_ID = 256;
+
+/** A collection name: a letter or digit, then letters, digits, `_`, `-`, `.` (up to 128 in all). */
+export const VECTOR_COLLECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Input naming a collection (`getCollection`, `deleteCollection`, and the path of the others). */
+export class VectorCollectionInput {
+  /** The collection's name. */
+  @Matches(VECTOR_COLLECTION_NAME, { message: "collection name must be 1–128 letters, digits, _, - or ., starting with a letter or digit" })
+  name!: string;
+}
+
+/** Input of `vector.createCollection`. */
+export class VectorCreateCollectionInput extends VectorCollectionInput {
+  /** Length of every vector the collection will hold. */
+  @IsInt({ message: "dimensions must be a whole number" })
+  @Min(1, { message: "dimensions must be at least 1" })
+  @Max(MAX_VECTOR_DIMENSIONS, { message: `dimensions must be at most ${MAX_VECTOR_DIMENSIONS}` })
+  dimensions!: number;
+
+  /** Similarity measure; cosine when absent. */
+  @IsOptional()
+  @IsIn(VECTOR_METRICS, { message: `metric must be one of ${VECTOR_METRICS.join(", ")}` })
+  metric?: (typeof VECTOR_METRICS)[number];
+}
+
+/** Input of `vector.listCollections`. */
+export class VectorListCollectionsInput extends PageQuery {}
+
+/** Input of `vector.upsert`. */
+export class VectorUpsertInput extends VectorCollectionInput {
+  /** The records; ids unique within the batch, vectors all of one length. */
+  @IsVectorRecords()
+  records!: Array<{ id: string; vector: number[]; metadata?: Record<string, unknown> }>;
+}
+
+/** Input of `vector.query`. */
+export class VectorQueryInput extends VectorCollectionInput {
+  /** The query vector. */
+  @IsVector()
+  vector!: number[];
+
+  /** Number of matches, best first; 10 when absent. */
+  @IsOptional()
+  @IsInt({ message: "topK must be a whole number" })
+  @Min(1, { message: "topK must be at least 1" })
+  @Max(MAX_VECTOR_TOP_K, { message: `topK must be at most ${MAX_VECTOR_TOP_K}` })
+  topK?: number;
+
+  /** Only vectors whose metadata matches. */
+  @IsOptional()
+  @IsFilter()
+  filter?: Filter;
+
+  /** Return each match's vector too. */
+  @IsOptional()
+  @IsBoolean({ message: "includeVectors must be true or false" })
+  includeVectors?: boolean;
+}
+
+/** Input of `vector.delete`. */
+export class VectorDeleteInput extends VectorCollectionInput {
+  /** Ids of the vectors to delete. */
+  @IsVectorIdList()
+  ids!: string[];
+}
+
+/** What is wrong with `value` as a vector, or undefined: an array of 1 to 8192 finite numbers. */
+export function vectorIssue(value: unknown, where: string): string | undefined {
+  if (!Array.isArray(value)) return `${where} must be an array of numbers`;
+  if (value.length === 0 || value.length > MAX_VECTOR_DIMENSIONS) return `${where} must have 1 to ${MAX_VECTOR_DIMENSIONS} numbers, not ${value.length}`;
+  for (let i = 0; i < value.length; i++) {
+    const n: unknown = value[i];
+    if (typeof n !== "number" || !Number.isFinite(n)) return `${where}[${i}] must be a finite number, not ${describe(n)}`;
+  }
+  return undefined;
+}
+
+function recordsIssue(value: unknown, where: string): string | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_VECTOR_BATCH) return `${where} must be an array of 1 to ${MAX_VECTOR_BATCH} records`;
+  const seen = new Map<string, number>();
+  let length: number | undefined;
+  for (const [i, record] of value.entries()) {
+    const at = `${where}[${i}]`;
+    if (!isPlainObject(record)) return `${at} must be an object { id, vector, metadata? }`;
+    const extra = Object.keys(record).find((k) => k !== "id" && k !== "vector" && k !== "metadata");
+    if (extra !== undefined) return `${at}.${extra} is not a record field; a record is { id, vector, metadata? }`;
+    const { id, vector, metadata } = record;
+    const idProblem = idIssue(id, `${at}.id`);
+    if (idProblem) return idProblem;
+    const first = seen.get(id as string);
+    if (first !== undefined) return `${at}.id repeats ${where}[${first}].id (${JSON.stringify(id)}); give each id once per batch`;
+    seen.set(id as string, i);
+    const vectorProblem = vectorIssue(vector, `${at}.vector`);
+    if (vectorProblem) return vectorProblem;
+    const n = (vector as number[]).length;
+    if (length !== undefined && n !== length) return `${at}.vector has ${n} dimensions but ${where}[0].vector has ${length}; a collection's vectors all have the same length`;
+    length = n;
+    if (metadata !== undefined && !(isPlainObject(metadata) && isJsonValue(metadata))) return `${at}.metadata must be a plain object of JSON values`;
+  }
+  return undefined;
+}
+
+function idListIssue(value: unknown, where: string): string | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_VECTOR_BATCH) return `${where} must be an array of 1 to ${MAX_VECTOR_BATCH} ids`;
+  for (const [i, id] of value.entries()) {
+    const issue = idIssue(id, `${where}[${i}]`);
+    if (issue) return issue;
+  }
+  return undefined;
+}
+
+// Same rules as KeyString: 1–256 characters, no control characters.
+function idIssue(id: unknown, where: string): string | undefined {
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_VECTOR_ID) return `${where} must be a string of 1 to ${MAX_VECTOR_ID} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(id)) return `${where} must not contain control characters`;
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (value === null) return "null";
+  return typeof value;
+}
+
+// One decorator per check, each with a message that says where the input is wrong.
+function locatedCheck(name: string, check: (value: unknown, where: string) => string | undefined): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => check(value, args?.property ?? name) === undefined,
+      defaultMessage: (args?: ValidationArguments) => check(args?.value, args?.property ?? name) ?? `${name} is not valid`,
+    },
+  });
+}
+
+/** Decorator: an array of 1 to 8192 finite numbers. */
+export function IsVector(): PropertyDecorator {
+  return locatedCheck("isVector", vectorIssue);
+}
+
+/** Decorator: 1 to 1000 `{ id, vector, metadata? }` records, ids unique, vectors of one length. */
+export function IsVectorRecords(): PropertyDecorator {
+  return locatedCheck("isVectorRecords", recordsIssue);
+}
+
+/** Decorator: 1 to 1000 vector ids. */
+export function IsVectorIdList(): PropertyDecorator {
+  return locatedCheck("isVectorIdList", idListIssue);
+}

@@ -1,12 +1,30 @@
 // flow.vector: collections of embedding vectors with metadata, searched by similarity.
-// Not available yet: the types below are the planned API; every method rejects with
-// FlowNotAvailableError.
-import { injectable } from "tsyringe";
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import type { Filter } from "../dto/filter.js";
+import {
+  validateInput,
+  VectorCollectionInput,
+  VectorCreateCollectionInput,
+  VectorDeleteInput,
+  VectorListCollectionsInput,
+  VectorQueryInput,
+  VectorUpsertInput,
+} from "../dto/index.js";
+import { callConfig } from "../http/call-options.js";
+import { pagedList } from "../http/paged-list.js";
+import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
-import { notAvailable, notAvailablePage } from "./not-available.js";
 
-/** How the similarity of two vectors is measured. */
+/**
+ * How the similarity of two vectors is measured. Every score is "higher is closer":
+ * `cosine` is the cosine similarity (−1 to 1), `dot` the dot product, and `euclidean` the
+ * negated Euclidean distance (0 for the same point, more negative the farther away).
+ */
 export type VectorMetric = "cosine" | "euclidean" | "dot";
 
 /** A collection of vectors that all have the same number of dimensions. */
@@ -25,11 +43,11 @@ export interface VectorCollection {
 
 /** One vector to store. */
 export interface VectorRecord {
-  /** Id, unique in the collection; upserting an existing id replaces it. */
+  /** Id, unique in the collection (1–256 characters); upserting an existing id replaces it. */
   id: string;
-  /** The vector; its length must equal the collection's `dimensions`. */
+  /** The vector: finite numbers, as many as the collection's `dimensions`. */
   vector: number[];
-  /** Free-form metadata, returned with matches and usable in filters. */
+  /** Free-form JSON metadata, returned with matches and usable in filters. */
   metadata?: Record<string, unknown> | undefined;
 }
 
@@ -37,9 +55,9 @@ export interface VectorRecord {
 export interface VectorMatch {
   /** Id of the matching vector. */
   id: string;
-  /** Similarity to the query vector under the collection's metric; higher is closer. */
+  /** Similarity to the query vector under the collection's metric (see {@link VectorMetric}); higher is closer. */
   score: number;
-  /** The vector's metadata. */
+  /** The vector's metadata (`{}` when it has none). */
   metadata: Record<string, unknown>;
   /** The vector itself, when `includeVectors` was set. */
   vector?: number[];
@@ -47,9 +65,9 @@ export interface VectorMatch {
 
 /** Parameters of `vector.createCollection`. */
 export interface VectorCreateCollectionParams {
-  /** Name, unique in the workspace. */
+  /** Name, unique in the workspace: 1–128 letters, digits, `_`, `-`, `.`, starting with a letter or digit. */
   name: string;
-  /** Length of every vector the collection will hold. */
+  /** Length of every vector the collection will hold (1–8192). */
   dimensions: number;
   /**
    * Similarity measure.
@@ -66,23 +84,20 @@ export interface VectorListCollectionsParams {
   cursor?: string | undefined;
 }
 
-/** Result of `vector.upsert`. */
-export interface VectorUpsertResult {
-  /** Number of vectors written. */
-  upserted: number;
-}
-
 /** Parameters of `vector.query`. */
 export interface VectorQueryParams {
   /** The query vector; its length must equal the collection's `dimensions`. */
   vector: number[];
   /**
-   * Number of matches to return, closest first.
+   * Number of matches to return, best first (1–1000).
    * @default 10
    */
   topK?: number | undefined;
-  /** Equality filter on metadata: only vectors whose metadata has these values. */
-  filter?: Record<string, unknown> | undefined;
+  /**
+   * Only vectors whose metadata matches this filter (the language datasets use too).
+   * @example { genre: "jazz", year: { $gte: 1960 } }
+   */
+  filter?: Filter | undefined;
   /**
    * Return each match's vector too.
    * @default false
@@ -90,41 +105,98 @@ export interface VectorQueryParams {
   includeVectors?: boolean | undefined;
 }
 
-/** Stores and searches vectors. Not available yet: every method rejects with `FlowNotAvailableError`. */
+/** Stores vectors in named collections and finds the closest ones to a query vector. */
 @injectable()
 export class VectorNamespace {
-  /** Creates an empty collection; rejects with `FlowConflictError` when the name is taken. */
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
+
+  /**
+   * Creates an empty collection.
+   *
+   * @example await flow.vector.createCollection({ name: "docs", dimensions: 1536, metric: "cosine" });
+   * @throws {FlowConflictError} when the name is taken.
+   * @throws {FlowValidationError} for an invalid name, dimension count or metric, before any request.
+   */
   async createCollection(params: VectorCreateCollectionParams, options?: RequestOptions): Promise<VectorCollection> {
-    throw notAvailable("vector.createCollection");
+    const input = validateInput(VectorCreateCollectionInput, params, "vector.createCollection");
+    const response = await this.http.post<VectorCollection>(workspacePath(this.config, "vector", "collections"), input, callConfig(options));
+    return objectBody<VectorCollection>(response);
   }
 
-  /** Resolves to the collection `name`. */
+  /**
+   * Resolves to the collection `name`, with its vector count.
+   *
+   * @throws {FlowNotFoundError} when there is no such collection.
+   */
   async getCollection(name: string, options?: RequestOptions): Promise<VectorCollection> {
-    throw notAvailable("vector.getCollection");
+    const input = validateInput(VectorCollectionInput, { name }, "vector.getCollection");
+    const response = await this.http.get<VectorCollection>(this.#path(input.name), callConfig(options));
+    return objectBody<VectorCollection>(response);
   }
 
-  /** Lists the workspace's collections. */
-  listCollections(params?: VectorListCollectionsParams, options?: RequestOptions): PagePromise<VectorCollection> {
-    return notAvailablePage<VectorCollection>("vector.listCollections");
+  /** The workspace's collections by name; await for the first page or `for await` over every one. */
+  listCollections(params: VectorListCollectionsParams = {}, options?: RequestOptions): PagePromise<VectorCollection> {
+    return pagedList(
+      this.http,
+      () => ({ path: workspacePath(this.config, "vector", "collections"), query: validateInput(VectorListCollectionsInput, params, "vector.listCollections") }),
+      options,
+    );
   }
 
-  /** Deletes the collection `name` and every vector in it. */
-  async deleteCollection(name: string, options?: RequestOptions): Promise<void> {
-    throw notAvailable("vector.deleteCollection");
+  /** Deletes the collection `name` and every vector in it; resolves to true when it existed. */
+  async deleteCollection(name: string, options?: RequestOptions): Promise<boolean> {
+    const input = validateInput(VectorCollectionInput, { name }, "vector.deleteCollection");
+    const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.name), callConfig(options));
+    return objectBody<{ deleted: boolean }>(response).deleted === true;
   }
 
-  /** Inserts `records` into the collection, replacing those whose id already exists. */
-  async upsert(collection: string, records: readonly VectorRecord[], options?: RequestOptions): Promise<VectorUpsertResult> {
-    throw notAvailable("vector.upsert");
+  /**
+   * Writes up to 1000 records in one go, all or none, replacing those whose id already exists;
+   * resolves to the number written.
+   *
+   * @example await flow.vector.upsert("docs", [{ id: "a", vector: [0.1, 0.2, 0.3], metadata: { lang: "en" } }]);
+   * @throws {FlowNotFoundError} when the collection does not exist.
+   * @throws {FlowValidationError} for a vector whose length is not the collection's `dimensions`
+   * (from the platform, which knows it), and before any request for NaN, Infinity, a repeated id
+   * or vectors of different lengths in one batch.
+   */
+  async upsert(collection: string, records: readonly VectorRecord[], options?: RequestOptions): Promise<number> {
+    const input = validateInput(VectorUpsertInput, { name: collection, records }, "vector.upsert");
+    const response = await this.http.post<{ upserted: number }>(`${this.#path(input.name)}/upsert`, { records: input.records }, callConfig(options));
+    return objectBody<{ upserted: number }>(response).upserted;
   }
 
-  /** Resolves to the vectors of the collection closest to `params.vector`, closest first. */
+  /**
+   * Resolves to the `topK` vectors closest to `params.vector`, best first (equal scores by id).
+   *
+   * @example const matches = await flow.vector.query("docs", { vector: embedding, topK: 5, filter: { lang: "en" } });
+   * @throws {FlowNotFoundError} when the collection does not exist.
+   * @throws {FlowValidationError} for a query vector of the wrong length (from the platform), or
+   * before any request for NaN, Infinity, a bad `topK` or filter.
+   */
   async query(collection: string, params: VectorQueryParams, options?: RequestOptions): Promise<VectorMatch[]> {
-    throw notAvailable("vector.query");
+    const { name, ...body } = validateInput(VectorQueryInput, { ...params, name: collection }, "vector.query");
+    const response = await this.http.post<{ matches: VectorMatch[] }>(`${this.#path(name)}/query`, body, callConfig(options));
+    return objectBody<{ matches: VectorMatch[] }>(response).matches;
   }
 
-  /** Deletes the vectors with these ids from the collection; unknown ids are ignored. */
-  async delete(collection: string, ids: readonly string[], options?: RequestOptions): Promise<void> {
-    throw notAvailable("vector.delete");
+  /**
+   * Deletes the vectors with these ids (up to 1000); unknown ids are ignored. Resolves to how many
+   * were deleted.
+   *
+   * @throws {FlowNotFoundError} when the collection does not exist.
+   */
+  async delete(collection: string, ids: readonly string[], options?: RequestOptions): Promise<number> {
+    const input = validateInput(VectorDeleteInput, { name: collection, ids }, "vector.delete");
+    const response = await this.http.post<{ deleted: number }>(`${this.#path(input.name)}/delete`, { ids: input.ids }, callConfig(options));
+    return objectBody<{ deleted: number }>(response).deleted;
+  }
+
+  #path(name: string): string {
+    return workspacePath(this.config, "vector", "collections", name);
   }
 }

@@ -1,0 +1,122 @@
+// The local platform's text embedding for `memory`, used when no embedding model is configured:
+// deterministic, offline, no model download. A hashed bag of normalised words (lowercase, accents
+// folded, stopwords removed, light suffix stemming) plus character trigrams of each word, folded
+// into a fixed-size vector and L2-normalised, so cosine similarity is a plain dot product.
+//
+// What it captures: shared words and word forms ("prefers", "preferred", "preference" → "prefer"),
+// and spelling variants through the trigrams ("favourite" ~ "favorite"). What it does not: synonyms
+// or paraphrase ("car" and "automobile" have nothing in common here). Real semantics come from a
+// configured embedding model (the gateway's `embed`).
+
+/** Names this embedding; stored with each memory, so a later version re-embeds old rows instead of comparing unlike vectors. */
+export const LOCAL_EMBEDDING_MODEL = "flow-local-hash-v1";
+
+/** Length of every local embedding. */
+export const LOCAL_EMBEDDING_DIMENSIONS = 1024;
+
+// Words weigh 1 each (1 + ln(tf) when repeated); a word's trigrams share this much weight among
+// them, so a shared word counts for far more than a few shared letters.
+const NGRAM_WEIGHT = 0.5;
+const NGRAM = 3;
+
+// Common English function words: they would make every question look like every other.
+const STOPWORDS = new Set(
+  (
+    "a about above after again against all am an and any are as at be because been before being below between both but by " +
+    "can could did do does doing done down during each few for from further had has have having he her here hers herself him " +
+    "himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other " +
+    "our ours ourselves out over own same she should so some such than that the their theirs them themselves then there these " +
+    "they this those through to too under until up very was we were what when where which while who whom why will with would " +
+    "you your yours yourself yourselves shall may might must also s t"
+  ).split(" "),
+);
+
+/** Lowercases, folds accents and drops possessive 's, so "Café's" and "cafe" read alike. */
+export function normalise(text: string): string {
+  return text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(/['’]s\b/g, "");
+}
+
+/** The words of `text` as they are compared: normalised, without stopwords (kept when that would leave none), not yet stemmed. */
+export function words(text: string): string[] {
+  const all = normalise(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+  const content = all.filter((word) => !STOPWORDS.has(word));
+  return content.length > 0 ? content : all;
+}
+
+// Longest first; one is removed at most, and only when at least three letters with a vowel remain.
+const SUFFIXES = ["ations", "ation", "ments", "ment", "ness", "ence", "ance", "ings", "ing", "able", "ible", "ful", "edly", "ed", "ly"];
+
+/**
+ * A light English stemmer: plural and common derivational suffixes off, doubled final consonant
+ * undone, final "e" dropped, final consonant-"y" as "i". Crude but consistent, which is all a
+ * bag-of-words match needs: "prefers", "preferred", "preference" and "prefer" all give "prefer".
+ */
+export function stem(word: string): string {
+  if (word.length <= 3 || !/^\p{L}+$/u.test(word)) return word;
+  let w = word;
+  if (w.endsWith("sses")) w = w.slice(0, -2);
+  else if (w.endsWith("ies")) w = `${w.slice(0, -3)}i`;
+  else if (w.endsWith("s") && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  for (const suffix of SUFFIXES) {
+    if (!w.endsWith(suffix)) continue;
+    const rest = w.slice(0, -suffix.length);
+    if (rest.length >= 3 && /[aeiouy]/.test(rest)) {
+      w = rest;
+      if (/([^aeioulsz])\1$/.test(w)) w = w.slice(0, -1);
+    }
+    break;
+  }
+  if (w.length > 3 && w.endsWith("e")) w = w.slice(0, -1);
+  if (w.length > 3 && /[^aeiou]y$/.test(w)) w = `${w.slice(0, -1)}i`;
+  return w;
+}
+
+/** The stems of `text`'s words: what two texts must share to be similar. */
+export function terms(text: string): string[] {
+  return words(text).map(stem);
+}
+
+/**
+ * The embedding of `text`: {@link LOCAL_EMBEDDING_DIMENSIONS} non-negative numbers with an L2
+ * norm of 1 (all zeros for text without a letter or digit). The same text always gives the same
+ * vector, on every machine.
+ */
+export function embedText(text: string): Float64Array {
+  const vector = new Float64Array(LOCAL_EMBEDDING_DIMENSIONS);
+  const counts = new Map<string, number>();
+  for (const word of words(text)) {
+    const s = stem(word);
+    counts.set(`w:${s}`, (counts.get(`w:${s}`) ?? 0) + 1);
+    const grams = trigrams(word);
+    for (const gram of grams) counts.set(`g:${gram}`, (counts.get(`g:${gram}`) ?? 0) + NGRAM_WEIGHT / grams.length);
+  }
+  for (const [feature, count] of counts) {
+    const weight = feature.startsWith("w:") ? 1 + Math.log(count) : count;
+    const slot = fnv1a(feature) % LOCAL_EMBEDDING_DIMENSIONS;
+    vector[slot] = (vector[slot] ?? 0) + weight;
+  }
+  let sum = 0;
+  for (const v of vector) sum += v * v;
+  const length = Math.sqrt(sum);
+  if (length > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] ?? 0) / length;
+  return vector;
+}
+
+// The trigrams of a word with boundary marks: "mode" → "<mo", "mod", "ode", "de>".
+function trigrams(word: string): string[] {
+  const padded = `<${word}>`;
+  if (padded.length <= NGRAM) return [padded];
+  const grams: string[] = [];
+  for (let i = 0; i + NGRAM <= padded.length; i++) grams.push(padded.slice(i, i + NGRAM));
+  return grams;
+}
+
+// FNV-1a over UTF-16 code units, 32 bits: tiny, fast and the same everywhere.
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,99 @@
+// Exact similarity search for the local platform, shared by the vector and memory stores:
+// vectors as compact BLOBs, the three metrics, and a top-k selection with a fixed tie-break.
+import type { VectorMetric } from "../src/namespaces/vector.js";
+
+/** A vector as stored: the float64 values in the machine's byte order (little-endian on every platform Node ships for). */
+export function encodeVector(values: ArrayLike<number>): Buffer {
+  const array = Float64Array.from(values);
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** The values of a BLOB made by {@link encodeVector}. */
+export function decodeVector(blob: Uint8Array): Float64Array {
+  // SQLite hands back a Buffer that need not be 8-byte aligned, so the bytes are copied once.
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float64Array(copy.buffer);
+}
+
+/** The dot product of two vectors of the same length. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
+}
+
+/** The Euclidean (L2) length of a vector. */
+export function norm(a: ArrayLike<number>): number {
+  return Math.sqrt(dot(a, a));
+}
+
+/** The Euclidean distance between two vectors of the same length. */
+export function euclideanDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
+}
+
+/**
+ * A scorer for `metric` against a fixed query, where a higher score is always closer:
+ * cosine similarity (−1 to 1), the dot product, or the negated Euclidean distance (≤ 0, 0 = same point).
+ * Cosine needs non-zero vectors; the stores refuse zero vectors in cosine collections.
+ */
+export function scorer(metric: VectorMetric, query: ArrayLike<number>): (candidate: ArrayLike<number>) => number {
+  switch (metric) {
+    case "dot":
+      return (candidate) => dot(query, candidate);
+    case "euclidean":
+      return (candidate) => -euclideanDistance(query, candidate);
+    case "cosine": {
+      const queryNorm = norm(query);
+      return (candidate) => dot(query, candidate) / (queryNorm * norm(candidate));
+    }
+  }
+}
+
+/** A scored candidate. */
+export interface Scored<T> {
+  /** Its id, the tie-break: equal scores come in ascending id order. */
+  id: string;
+  /** Higher is closer. */
+  score: number;
+  /** What the caller keeps with it. */
+  item: T;
+}
+
+/** True when `a` ranks before `b`: higher score first, then smaller id (by UTF-16 code units). */
+export function ranksBefore(a: { id: string; score: number }, b: { id: string; score: number }): boolean {
+  return a.score > b.score || (a.score === b.score && a.id < b.id);
+}
+
+/**
+ * Keeps the best `k` of a stream of candidates, best first, in O(n·k) at worst and O(n) when
+ * most candidates do not make the cut; memory stays at k items however many are offered.
+ */
+export class TopK<T> {
+  readonly #best: Array<Scored<T>> = [];
+
+  /** Collects at most `k` candidates. */
+  constructor(private readonly k: number) {}
+
+  /** Offers one candidate. */
+  offer(candidate: Scored<T>): void {
+    const best = this.#best;
+    const last = best[best.length - 1];
+    if (best.length >= this.k && last !== undefined && !ranksBefore(candidate, last)) return;
+    let at = best.length;
+    while (at > 0 && ranksBefore(candidate, best[at - 1] as Scored<T>)) at--;
+    best.splice(at, 0, candidate);
+    if (best.length > this.k) best.pop();
+  }
+
+  /** The kept candidates, best first. */
+  result(): Array<Scored<T>> {
+    return [...this.#best];
+  }
+}
