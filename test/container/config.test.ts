@@ -118,6 +118,14 @@ describe("configuration", () => {
     expect(error.message).not.toContain("hunter2");
   });
 
+  it("takes secretsCacheTtlMs from options only: 60000 by default, 0 to 3600000 whole milliseconds", () => {
+    expect(FlowSDK.create({ env: base }).config.secretsCacheTtlMs).toBe(60_000);
+    expect(FlowSDK.create({ env: base, secretsCacheTtlMs: 0 }).config.secretsCacheTtlMs).toBe(0);
+    for (const bad of [-1, 1.5, 3_600_001]) {
+      expect(configError(() => FlowSDK.create({ env: base, secretsCacheTtlMs: bad })).message).toContain("option secretsCacheTtlMs is invalid");
+    }
+  });
+
   it("exposes a frozen config that never shows the token", () => {
     const token = "tok_very_secret_value_123";
     const flow = FlowSDK.create({ authToken: token, env: base });

@@ -59,3 +59,31 @@ describe("Redactor depth", () => {
     expect(JSON.stringify(redactor.value(deep))).toContain("[Truncated]");
   });
 });
+
+describe("Redactor secrets", () => {
+  it("never forgets a secret value, however many tokens come after it", () => {
+    const redactor = new Redactor();
+    redactor.addSecret("secret-canary-value");
+    redactor.add("token-canary-first");
+    for (let i = 0; i < 200; i++) redactor.add(`token-${i}-padding`);
+    expect(redactor.text("a secret-canary-value b")).toBe(`a ${REDACTED} b`);
+    // Tokens are still bounded: the oldest one is gone.
+    expect(redactor.text("token-canary-first")).toBe("token-canary-first");
+  });
+
+  it("also knows a secret in its JSON-escaped and URL-encoded forms", () => {
+    const redactor = new Redactor();
+    const pem = '-----BEGIN KEY-----\nabc "def"/ghi\n-----END KEY-----';
+    redactor.addSecret(pem);
+    expect(redactor.text(`raw ${pem}`)).toBe(`raw ${REDACTED}`);
+    expect(redactor.text(`json ${JSON.stringify({ key: pem })}`)).not.toContain("abc");
+    expect(redactor.text(`url /x/${encodeURIComponent(pem)}`)).toBe(`url /x/${REDACTED}`);
+  });
+
+  it("replaces a value that contains another one whole, not just the shorter part", () => {
+    const redactor = new Redactor();
+    redactor.addSecret("abcd");
+    redactor.addSecret("abcd-longer-secret");
+    expect(redactor.text("x abcd-longer-secret y")).toBe(`x ${REDACTED} y`);
+  });
+});
