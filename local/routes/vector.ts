@@ -47,8 +47,9 @@ export function vectorRoutes(app: FastifyInstance, db: LocalDb): void {
     return { upserted: store.upsert(tenantOf(request), input) };
   });
 
-  // A query reads, but its vector and filter do not fit a query string: POST with read scope.
-  app.post<NameRoute>("/vector/collections/:name/query", needs("vector:read"), async (request) => {
+  // A read sent as POST, since a vector and a filter do not fit a query string; `replay: false`:
+  // its answer is not kept for Idempotency-Key replays, as a read is safe to do again.
+  app.post<NameRoute>("/vector/collections/:name/query", { config: { ...needs("vector:read").config, replay: false } }, async (request) => {
     const input = validateInput(VectorQueryInput, withName(request.body, request.params.name), "POST vector/collections/:name/query");
     return { matches: store.query(tenantOf(request), input) };
   });

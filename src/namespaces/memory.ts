@@ -1,40 +1,46 @@
 // flow.memory: long-term memory for agents: store text, recall it later by meaning.
-// Not available yet: the types below are the planned API; every method rejects with
-// FlowNotAvailableError.
-import { injectable } from "tsyringe";
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import type { Filter } from "../dto/filter.js";
+import { MemoryAddInput, MemoryClearInput, MemoryIdInput, MemoryListInput, MemorySearchInput, validateInput } from "../dto/index.js";
+import { callConfig } from "../http/call-options.js";
+import { pagedList } from "../http/paged-list.js";
+import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
-import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** One remembered piece of text. */
 export interface MemoryRecord {
-  /** The record's id. */
+  /** The record's id (`mem_…`). */
   id: string;
   /** The remembered text. */
   content: string;
-  /** Free-form data stored with the record. */
+  /** Free-form data stored with the record (`{}` when none was given). */
   metadata: Record<string, unknown>;
-  /** The scope it belongs to, e.g. a user or agent id, or `null` for the workspace-wide scope. */
-  scope: string | null;
+  /** The scope it belongs to, e.g. a user or agent id; `"default"` when none was given. */
+  scope: string;
   /** When it was added, as an ISO 8601 timestamp. */
   createdAt: string;
 }
 
 /** A record found by `memory.search`, with how well it matches. */
 export interface MemoryMatch extends MemoryRecord {
-  /** Similarity to the query, from 0 to 1; higher is closer. */
+  /** Cosine similarity of the query's embedding and the record's, from 0 to 1; higher is closer. */
   score: number;
 }
 
 /** Parameters of `memory.add`. */
 export interface MemoryAddParams {
-  /** The text to remember. */
+  /** The text to remember (up to 32 768 characters). */
   content: string;
-  /** Free-form data stored with the record. */
+  /** Free-form JSON data stored with the record, usable in search filters. */
   metadata?: Record<string, unknown> | undefined;
   /**
    * Scope to file it under, e.g. `user:42`; searches in one scope never see another's records.
-   * @default the workspace-wide scope
+   * @default "default"
    */
   scope?: string | undefined;
 }
@@ -42,16 +48,18 @@ export interface MemoryAddParams {
 /** Parameters of `memory.search`. */
 export interface MemorySearchParams {
   /**
-   * Most records to return, best first.
+   * Most records to return, best first (1–100).
    * @default 10
    */
   limit?: number | undefined;
   /**
    * Scope to search in.
-   * @default the workspace-wide scope
+   * @default "default"
    */
   scope?: string | undefined;
-  /** Ignore matches whose score is below this, from 0 to 1. */
+  /** Only records whose metadata matches this filter (the language of datasets and vector). */
+  filter?: Filter | undefined;
+  /** Leave out matches whose score is below this, from 0 to 1. */
   minScore?: number | undefined;
 }
 
@@ -59,7 +67,7 @@ export interface MemorySearchParams {
 export interface MemoryListParams {
   /**
    * Scope to list.
-   * @default the workspace-wide scope
+   * @default "default"
    */
   scope?: string | undefined;
   /** Items per page, 1 to 1000. */
@@ -68,46 +76,72 @@ export interface MemoryListParams {
   cursor?: string | undefined;
 }
 
-/** Result of `memory.clear`. */
-export interface MemoryClearResult {
-  /** Number of records deleted. */
-  deleted: number;
-}
-
-/** Stores text and recalls it by meaning. Not available yet: every method rejects with `FlowNotAvailableError`. */
+/**
+ * Stores text and recalls it by meaning. Without a configured embedding model the local platform
+ * matches shared words and word forms, not synonyms (see docs/design-notes.md).
+ */
 @injectable()
 export class MemoryNamespace {
-  /** Remembers a piece of text and resolves to the stored record. */
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
+
+  /**
+   * Remembers a piece of text and resolves to the stored record.
+   *
+   * @example await flow.memory.add({ content: "The user prefers dark mode", scope: "user:42" });
+   * @throws {FlowValidationError} for empty content or an invalid scope or metadata, before any request.
+   */
   async add(params: MemoryAddParams, options?: RequestOptions): Promise<MemoryRecord> {
-    throw notAvailable("memory.add");
+    const input = validateInput(MemoryAddInput, params, "memory.add");
+    const response = await this.http.post<MemoryRecord>(workspacePath(this.config, "memory"), input, callConfig(options));
+    return objectBody<MemoryRecord>(response);
   }
 
   /**
-   * Resolves to the records closest in meaning to `query`, best first.
-   * @example
-   * const hits = await flow.memory.search("what does the user like to eat?", { scope: "user:42", limit: 5 });
+   * Resolves to the scope's records closest in meaning to `query`, best first (equal scores by id).
+   *
+   * @example const hits = await flow.memory.search("what does the user like to eat?", { scope: "user:42", limit: 5 });
+   * @throws {FlowValidationError} for an empty query or invalid parameters, before any request.
    */
-  async search(query: string, params?: MemorySearchParams, options?: RequestOptions): Promise<MemoryMatch[]> {
-    throw notAvailable("memory.search");
+  async search(query: string, params: MemorySearchParams = {}, options?: RequestOptions): Promise<MemoryMatch[]> {
+    const input = validateInput(MemorySearchInput, { ...params, query }, "memory.search");
+    const response = await this.http.post<{ matches: MemoryMatch[] }>(workspacePath(this.config, "memory", "search"), input, callConfig(options));
+    return objectBody<{ matches: MemoryMatch[] }>(response).matches;
   }
 
-  /** Resolves to the record `id`. */
+  /**
+   * Resolves to the record `id`.
+   *
+   * @throws {FlowNotFoundError} when there is no such record in this workspace.
+   */
   async get(id: string, options?: RequestOptions): Promise<MemoryRecord> {
-    throw notAvailable("memory.get");
+    const input = validateInput(MemoryIdInput, { id }, "memory.get");
+    const response = await this.http.get<MemoryRecord>(workspacePath(this.config, "memory", input.id), callConfig(options));
+    return objectBody<MemoryRecord>(response);
   }
 
-  /** Lists the records of a scope, newest first. */
-  list(params?: MemoryListParams, options?: RequestOptions): PagePromise<MemoryRecord> {
-    return notAvailablePage<MemoryRecord>("memory.list");
+  /** The records of one scope, newest first; await for the first page or `for await` over every one. */
+  list(params: MemoryListParams = {}, options?: RequestOptions): PagePromise<MemoryRecord> {
+    return pagedList(this.http, () => ({ path: workspacePath(this.config, "memory"), query: validateInput(MemoryListInput, params, "memory.list") }), options);
   }
 
-  /** Forgets the record `id`. */
-  async delete(id: string, options?: RequestOptions): Promise<void> {
-    throw notAvailable("memory.delete");
+  /** Forgets the record `id`; resolves to true when it existed. */
+  async delete(id: string, options?: RequestOptions): Promise<boolean> {
+    const input = validateInput(MemoryIdInput, { id }, "memory.delete");
+    const response = await this.http.delete<{ deleted: boolean }>(workspacePath(this.config, "memory", input.id), callConfig(options));
+    return objectBody<{ deleted: boolean }>(response).deleted === true;
   }
 
-  /** Forgets every record of `scope`; the scope is required so that nothing is cleared by accident. */
-  async clear(scope: string, options?: RequestOptions): Promise<MemoryClearResult> {
-    throw notAvailable("memory.clear");
+  /**
+   * Forgets every record of `scope` and nothing else; resolves to how many were deleted. The scope
+   * is required, so that nothing is cleared by accident (pass `"default"` for the default scope).
+   */
+  async clear(scope: string, options?: RequestOptions): Promise<number> {
+    const input = validateInput(MemoryClearInput, { scope }, "memory.clear");
+    const response = await this.http.post<{ deleted: number }>(workspacePath(this.config, "memory", "clear"), input, callConfig(options));
+    return objectBody<{ deleted: number }>(response).deleted;
   }
 }
