@@ -48,7 +48,7 @@ export function scorer(metric: VectorMetric, query: ArrayLike<number>): (candida
     case "dot":
       return (candidate) => dot(query, candidate);
     case "euclidean":
-      return (candidate) => -euclideanDistance(query, candidate);
+      return (candidate) => 0 - euclideanDistance(query, candidate); // 0 - x, not -x: the same point scores 0, not -0
     case "cosine": {
       const queryNorm = norm(query);
       return (candidate) => dot(query, candidate) / (queryNorm * norm(candidate));
