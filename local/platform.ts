@@ -133,7 +133,9 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     const instanceId = randomBytes(16).toString("hex");
     const tokens = TokenService.fromDatabase(db, ttl);
     if (options.secrets) seedSecrets(db, { orgId: DEFAULT_ORG_ID, workspaceId: DEFAULT_WORKSPACE_ID }, options.secrets);
-    const server = (app = buildServer({ db, tokens, adminKey, instanceId }));
+    // Objects live beside the database; without a data dir, in the temp dir removed on close.
+    const objectsDir = path.join(dataDir ?? tokenDir, "objects");
+    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir }));
     const url = await listen(server, port).catch((error: unknown) => {
       throw listenError(error, port);
     });

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { IncomingMessage } from "node:http";
 import { fastify, type FastifyInstance } from "fastify";
 import { authenticate, authorizeWorkspace } from "./auth.js";
@@ -13,7 +16,7 @@ import { echoRoutes } from "./routes/echo.js";
 import { healthRoutes } from "./routes/health.js";
 import { stateRoutes } from "./routes/state.js";
 import { secretsRoutes } from "./routes/secrets.js";
-import { storageRoutes } from "./routes/storage.js";
+import { storageRoutes, storageSignedRoutes } from "./routes/storage.js";
 import { datasetsRoutes } from "./routes/datasets.js";
 import { vectorRoutes } from "./routes/vector.js";
 import { memoryRoutes } from "./routes/memory.js";
@@ -21,6 +24,7 @@ import { conversationsRoutes } from "./routes/conversations.js";
 import { AuditStore } from "./store/audit.js";
 import { IdempotencyStore } from "./store/idempotency.js";
 import { StateStore } from "./store/state.js";
+import { StorageStore } from "./store/storage.js";
 import type { TokenService } from "./tokens.js";
 
 /** What the server is built from. */
@@ -37,6 +41,8 @@ export interface ServerDeps {
   instanceId?: string | undefined;
   /** How often expired rows are deleted. @default 60 000 ms */
   sweepIntervalMs?: number | undefined;
+  /** Directory for storage objects' content. @default a temporary directory, removed when the server closes */
+  objectsDir?: string | undefined;
 }
 
 /** Path prefix of workspace resources. */
@@ -67,6 +73,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const state = new StateStore(deps.db);
   const audit = new AuditStore(deps.db);
   const idempotency = new IdempotencyStore(deps.db);
+  const objectsDir = deps.objectsDir ?? mkdtempSync(path.join(os.tmpdir(), "flow-local-objects-"));
+  if (deps.objectsDir === undefined) app.addHook("onClose", async () => rmSync(objectsDir, { recursive: true, force: true }));
+  const storage = new StorageStore(deps.db, objectsDir);
 
   app.setErrorHandler(errorHandler(report));
   app.setNotFoundHandler(notFoundHandler);
@@ -77,6 +86,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   healthRoutes(app, deps.instanceId ?? randomBytes(16).toString("hex"));
   adminRoutes(app, deps.tokens, deps.adminKey);
+  storageSignedRoutes(app, storage); // signed URLs: the signature stands in for the token
   app.register(async (authed) => {
     authed.addHook("onRequest", authenticate(deps.tokens));
     registerIdempotency(authed, idempotency);
@@ -89,7 +99,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         stateRoutes(workspace, state);
         auditRoutes(workspace, audit);
         secretsRoutes(workspace, deps.db);
-        storageRoutes(workspace, deps.db);
+        storageRoutes(workspace, storage);
         datasetsRoutes(workspace, deps.db);
         vectorRoutes(workspace, deps.db);
         memoryRoutes(workspace, deps.db);

@@ -17,5 +17,10 @@ declare module "axios" {
     flow?: FlowCallState;
     /** Resolve a 404 whose error code is `not_found` (the resource, not the route) with `data: undefined`. */
     flowAllowNotFound?: boolean;
+    /**
+     * Makes the request body afresh for each attempt (a stream, say): set in place of `data`, it
+     * is called once per attempt, so such a call can be retried like one with a Buffer body.
+     */
+    flowBody?: () => unknown;
   }
 }

@@ -74,6 +74,8 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       const current = tokens.fresh() ?? (await withinCallLimits(tokens.get(), request));
       state.generation = current.generation;
       headers.set("Authorization", `Bearer ${current.token}`);
+      // Last, so a body made for this attempt (an open file, say) is not left unread by a failure above.
+      if (request.flowBody) request.data = request.flowBody();
       logger.debug("request", { method: request.method, url: request.url, requestId: headers.get("X-Request-Id"), retry: state.retries });
       return request;
     } catch (error) {
@@ -92,6 +94,7 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       const request = isAxiosError(error) ? error.config : undefined;
       if (!request || !isAxiosError(error)) throw mapError(error, describe(request), redactor);
       await readErrorBody(error.response); // streamed or binary error bodies: read the envelope, free the socket
+      if (request.flowBody) destroyBody(request.data); // this attempt's own body: a retry makes a new one
       const state = callState(request);
       const status = error.response?.status;
       if (lifecycle.closed || request.signal?.aborted) throw mapError(error, describe(request), redactor);
@@ -100,7 +103,8 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       }
 
       // A streamed body was consumed by the first attempt: sending it again would send nothing.
-      const repeatable = !isOneShotBody(request.data);
+      // A body factory makes a fresh one for each attempt.
+      const repeatable = request.flowBody !== undefined || !isOneShotBody(request.data);
       if (status === 401 && !state.authRetried && state.generation !== undefined && repeatable) {
         state.authRetried = true;
         const outcome = await refreshAfter401(state.generation, request);
@@ -172,6 +176,10 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
   }
 
   return instance;
+}
+
+function destroyBody(data: unknown): void {
+  if (isOneShotBody(data)) (data as { destroy?: () => void }).destroy?.();
 }
 
 function callState(request: InternalAxiosRequestConfig): FlowCallState {

@@ -1,14 +1,24 @@
 // flow.storage: object storage addressed by path; uploads and downloads stream, so a large
-// object never has to sit in memory. Not available yet: the types below are the planned API;
-// every method rejects with FlowNotAvailableError.
-import type { Readable } from "node:stream";
-import { injectable } from "tsyringe";
+// object never has to sit in memory.
+import { Readable, Transform } from "node:stream";
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import { guessContentType, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
+import { FlowValidationError } from "../errors.js";
+import { callConfig } from "../http/call-options.js";
+import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { pagedList } from "../http/paged-list.js";
+import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
-import { notAvailable, notAvailablePage } from "./not-available.js";
 
-/** What `storage.put` accepts: bytes, text (stored as UTF-8) or a stream read to its end. */
-export type StorageBody = Buffer | Uint8Array | string | Readable | NodeJS.ReadableStream;
+/**
+ * What `storage.put` accepts: bytes, text (stored as UTF-8), a stream read to its end, or a
+ * function returning a fresh stream for each attempt (which makes a streamed upload retryable).
+ */
+export type StorageBody = Buffer | Uint8Array | string | Readable | NodeJS.ReadableStream | (() => Readable | NodeJS.ReadableStream);
 
 /** A stored object's metadata. */
 export interface StorageObject {
@@ -18,7 +28,7 @@ export interface StorageObject {
   size: number;
   /** MIME type, e.g. `application/pdf`. */
   contentType: string;
-  /** Opaque version tag; it changes whenever the content does. */
+  /** SHA-256 of the content, in hex; it changes whenever the content does. */
   etag: string;
   /** Free-form string metadata stored with the object. */
   metadata: Record<string, string>;
@@ -26,13 +36,16 @@ export interface StorageObject {
   updatedAt: string;
 }
 
-/** Progress of an upload. */
+/** Progress of an upload or a download. */
 export interface StorageProgress {
-  /** Bytes sent so far. */
+  /** Bytes sent (put) or received (get) so far. */
   loaded: number;
-  /** Total bytes, when known (not for a stream of unknown length). */
+  /** Total bytes, when known (not for an upload from a stream of unknown length). */
   total: number | undefined;
 }
+
+/** Called as bytes move; the last call has `loaded` equal to the whole size. */
+export type StorageProgressCallback = (progress: StorageProgress) => void;
 
 /** Parameters of `storage.put`. */
 export interface StoragePutParams {
@@ -41,10 +54,21 @@ export interface StoragePutParams {
    * @default guessed from the path's extension, else `application/octet-stream`
    */
   contentType?: string | undefined;
-  /** Free-form string metadata stored with the object. */
+  /** Free-form string metadata stored with the object (names: letters, digits, `_ . -`; at most 4096 bytes as JSON). */
   metadata?: Record<string, string> | undefined;
   /** Called as bytes are sent. */
-  onProgress?: ((progress: StorageProgress) => void) | undefined;
+  onProgress?: StorageProgressCallback | undefined;
+  /**
+   * Size of a stream body in bytes, when known: sent as Content-Length and used as `total` in
+   * progress. Ignored for Buffer and string bodies, whose size is known.
+   */
+  size?: number | undefined;
+}
+
+/** Parameters of `storage.get` and `storage.getStream`. */
+export interface StorageGetParams {
+  /** Called as bytes are received (for `getStream`: as the stream is read). */
+  onProgress?: StorageProgressCallback | undefined;
 }
 
 /** Parameters of `storage.list`. */
@@ -65,7 +89,7 @@ export interface StorageSignedUrlParams {
    */
   method?: "GET" | "PUT" | undefined;
   /**
-   * How long the URL stays valid, in seconds.
+   * How long the URL stays valid, in seconds (at most seven days).
    * @default 3600
    */
   expiresInSeconds?: number | undefined;
@@ -75,49 +99,221 @@ export interface StorageSignedUrlParams {
 export interface StorageSignedUrl {
   /** The URL. */
   url: string;
+  /** The HTTP method it allows. */
+  method: "GET" | "PUT";
   /** When it stops working, as an ISO 8601 timestamp. */
   expiresAt: string;
 }
 
-/** Stores objects by path. Not available yet: every method rejects with `FlowNotAvailableError`. */
+/** Header carrying user metadata: base64url of its JSON. */
+const METADATA_HEADER = "X-Flow-Metadata";
+/** Chunk size for Buffer bodies sent as a stream (so progress has steps). */
+const CHUNK = 64 * 1024;
+
+/**
+ * Stores objects by path in the workspace. Uploads and downloads are streamed both ways;
+ * `timeoutMs` bounds each attempt up to the answer's headers, which for `put` includes the upload:
+ * pass a larger `timeoutMs` for very large objects on slow links.
+ */
 @injectable()
 export class StorageNamespace {
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
+
   /**
-   * Writes `body` at `path`, replacing any object there, and resolves to the stored object.
+   * Writes `body` at `path`, replacing any object there, and resolves to the stored object. The
+   * platform keeps the old object until the new one has arrived whole.
+   *
+   * A Buffer, string or stream factory (`() => Readable`) body is retried like any call; a
+   * Readable passed as is can be read only once, so that upload is never retried.
    * @example
-   * await flow.storage.put("exports/users.csv", fs.createReadStream("users.csv"), { contentType: "text/csv" });
+   * await flow.storage.put("exports/users.csv", () => fs.createReadStream("users.csv"), { contentType: "text/csv" });
+   * @throws {FlowValidationError} for an invalid path, content type or metadata, before any request.
    */
-  async put(path: string, body: StorageBody, params?: StoragePutParams, options?: RequestOptions): Promise<StorageObject> {
-    throw notAvailable("storage.put");
+  async put(path: string, body: StorageBody, params: StoragePutParams = {}, options?: RequestOptions): Promise<StorageObject> {
+    const { onProgress, size, ...rest } = params;
+    const input = validateInput(StoragePutInput, { ...rest, path }, "storage.put");
+    checkProgress(onProgress, "storage.put");
+    const source = bodySource(body, size);
+    const headers: Record<string, string> = { "Content-Type": input.contentType ?? guessContentType(input.path) };
+    if (input.metadata !== undefined) headers[METADATA_HEADER] = Buffer.from(JSON.stringify(input.metadata)).toString("base64url");
+    if (source.size !== undefined) headers["Content-Length"] = String(source.size);
+    const config = withHeaders(callConfig(options), headers);
+    const open = (): Readable => counted(source.open(), source.size, onProgress);
+    // request(), not put(): put(url, data) would replace the data set here with its own argument.
+    const response = await this.http.request<StorageObject>({
+      ...config,
+      method: "PUT",
+      url: this.#objectPath(input.path),
+      ...(source.repeatable ? { flowBody: open } : { data: open() }),
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+    });
+    return objectBody<StorageObject>(response);
   }
 
-  /** Resolves to the whole content of the object at `path`; use `getStream` for large objects. */
-  async get(path: string, options?: RequestOptions): Promise<Buffer> {
-    throw notAvailable("storage.get");
+  /**
+   * Resolves to the whole content of the object at `path`; use `getStream` for large objects.
+   * @throws {FlowNotFoundError} when there is no object at `path`.
+   */
+  async get(path: string, params: StorageGetParams = {}, options?: RequestOptions): Promise<Buffer> {
+    const stream = await this.getStream(path, params, options);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
   }
 
-  /** Resolves to a stream of the object at `path`, read from the platform as it is consumed. */
-  async getStream(path: string, options?: RequestOptions): Promise<Readable> {
-    throw notAvailable("storage.getStream");
+  /**
+   * Resolves, once the platform has answered, to a stream of the object at `path`, read from the
+   * platform as it is consumed. Read it to its end or destroy it: until then it holds a connection.
+   * @example
+   * await pipeline(await flow.storage.getStream("exports/users.csv"), fs.createWriteStream("users.csv"));
+   * @throws {FlowNotFoundError} when there is no object at `path`.
+   */
+  async getStream(path: string, params: StorageGetParams = {}, options?: RequestOptions): Promise<Readable> {
+    const { onProgress, ...rest } = params;
+    rejectUnknown(rest, "storage.get");
+    const input = validateInput(StoragePathInput, { path }, "storage.get");
+    checkProgress(onProgress, "storage.get");
+    const response: AxiosResponse<Readable> = await this.http.get(this.#objectPath(input.path), {
+      ...callConfig(options),
+      responseType: "stream",
+      maxContentLength: Infinity,
+    });
+    const length = Number(response.headers["content-length"]);
+    return counted(response.data, Number.isSafeInteger(length) ? length : undefined, onProgress);
   }
 
-  /** Resolves to the metadata of the object at `path`, without its content. */
+  /**
+   * Resolves to the metadata of the object at `path`, without its content.
+   * @throws {FlowNotFoundError} when there is no object at `path`.
+   */
   async head(path: string, options?: RequestOptions): Promise<StorageObject> {
-    throw notAvailable("storage.head");
+    const input = validateInput(StoragePathInput, { path }, "storage.head");
+    const response = await this.http.get<StorageObject>(workspacePath(this.config, "storage", "metadata", ...input.path.split("/")), callConfig(options));
+    return objectBody<StorageObject>(response);
   }
 
-  /** Lists objects, in path order. */
-  list(params?: StorageListParams, options?: RequestOptions): PagePromise<StorageObject> {
-    return notAvailablePage<StorageObject>("storage.list");
+  /**
+   * Objects in path order (metadata only); await for the first page or `for await` over every object.
+   * @example for await (const object of flow.storage.list({ prefix: "reports/" })) console.log(object.path, object.size);
+   */
+  list(params: StorageListParams = {}, options?: RequestOptions): PagePromise<StorageObject> {
+    return pagedList(this.http, () => ({ path: workspacePath(this.config, "storage", "objects"), query: validateInput(StorageListInput, params, "storage.list") }), options);
   }
 
-  /** Deletes the object at `path`. */
-  async delete(path: string, options?: RequestOptions): Promise<void> {
-    throw notAvailable("storage.delete");
+  /** Deletes the object at `path`; resolves to true when it existed. */
+  async delete(path: string, options?: RequestOptions): Promise<boolean> {
+    const input = validateInput(StoragePathInput, { path }, "storage.delete");
+    const response = await this.http.delete<{ deleted: boolean }>(this.#objectPath(input.path), callConfig(options));
+    return objectBody<{ deleted: boolean }>(response).deleted === true;
   }
 
-  /** Creates a time-limited URL to download or upload the object at `path` without a token. */
-  async signedUrl(path: string, params?: StorageSignedUrlParams, options?: RequestOptions): Promise<StorageSignedUrl> {
-    throw notAvailable("storage.signedUrl");
+  /**
+   * Creates a time-limited URL to download (`GET`) or upload (`PUT`) the object at `path` without a
+   * token. Anyone holding it may use it until it expires; a `PUT` URL needs `storage:write`.
+   * @example
+   * const { url } = await flow.storage.signedUrl("exports/users.csv", { expiresInSeconds: 600 });
+   */
+  async signedUrl(path: string, params: StorageSignedUrlParams = {}, options?: RequestOptions): Promise<StorageSignedUrl> {
+    const input = validateInput(StorageSignedUrlInput, { ...params, path }, "storage.signedUrl");
+    const response = await this.http.post<StorageSignedUrl>(workspacePath(this.config, "storage", "signed-urls"), { ...input }, callConfig(options));
+    return objectBody<StorageSignedUrl>(response);
   }
+
+  #objectPath(path: string): string {
+    return workspacePath(this.config, "storage", "objects", ...path.split("/"));
+  }
+}
+
+interface BodySource {
+  /** Opens the body as a stream (again, when repeatable). */
+  open: () => Readable;
+  /** True when `open` may be called once per attempt. */
+  repeatable: boolean;
+  /** Size in bytes, when known. */
+  size: number | undefined;
+}
+
+function bodySource(body: StorageBody, size: number | undefined): BodySource {
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
+    throw new FlowValidationError("storage.put: invalid input (size: size must be a whole number of bytes, 0 or more)", [{ path: "size", message: "size must be a whole number of bytes, 0 or more" }]);
+  }
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    return { open: () => Readable.from(chunksOf(bytes), { objectMode: false }), repeatable: true, size: bytes.length };
+  }
+  if (typeof body === "function") {
+    return {
+      open: () => {
+        const stream = body();
+        if (!isReadable(stream)) throw new FlowValidationError("storage.put: the body function must return a readable stream", [{ path: "body", message: "must return a readable stream" }]);
+        return toReadable(stream);
+      },
+      repeatable: true,
+      size,
+    };
+  }
+  if (isReadable(body)) return { open: () => toReadable(body), repeatable: false, size };
+  throw new FlowValidationError("storage.put: invalid input (body: body must be a Buffer, Uint8Array, string, readable stream or a function returning one)", [
+    { path: "body", message: "body must be a Buffer, Uint8Array, string, readable stream or a function returning one" },
+  ]);
+}
+
+function* chunksOf(bytes: Buffer): Generator<Buffer> {
+  if (bytes.length === 0) return;
+  for (let start = 0; start < bytes.length; start += CHUNK) yield bytes.subarray(start, start + CHUNK);
+}
+
+function isReadable(value: unknown): value is Readable | NodeJS.ReadableStream {
+  return typeof value === "object" && value !== null && typeof (value as { pipe?: unknown }).pipe === "function" && typeof (value as { on?: unknown }).on === "function";
+}
+
+function toReadable(stream: Readable | NodeJS.ReadableStream): Readable {
+  return stream instanceof Readable ? stream : new Readable().wrap(stream);
+}
+
+/** `stream` as is without a callback; else passed through a counter that reports each chunk as it goes by. */
+function counted(stream: Readable, total: number | undefined, onProgress: StorageProgressCallback | undefined): Readable {
+  if (!onProgress) return stream;
+  let loaded = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer | string, _encoding, done) {
+      loaded += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+      try {
+        onProgress({ loaded, total });
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  // Errors go both ways: a failing source fails the reader, a reader that gives up stops the source.
+  stream.on("error", (error) => counter.destroy(error));
+  counter.on("close", () => {
+    if (!stream.readableEnded) stream.destroy();
+  });
+  return stream.pipe(counter);
+}
+
+function checkProgress(onProgress: unknown, what: string): void {
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw new FlowValidationError(`${what}: invalid input (onProgress: onProgress must be a function)`, [{ path: "onProgress", message: "onProgress must be a function" }]);
+  }
+}
+
+function rejectUnknown(rest: object, what: string): void {
+  const names = Object.keys(rest);
+  if (names.length > 0) {
+    const issues = names.map((name) => ({ path: name, message: `property ${name} should not exist` }));
+    throw new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
+  }
+}
+
+function withHeaders(config: AxiosRequestConfig, headers: Record<string, string>): AxiosRequestConfig {
+  return { ...config, headers: { ...headers, ...(config.headers as Record<string, string> | undefined) } };
 }

@@ -1,0 +1,465 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import {
+  FlowConnectionError,
+  FlowNotFoundError,
+  FlowPermissionError,
+  FlowServerError,
+  FlowValidationError,
+  type FlowSDK,
+  type StorageProgress,
+} from "../../src/index.js";
+import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
+import { useScriptedServers } from "../helpers/scripted-server.js";
+
+let platform: TestPlatform;
+let flow: FlowSDK;
+let offline: FlowSDK;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  flow = platform.createFlow();
+  offline = offlineFlow(platform);
+});
+
+afterAll(async () => {
+  await platform?.close();
+});
+
+const scripted = useScriptedServers();
+
+let counter = 0;
+/** A path prefix no other test uses. */
+const unique = (label: string): string => `${label}-${++counter}-${Date.now().toString(36)}/`;
+const sha256 = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
+
+/** `size` bytes of a repeating pattern, produced in chunks: never one buffer of the whole. */
+function patternStream(size: number, chunk = 256 * 1024): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      const n = Math.min(chunk, size - sent);
+      const bytes = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) bytes[i] = (sent + i) % 251;
+      sent += n;
+      this.push(bytes);
+    },
+  });
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A raw request to the platform (no SDK), with the default token unless `token` is null. */
+function raw(method: string, urlPath: string, options: { token?: string | null; body?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+  const url = new URL(platform.url);
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== null) headers["authorization"] = `Bearer ${options.token ?? platform.env.AUTH_TOKEN}`;
+  return new Promise((resolve, reject) => {
+    // node:http sends the path as given: no URL normalisation of `..` as fetch would do.
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path: urlPath, headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+const W = "/v1/orgs/org_local/workspaces/ws_local";
+
+describe("storage: put, get, head, delete", () => {
+  it("stores a Buffer and reads back the same bytes, with size, sha256 etag, guessed content type and metadata", async () => {
+    const p = `${unique("buf")}notes.txt`;
+    const bytes = Buffer.from("héllo storage\n");
+    const stored = await flow.storage.put(p, bytes, { metadata: { author: "ada", "x.y_z-1": "ünïcode" } });
+    expect(stored).toMatchObject({ path: p, size: bytes.length, etag: sha256(bytes), contentType: "text/plain; charset=utf-8", metadata: { author: "ada", "x.y_z-1": "ünïcode" } });
+    expect(Date.parse(stored.updatedAt)).not.toBeNaN();
+    expect((await flow.storage.get(p)).equals(bytes)).toBe(true);
+    expect(await flow.storage.head(p)).toEqual(stored);
+  });
+
+  it("stores a string as UTF-8, a Readable as streamed, and a stream factory, each read back by getStream", async () => {
+    const base = unique("kinds");
+    await flow.storage.put(`${base}s`, "ünïcode text");
+    expect((await flow.storage.get(`${base}s`)).toString("utf8")).toBe("ünïcode text");
+
+    const size = 300_000;
+    const expected = await collect(patternStream(size));
+    const fromStream = await flow.storage.put(`${base}stream.bin`, patternStream(size));
+    expect(fromStream).toMatchObject({ size, etag: sha256(expected), contentType: "application/octet-stream" });
+    expect((await collect(await flow.storage.getStream(`${base}stream.bin`))).equals(expected)).toBe(true);
+
+    const fromFactory = await flow.storage.put(`${base}factory.bin`, () => patternStream(size), { contentType: "application/x-test" });
+    expect(fromFactory).toMatchObject({ size, etag: sha256(expected), contentType: "application/x-test" });
+  });
+
+  it("streams a body over the server's 8 MiB JSON limit, and stores a JSON-typed body as bytes without parsing it", async () => {
+    const base = unique("big");
+    const size = 12 * 1024 * 1024 + 7;
+    const stored = await flow.storage.put(`${base}big.bin`, patternStream(size));
+    expect(stored.size).toBe(size);
+    const back = await flow.storage.getStream(`${base}big.bin`);
+    let seen = 0;
+    for await (const chunk of back) seen += (chunk as Buffer).length;
+    expect(seen).toBe(size);
+
+    const notJson = "{ this is not json";
+    await flow.storage.put(`${base}data.json`, notJson);
+    expect((await flow.storage.head(`${base}data.json`)).contentType).toBe("application/json");
+    expect((await flow.storage.get(`${base}data.json`)).toString()).toBe(notJson);
+  });
+
+  it("put replaces the object, and the etag follows the content", async () => {
+    const p = `${unique("replace")}x`;
+    const first = await flow.storage.put(p, "one");
+    const second = await flow.storage.put(p, "two", { metadata: { v: "2" } });
+    expect(second.etag).not.toBe(first.etag);
+    expect((await flow.storage.get(p)).toString()).toBe("two");
+    expect((await flow.storage.head(p)).metadata).toEqual({ v: "2" });
+  });
+
+  it("delete resolves to true, then false; the object is gone for get, getStream and head", async () => {
+    const p = `${unique("del")}gone`;
+    await flow.storage.put(p, "bye");
+    expect(await flow.storage.delete(p)).toBe(true);
+    expect(await flow.storage.delete(p)).toBe(false);
+    for (const call of [() => flow.storage.get(p), () => flow.storage.getStream(p), () => flow.storage.head(p)]) {
+      const error = await caught(call);
+      expect(error).toBeInstanceOf(FlowNotFoundError);
+      expect(error).toMatchObject({ status: 404, code: "not_found" });
+    }
+  });
+
+  it("an object at a and one at a/b live side by side", async () => {
+    const base = unique("nest");
+    await flow.storage.put(`${base}a`, "file a");
+    await flow.storage.put(`${base}a/b`, "file a/b");
+    expect((await flow.storage.get(`${base}a`)).toString()).toBe("file a");
+    expect((await flow.storage.get(`${base}a/b`)).toString()).toBe("file a/b");
+  });
+
+  it("carries paths with spaces, %, #, ? and non-ASCII characters intact", async () => {
+    const p = `${unique("odd")}dir with space/100% #1?.txt/ünï 名前`;
+    await flow.storage.put(p, "odd");
+    expect((await flow.storage.head(p)).path).toBe(p);
+    expect((await flow.storage.get(p)).toString()).toBe("odd");
+  });
+});
+
+describe("storage: progress", () => {
+  it("put reports bytes sent, ending at the whole size, for a Buffer and for a stream of known size", async () => {
+    const base = unique("progress");
+    const size = 1_000_000;
+    const events: StorageProgress[] = [];
+    await flow.storage.put(`${base}buf`, Buffer.alloc(size, 1), { onProgress: (p) => events.push(p) });
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.at(-1)).toEqual({ loaded: size, total: size });
+    expect(events.every((e, i) => i === 0 || e.loaded > events[i - 1]!.loaded)).toBe(true);
+
+    const streamed: StorageProgress[] = [];
+    await flow.storage.put(`${base}stream`, patternStream(size), { size, onProgress: (p) => streamed.push(p) });
+    expect(streamed.at(-1)).toEqual({ loaded: size, total: size });
+    const unknown: StorageProgress[] = [];
+    await flow.storage.put(`${base}unknown`, patternStream(size), { onProgress: (p) => unknown.push(p) });
+    expect(unknown.at(-1)).toEqual({ loaded: size, total: undefined });
+  });
+
+  it("get reports bytes received; getStream reports them only as the stream is read", async () => {
+    const p = `${unique("dl")}blob`;
+    const size = 700_000;
+    await flow.storage.put(p, patternStream(size));
+    const events: StorageProgress[] = [];
+    const bytes = await flow.storage.get(p, { onProgress: (e) => events.push(e) });
+    expect(bytes.length).toBe(size);
+    expect(events.at(-1)).toEqual({ loaded: size, total: size });
+
+    const lazy: StorageProgress[] = [];
+    const stream = await flow.storage.getStream(p, { onProgress: (e) => lazy.push(e) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = lazy.at(-1)?.loaded ?? 0;
+    expect(before).toBeLessThan(size); // nothing read yet: at most what sits in buffers
+    await collect(stream);
+    expect(lazy.at(-1)).toEqual({ loaded: size, total: size });
+  });
+});
+
+describe("storage: list", () => {
+  it("lists in path order, filtered by prefix, in pages that follow their cursors", async () => {
+    const base = unique("list");
+    const names = ["b", "a/2", "a/1", "c.txt", "a/10"];
+    for (const name of names) await flow.storage.put(`${base}${name}`, name);
+    await flow.storage.put(`${unique("other")}a`, "not listed");
+
+    const first = await flow.storage.list({ prefix: base, limit: 2 });
+    expect(first.data.map((o) => o.path)).toEqual([`${base}a/1`, `${base}a/10`]);
+    expect(first.nextCursor).not.toBeNull();
+    expect(first.data[0]).toMatchObject({ size: 3, contentType: "application/octet-stream" });
+
+    const all: string[] = [];
+    for await (const object of flow.storage.list({ prefix: base, limit: 2 })) all.push(object.path);
+    expect(all).toEqual(["a/1", "a/10", "a/2", "b", "c.txt"].map((n) => `${base}${n}`));
+
+    const sub = await flow.storage.list({ prefix: `${base}a/` });
+    expect(sub.data.map((o) => o.path)).toEqual(["a/1", "a/10", "a/2"].map((n) => `${base}${n}`));
+    expect(sub.nextCursor).toBeNull();
+  });
+
+  it("refuses a cursor from another list", async () => {
+    await flow.state.set("storage-cursor-a", 1);
+    await flow.state.set("storage-cursor-b", 1);
+    const statePage = await flow.state.list({ prefix: "storage-cursor-", limit: 1 });
+    const error = await caught(() => flow.storage.list({ cursor: statePage.nextCursor! }));
+    expect(error).toMatchObject({ status: 400, code: "bad_request" });
+  });
+});
+
+describe("storage: paths that would leave the objects directory", () => {
+  const bad: [string, string][] = [
+    ["a .. segment", "a/../b"],
+    ["a leading ..", "../etc/passwd"],
+    ["a . segment", "a/./b"],
+    ["an absolute path", "/etc/passwd"],
+    ["a NUL", "a\u0000b"],
+    ["an empty segment", "a//b"],
+    ["a trailing slash", "a/"],
+    ["a backslash", "a\\..\\b"],
+    ["a drive letter", "C:/x"],
+    ["the empty path", ""],
+    ["an over-long path", "x".repeat(1025)],
+  ];
+
+  it.each(bad)("the SDK refuses %s before any request", async (_label, p) => {
+    for (const call of [
+      () => offline.storage.put(p, "x"),
+      () => offline.storage.get(p),
+      () => offline.storage.getStream(p),
+      () => offline.storage.head(p),
+      () => offline.storage.delete(p),
+      () => offline.storage.signedUrl(p),
+    ]) {
+      const error = await caught(call);
+      expect(error).toBeInstanceOf(FlowValidationError);
+      expect((error as FlowValidationError).issues[0]?.path).toBe("path");
+    }
+  });
+
+  it.each([
+    ["a .. segment", "a/%2E%2E/b"],
+    ["a leading ..", "../x"],
+    ["a . segment", "a/./b"],
+    ["an empty segment", "a//b"],
+    ["a trailing slash", "a/"],
+    ["a backslash", "a%5C..%5Cb"],
+    ["a NUL", "a%00b"],
+  ])("the platform answers 400 validation_error to %s", async (_label, encoded) => {
+    for (const method of ["PUT", "GET", "DELETE"]) {
+      const answer = await raw(method, `${W}/storage/objects/${encoded}`, method === "PUT" ? { body: Buffer.from("x") } : {});
+      expect(answer.status, `${method} ${encoded}`).toBe(400);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: { code: "validation_error" } });
+    }
+  });
+
+  it("the SDK refuses bad metadata, content type, onProgress and body before any request", async () => {
+    for (const call of [
+      () => offline.storage.put("p", "x", { metadata: { "bad name": "v" } }),
+      () => offline.storage.put("p", "x", { metadata: { n: 1 as unknown as string } }),
+      () => offline.storage.put("p", "x", { metadata: { big: "x".repeat(5000) } }),
+      () => offline.storage.put("p", "x", { contentType: "not a type" }),
+      () => offline.storage.put("p", "x", { onProgress: "no" as unknown as () => void }),
+      () => offline.storage.put("p", 42 as unknown as string),
+      () => offline.storage.put("p", "x", { size: -1 }),
+      () => offline.storage.put("p", "x", { contentTyp: "text/plain" } as never),
+      () => offline.storage.get("p", { onProgres: () => {} } as never),
+      () => offline.storage.list({ limit: 0 }),
+      () => offline.storage.signedUrl("p", { expiresInSeconds: 0 }),
+      () => offline.storage.signedUrl("p", { method: "DELETE" as "GET" }),
+    ]) {
+      expect(await caught(call)).toBeInstanceOf(FlowValidationError);
+    }
+    // The same calls, valid, do reach the network: the offline flow then fails to connect.
+    expect(await caught(() => offline.storage.head("p"))).toBeInstanceOf(FlowConnectionError);
+  });
+});
+
+describe("storage: tenants and scopes", () => {
+  it("a token for another workspace gets 403 on this one, and its own workspace never sees these objects", async () => {
+    const p = `${unique("tenant")}secret.txt`;
+    await flow.storage.put(p, "ws_local only");
+    const token = await platform.mintToken({ workspaceId: "ws_other" });
+    const intruder = flowWithToken(platform, token, "ws_local");
+    expect(await caught(() => intruder.storage.get(p))).toMatchObject({ status: 403, code: "tenant_mismatch" });
+    expect(await caught(() => intruder.storage.put(p, "overwrite"))).toBeInstanceOf(FlowPermissionError);
+
+    const other = flowWithToken(platform, token, "ws_other");
+    expect(await caught(() => other.storage.head(p))).toBeInstanceOf(FlowNotFoundError);
+    expect((await other.storage.list({ prefix: p })).data).toEqual([]);
+    await other.storage.put(p, "ws_other's own");
+    expect((await flow.storage.get(p)).toString()).toBe("ws_local only");
+    expect((await other.storage.get(p)).toString()).toBe("ws_other's own");
+  });
+
+  it("reading needs storage:read, writing storage:write, and a PUT signed URL needs both", async () => {
+    const p = `${unique("scope")}f`;
+    await flow.storage.put(p, "x");
+    const reader = flowWithToken(platform, await platform.mintToken({ scopes: ["storage:read"] }));
+    expect((await reader.storage.get(p)).toString()).toBe("x");
+    expect((await reader.storage.signedUrl(p)).method).toBe("GET");
+    for (const call of [() => reader.storage.put(p, "y"), () => reader.storage.delete(p), () => reader.storage.signedUrl(p, { method: "PUT" })]) {
+      expect(await caught(call)).toMatchObject({ status: 403, code: "missing_scope" });
+    }
+    const writer = flowWithToken(platform, await platform.mintToken({ scopes: ["storage:write"] }));
+    await writer.storage.put(p, "y");
+    for (const call of [() => writer.storage.get(p), () => writer.storage.head(p), () => writer.storage.list()]) {
+      expect(await caught(call)).toMatchObject({ status: 403, code: "missing_scope" });
+    }
+  });
+});
+
+describe("storage: signed URLs", () => {
+  it("a GET URL downloads without a token; a PUT URL uploads without one", async () => {
+    const p = `${unique("signed")}report.csv`;
+    await flow.storage.put(p, "a,b\n1,2\n");
+    const get = await flow.storage.signedUrl(p, { expiresInSeconds: 60 });
+    expect(get.method).toBe("GET");
+    expect(Date.parse(get.expiresAt) - Date.now()).toBeLessThanOrEqual(61_000);
+    const downloaded = await fetch(get.url);
+    expect(downloaded.status).toBe(200);
+    expect(downloaded.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(await downloaded.text()).toBe("a,b\n1,2\n");
+
+    const target = `${unique("signed-put")}upload.bin`;
+    const put = await flow.storage.signedUrl(target, { method: "PUT" });
+    const uploaded = await fetch(put.url, { method: "PUT", body: "uploaded via URL", headers: { "content-type": "text/plain" } });
+    expect(uploaded.status).toBe(200);
+    expect((await flow.storage.get(target)).toString()).toBe("uploaded via URL");
+    expect((await flow.storage.head(target)).contentType).toBe("text/plain");
+  });
+
+  it("refuses a tampered URL: another path, another tenant, another expiry, another method, no signature", async () => {
+    const p = `${unique("tamper")}doc`;
+    await flow.storage.put(p, "x");
+    const { url } = await flow.storage.signedUrl(p);
+    const u = new URL(url);
+    const variants = [
+      url.replace(encodeURIComponent(p.split("/")[1]!), "other"),
+      url.replace("/ws_local/", "/ws_other/"),
+      (() => {
+        const v = new URL(url);
+        v.searchParams.set("expires", String(Number(u.searchParams.get("expires")) + 3600));
+        return v.toString();
+      })(),
+      (() => {
+        const v = new URL(url);
+        v.searchParams.delete("signature");
+        return v.toString();
+      })(),
+    ];
+    for (const variant of variants) {
+      const answer = await fetch(variant);
+      expect(answer.status, variant).toBe(403);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("invalid_signature");
+    }
+    const wrongMethod = await fetch(url, { method: "PUT", body: "overwrite" });
+    expect(wrongMethod.status).toBe(403);
+    expect((await flow.storage.get(p)).toString()).toBe("x");
+  });
+
+  it("refuses a URL once it has expired", async () => {
+    const p = `${unique("expire")}doc`;
+    await flow.storage.put(p, "x");
+    const signed = await flow.storage.signedUrl(p, { expiresInSeconds: 1 });
+    expect((await fetch(signed.url)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(signed.expiresAt) - Date.now()) + 20));
+    const answer = await fetch(signed.url);
+    expect(answer.status).toBe(403);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("url_expired");
+  });
+});
+
+describe("storage: retries and broken uploads", () => {
+  it("retries a Buffer or a stream-factory upload, sending the whole body again, but never a Readable", async () => {
+    const answer = { status: 200, body: { path: "p", size: 4, contentType: "text/plain", etag: "e", metadata: {}, updatedAt: new Date(0).toISOString() } };
+    for (const body of [Buffer.from("data"), () => Readable.from([Buffer.from("da"), Buffer.from("ta")])]) {
+      const server = await scripted({ status: 503 }, answer);
+      const retrying = platform.createFlow({ platformUrl: server.url, maxRetries: 1 });
+      await retrying.storage.put("p", body);
+      expect(server.requests.map((r) => r.body)).toEqual(["data", "data"]);
+    }
+    const server = await scripted({ status: 503 }, answer);
+    const once = platform.createFlow({ platformUrl: server.url, maxRetries: 1 });
+    expect(await caught(() => once.storage.put("p", Readable.from([Buffer.from("data")])))).toBeInstanceOf(FlowServerError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("an upload that breaks off stores nothing and keeps the old object", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-storage-test-"));
+    const own = await startTestPlatform({ dataDir });
+    try {
+      const ownFlow = own.createFlow();
+      await ownFlow.storage.put("kept", "old content");
+      const url = new URL(own.url);
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({
+          host: url.hostname,
+          port: url.port,
+          method: "PUT",
+          path: `${W}/storage/objects/kept`,
+          headers: { authorization: `Bearer ${own.env.AUTH_TOKEN}`, "content-length": "100000", "content-type": "text/plain" },
+        });
+        req.on("error", () => resolve());
+        req.write(Buffer.alloc(1000, 65), () => setTimeout(() => req.destroy(), 50));
+        req.on("close", () => resolve());
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await ownFlow.storage.get("kept")).toString()).toBe("old content");
+      const objects = path.join(dataDir, "objects");
+      const files = readdirSync(objects, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      expect(files.map((f) => f.name).filter((n) => n.startsWith(".upload-"))).toEqual([]);
+      expect(files).toHaveLength(1);
+    } finally {
+      await own.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps objects and signed URLs across a restart on the same data dir", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-storage-test-"));
+    try {
+      const first = await startTestPlatform({ dataDir });
+      await first.createFlow().storage.put("persist/me", "still here");
+      const { url } = await first.createFlow().storage.signedUrl("persist/me");
+      await first.close();
+      const second = await startTestPlatform({ dataDir });
+      try {
+        expect((await second.createFlow().storage.get("persist/me")).toString()).toBe("still here");
+        const moved = url.replace(new URL(url).origin, second.url);
+        expect(await (await fetch(moved)).text()).toBe("still here");
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a PUT repeated with the same Idempotency-Key does its work again (uploads are not replayed)", async () => {
+    const p = `${unique("idem")}x`;
+    await flow.storage.put(p, "first", {}, { idempotencyKey: "storage-key-1" });
+    const second = await flow.storage.put(p, "second", {}, { idempotencyKey: "storage-key-1" });
+    expect(second.size).toBe(6);
+    expect((await flow.storage.get(p)).toString()).toBe("second");
+  });
+});
