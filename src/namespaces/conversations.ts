@@ -1,19 +1,35 @@
 // flow.conversations: chat threads and their messages, e.g. the history an agent answers from.
-// Not available yet: the types below are the planned API; every method rejects with
-// FlowNotAvailableError.
-import { injectable } from "tsyringe";
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import {
+  ConversationCreateInput,
+  ConversationIdInput,
+  ConversationListInput,
+  ConversationUpdateInput,
+  MessageAddInput,
+  MessageListInput,
+  validateInput,
+} from "../dto/index.js";
+import { callConfig } from "../http/call-options.js";
+import { pagedList } from "../http/paged-list.js";
+import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
-import { notAvailable, notAvailablePage } from "./not-available.js";
+
+/** Free-form JSON data stored with a conversation or a message; narrow it with a type argument. */
+export type ConversationMetadata = Record<string, unknown>;
 
 /** A chat thread. */
-export interface Conversation {
-  /** The conversation's id. */
+export interface Conversation<M extends ConversationMetadata = ConversationMetadata> {
+  /** The conversation's id (`conv_...` on the local platform). */
   id: string;
-  /** Title, if one was given. */
+  /** Title, or `null` when none was given. */
   title: string | null;
-  /** Free-form data stored with the conversation. */
-  metadata: Record<string, unknown>;
+  /** Free-form data stored with the conversation; `{}` when none was given. */
+  metadata: M;
   /** When the conversation was created, as an ISO 8601 timestamp. */
   createdAt: string;
   /** When it last changed or got a message, as an ISO 8601 timestamp. */
@@ -24,31 +40,38 @@ export interface Conversation {
 export type MessageRole = "system" | "user" | "assistant" | "tool";
 
 /** One message of a conversation. */
-export interface Message {
-  /** The message's id. */
+export interface Message<M extends ConversationMetadata = ConversationMetadata> {
+  /** The message's id (`msg_...` on the local platform). */
   id: string;
   /** The conversation it belongs to. */
   conversationId: string;
+  /** Its place in the conversation: 1 for the first message, one more for each next one. */
+  seq: number;
   /** Who wrote it. */
   role: MessageRole;
   /** The message text. */
   content: string;
-  /** Free-form data stored with the message. */
-  metadata: Record<string, unknown>;
+  /** Free-form data stored with the message; `{}` when none was given. */
+  metadata: M;
   /** When the message was added, as an ISO 8601 timestamp. */
   createdAt: string;
 }
 
 /** Parameters of `conversations.create`. */
-export interface ConversationsCreateParams {
-  /** Title of the conversation. */
+export interface ConversationsCreateParams<M extends ConversationMetadata = ConversationMetadata> {
+  /** Title of the conversation (at most 1000 characters). */
   title?: string | undefined;
-  /** Free-form data stored with the conversation. */
-  metadata?: Record<string, unknown> | undefined;
+  /** Free-form JSON data stored with the conversation (a plain object, at most 64 KiB as JSON). */
+  metadata?: M | undefined;
 }
 
 /** Parameters of `conversations.update`; omitted fields are left as they are. */
-export type ConversationsUpdateParams = ConversationsCreateParams;
+export interface ConversationsUpdateParams<M extends ConversationMetadata = ConversationMetadata> {
+  /** New title; `null` removes it. */
+  title?: string | null | undefined;
+  /** New metadata, replacing the old as a whole. */
+  metadata?: M | undefined;
+}
 
 /** Parameters of `conversations.list`. */
 export interface ConversationsListParams {
@@ -59,19 +82,19 @@ export interface ConversationsListParams {
 }
 
 /** Parameters of `conversations.addMessage`. */
-export interface ConversationsAddMessageParams {
+export interface ConversationsAddMessageParams<M extends ConversationMetadata = ConversationMetadata> {
   /** Who wrote the message. */
   role: MessageRole;
-  /** The message text. */
+  /** The message text (may be empty; at most 1,000,000 characters). */
   content: string;
-  /** Free-form data stored with the message. */
-  metadata?: Record<string, unknown> | undefined;
+  /** Free-form JSON data stored with the message (a plain object, at most 64 KiB as JSON). */
+  metadata?: M | undefined;
 }
 
 /** Parameters of `conversations.listMessages`. */
 export interface ConversationsListMessagesParams {
   /**
-   * Oldest first (`asc`) or newest first (`desc`).
+   * Oldest first (`asc`, by `seq`) or newest first (`desc`).
    * @default "asc"
    */
   order?: "asc" | "desc" | undefined;
@@ -81,49 +104,110 @@ export interface ConversationsListMessagesParams {
   cursor?: string | undefined;
 }
 
-/** Stores chat threads and their messages. Not available yet: every method rejects with `FlowNotAvailableError`. */
+/** Stores chat threads and their messages, scoped to the workspace. */
 @injectable()
 export class ConversationsNamespace {
-  /** Creates an empty conversation. */
-  async create(params?: ConversationsCreateParams, options?: RequestOptions): Promise<Conversation> {
-    throw notAvailable("conversations.create");
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
+
+  /**
+   * Creates an empty conversation.
+   *
+   * @example const thread = await flow.conversations.create({ title: "Support", metadata: { customerId: "c_42" } });
+   * @throws {FlowValidationError} for a bad title or metadata, before any request.
+   */
+  async create<M extends ConversationMetadata = ConversationMetadata>(params: ConversationsCreateParams<M> = {}, options?: RequestOptions): Promise<Conversation<M>> {
+    const input = validateInput(ConversationCreateInput, params, "conversations.create");
+    const response = await this.http.post<Conversation<M>>(this.#path(), input, callConfig(options));
+    return objectBody<Conversation<M>>(response);
   }
 
-  /** Resolves to the conversation `id`. */
-  async get(id: string, options?: RequestOptions): Promise<Conversation> {
-    throw notAvailable("conversations.get");
+  /**
+   * Resolves to the conversation `id`.
+   *
+   * @throws {FlowNotFoundError} when there is none (also after `delete`).
+   */
+  async get<M extends ConversationMetadata = ConversationMetadata>(id: string, options?: RequestOptions): Promise<Conversation<M>> {
+    const input = validateInput(ConversationIdInput, { id }, "conversations.get");
+    const response = await this.http.get<Conversation<M>>(this.#path(input.id), callConfig(options));
+    return objectBody<Conversation<M>>(response);
   }
 
-  /** Lists the workspace's conversations, most recently updated first. */
-  list(params?: ConversationsListParams, options?: RequestOptions): PagePromise<Conversation> {
-    return notAvailablePage<Conversation>("conversations.list");
+  /**
+   * Lists the workspace's conversations, newest first (by creation, so pages stay stable while
+   * messages are added); await for the first page or `for await` over every conversation.
+   */
+  list<M extends ConversationMetadata = ConversationMetadata>(params: ConversationsListParams = {}, options?: RequestOptions): PagePromise<Conversation<M>> {
+    return pagedList(this.http, () => ({ path: this.#path(), query: validateInput(ConversationListInput, params, "conversations.list") }), options);
   }
 
-  /** Changes the title or metadata of the conversation `id`. */
-  async update(id: string, params: ConversationsUpdateParams, options?: RequestOptions): Promise<Conversation> {
-    throw notAvailable("conversations.update");
+  /**
+   * Changes the title or replaces the metadata of the conversation `id`.
+   *
+   * @throws {FlowNotFoundError} when there is no such conversation.
+   */
+  async update<M extends ConversationMetadata = ConversationMetadata>(id: string, params: ConversationsUpdateParams<M>, options?: RequestOptions): Promise<Conversation<M>> {
+    const { id: validId, ...body } = validateInput(ConversationUpdateInput, { ...params, id }, "conversations.update");
+    const response = await this.http.patch<Conversation<M>>(this.#path(validId), body, callConfig(options));
+    return objectBody<Conversation<M>>(response);
   }
 
-  /** Appends a message to the conversation `conversationId`. */
-  async addMessage(
+  /**
+   * Appends a message to the conversation `conversationId`; it gets the next `seq`.
+   *
+   * @example await flow.conversations.addMessage(thread.id, { role: "user", content: "Where is my order?" });
+   * @throws {FlowNotFoundError} when there is no such conversation.
+   * @throws {FlowValidationError} for a bad role, content or metadata, before any request.
+   */
+  async addMessage<M extends ConversationMetadata = ConversationMetadata>(
     conversationId: string,
-    params: ConversationsAddMessageParams,
+    params: ConversationsAddMessageParams<M>,
     options?: RequestOptions,
-  ): Promise<Message> {
-    throw notAvailable("conversations.addMessage");
+  ): Promise<Message<M>> {
+    const { conversationId: validId, ...body } = validateInput(MessageAddInput, withId(params, conversationId), "conversations.addMessage");
+    const response = await this.http.post<Message<M>>(`${this.#path(validId)}/messages`, body, callConfig(options));
+    return objectBody<Message<M>>(response);
   }
 
-  /** Lists the messages of the conversation `conversationId`. */
-  listMessages(
+  /**
+   * Lists the messages of the conversation `conversationId` in `seq` order, oldest first unless
+   * `order` is `desc`; await for the first page or `for await` over every message.
+   *
+   * @example for await (const message of flow.conversations.listMessages(thread.id)) history.push(message);
+   * @throws {FlowNotFoundError} when there is no such conversation.
+   */
+  listMessages<M extends ConversationMetadata = ConversationMetadata>(
     conversationId: string,
-    params?: ConversationsListMessagesParams,
+    params: ConversationsListMessagesParams = {},
     options?: RequestOptions,
-  ): PagePromise<Message> {
-    return notAvailablePage<Message>("conversations.listMessages");
+  ): PagePromise<Message<M>> {
+    return pagedList(
+      this.http,
+      () => {
+        const { conversationId: validId, ...query } = validateInput(MessageListInput, withId(params, conversationId), "conversations.listMessages");
+        return { path: `${this.#path(validId)}/messages`, query };
+      },
+      options,
+    );
   }
 
-  /** Deletes the conversation `id` and its messages. */
-  async delete(id: string, options?: RequestOptions): Promise<void> {
-    throw notAvailable("conversations.delete");
+  /** Deletes the conversation `id` and all its messages; resolves to true when it existed. */
+  async delete(id: string, options?: RequestOptions): Promise<boolean> {
+    const input = validateInput(ConversationIdInput, { id }, "conversations.delete");
+    const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.id), callConfig(options));
+    return objectBody<{ deleted: boolean }>(response).deleted === true;
   }
+
+  #path(id?: string): string {
+    return id === undefined ? workspacePath(this.config, "conversations") : workspacePath(this.config, "conversations", id);
+  }
+}
+
+// Parameters that are not an object are passed on untouched so validation names them.
+function withId(params: unknown, conversationId: string): unknown {
+  if (typeof params !== "object" || params === null || Array.isArray(params)) return params;
+  return { ...params, conversationId };
 }
