@@ -1,10 +1,209 @@
+import { createHash, randomBytes } from "node:crypto";
+import { checkRows, type DatasetCreateInput, type DatasetListInput, type DatasetQueryInput } from "../../src/dto/index.js";
+import type { Dataset, DatasetInsertResult, DatasetRow, DatasetSchema } from "../../src/namespaces/datasets.js";
+import type { Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
+import { HttpError } from "../errors.js";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
+import { afterSql, compileFilter, keysSql, orderSql, registerDatasetFunctions, sortKeys } from "./datasets-sql.js";
 
-/** Tables of the datasets namespace; part of migration 3 in local/db.ts. */
-export const DATASETS_SCHEMA = "";
+/**
+ * Tables of the datasets namespace; part of migration 3 in local/db.ts. A row is one JSON
+ * document holding every column (missing nullable ones as null); `seq` orders rows by insertion
+ * and breaks ties in every sort.
+ */
+export const DATASETS_SCHEMA = `
+  CREATE TABLE datasets (
+    org TEXT NOT NULL, ws TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
+    description TEXT, schema TEXT NOT NULL, row_count INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, id), UNIQUE (org, ws, name)
+  );
+  CREATE TABLE dataset_rows (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    org TEXT NOT NULL, ws TEXT NOT NULL, dataset_id TEXT NOT NULL, data TEXT NOT NULL
+  );
+  CREATE INDEX dataset_rows_by_dataset ON dataset_rows (org, ws, dataset_id, seq);
+`;
 
-/** The datasets namespace's data per org and workspace. */
+interface DatasetRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  schema: string;
+  row_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const LIST_CURSOR = "datasets";
+
+/** Datasets and their rows per org and workspace. */
 export class DatasetsStore {
-  /** Creates a store on the platform database. */
-  constructor(readonly db: LocalDb) {}
+  private readonly selectOne;
+  private readonly selectPage;
+  private readonly insertDataset;
+  private readonly insertRow;
+  private readonly bumpCount;
+  private readonly deleteRows;
+  private readonly deleteDataset;
+
+  /** Creates a store on the platform database (and registers the SQL functions its queries use). */
+  constructor(private readonly db: LocalDb) {
+    registerDatasetFunctions(db);
+    const columns = "id, name, description, schema, row_count, created_at, updated_at";
+    // A reference is an id first, else a name (a name that equals another dataset's id loses).
+    this.selectOne = db.prepare(
+      `SELECT ${columns} FROM datasets WHERE org = @org AND ws = @ws AND (id = @ref OR name = @ref) ORDER BY id = @ref DESC LIMIT 1`,
+    );
+    this.selectPage = db.prepare(
+      `SELECT ${columns} FROM datasets WHERE org = @org AND ws = @ws AND (@after IS NULL OR name > @after) ORDER BY name LIMIT @take`,
+    );
+    this.insertDataset = db.prepare(
+      `INSERT INTO datasets (org, ws, id, name, description, schema, row_count, created_at, updated_at)
+       VALUES (@org, @ws, @id, @name, @description, @schema, 0, @now, @now) ON CONFLICT (org, ws, name) DO NOTHING`,
+    );
+    this.insertRow = db.prepare("INSERT INTO dataset_rows (org, ws, dataset_id, data) VALUES (@org, @ws, @id, @data)");
+    this.bumpCount = db.prepare("UPDATE datasets SET row_count = row_count + @n, updated_at = @now WHERE org = @org AND ws = @ws AND id = @id");
+    this.deleteRows = db.prepare("DELETE FROM dataset_rows WHERE org = @org AND ws = @ws AND dataset_id = @id");
+    this.deleteDataset = db.prepare("DELETE FROM datasets WHERE org = @org AND ws = @ws AND id = @id");
+  }
+
+  /**
+   * Creates an empty dataset.
+   * @throws {HttpError} 409 `already_exists` when the name is taken.
+   */
+  create(tenant: Tenant, input: DatasetCreateInput): Dataset {
+    const now = Date.now();
+    const record: DatasetRecord = {
+      id: `ds_${randomBytes(12).toString("hex")}`,
+      name: input.name,
+      description: input.description ?? null,
+      schema: JSON.stringify(normalizeSchema(input.schema)),
+      row_count: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    const inserted = this.insertDataset.run({ ...params(tenant), ...record, now }).changes > 0;
+    if (!inserted) throw new HttpError(409, "already_exists", `Dataset ${JSON.stringify(input.name)} already exists in this workspace; delete it first or pick another name`);
+    return toDataset(record);
+  }
+
+  /**
+   * The dataset with this id or name.
+   * @throws {HttpError} 404 `not_found` naming it.
+   */
+  get(tenant: Tenant, ref: string): Dataset {
+    return toDataset(this.record(tenant, ref));
+  }
+
+  /** A page of datasets by name. */
+  list(tenant: Tenant, input: DatasetListInput): Page<Dataset> {
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const after = input.cursor === undefined ? null : decodeCursor(LIST_CURSOR, input.cursor, "string");
+    const records = this.selectPage.all({ ...params(tenant), after, take: limit + 1 }) as DatasetRecord[];
+    return toPage(records, limit, toDataset, (record) => encodeCursor(LIST_CURSOR, record.name));
+  }
+
+  /**
+   * Appends rows in one transaction, after checking every one against the schema.
+   * @throws {HttpError} 404 `not_found`; 400 `validation_error` listing each bad row and column (nothing stored).
+   */
+  insert(tenant: Tenant, ref: string, rows: ReadonlyArray<Record<string, unknown>>): DatasetInsertResult {
+    return this.db.transaction(() => {
+      const record = this.record(tenant, ref);
+      const checked = checkRows(schemaOf(record), rows);
+      if (checked.issues) {
+        const first = checked.issues[0]?.message ?? "rows do not match the schema";
+        const more = checked.issues.length > 1 ? ` (and ${checked.issues.length - 1} more issues; see details.issues)` : "";
+        throw new HttpError(400, "validation_error", `${first}${more}; no row was inserted`, { issues: checked.issues });
+      }
+      for (const row of checked.rows) this.insertRow.run({ ...params(tenant), id: record.id, data: JSON.stringify(row) });
+      this.bumpCount.run({ ...params(tenant), id: record.id, n: checked.rows.length, now: Date.now() });
+      return { inserted: checked.rows.length, rowCount: record.row_count + checked.rows.length };
+    })();
+  }
+
+  /**
+   * A page of rows, filtered and sorted, after the cursor's row (keyset paging over the sort keys
+   * then `seq`, so ties neither repeat nor vanish across pages).
+   * @throws {HttpError} 404 `not_found`; 400 `validation_error` for a filter or sort key the schema does not allow; 400 `bad_request` for a cursor of another query.
+   */
+  query(tenant: Tenant, input: DatasetQueryInput): Page<DatasetRow> {
+    const record = this.record(tenant, input.dataset);
+    const schema = schemaOf(record);
+    const keys = sortKeys(schema, input.orderBy);
+    const where = compileFilter(schema, input.filter);
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    // The cursor is bound to this dataset, sort and filter: another query's cursor is refused.
+    const kind = `datasets.rows:${record.id}:${createHash("sha256").update(JSON.stringify([input.orderBy ?? [], input.filter ?? null])).digest("base64url").slice(0, 16)}`;
+    const scope = [tenant.orgId, tenant.workspaceId, record.id];
+    let after = { sql: "1", params: [] as unknown[] };
+    if (input.cursor !== undefined) {
+      const seq = decodeCursor(kind, input.cursor, "number");
+      const anchorKeys = keysSql(keys);
+      const anchor = this.db
+        .prepare(`SELECT ${anchorKeys.sql} FROM dataset_rows r WHERE r.org = ? AND r.ws = ? AND r.dataset_id = ? AND r.seq = ?`)
+        .raw()
+        .get(...anchorKeys.params, ...scope, seq) as unknown[] | undefined;
+      if (anchor === undefined) throw new HttpError(400, "bad_request", "cursor is not valid here; pass the nextCursor of the previous page of this query");
+      after = afterSql(keys, anchor, seq);
+    }
+    const order = orderSql(keys);
+    const rows = this.db
+      .prepare(
+        `SELECT r.seq, r.data FROM dataset_rows r
+         WHERE r.org = ? AND r.ws = ? AND r.dataset_id = ? AND ${where.sql} AND ${after.sql}
+         ORDER BY ${order.sql} LIMIT ?`,
+      )
+      .all(...scope, ...where.params, ...after.params, ...order.params, limit + 1) as Array<{ seq: number; data: string }>;
+    return toPage(rows, limit, (row) => JSON.parse(row.data) as DatasetRow, (row) => encodeCursor(kind, row.seq));
+  }
+
+  /** Deletes the dataset and its rows; true when it existed. */
+  delete(tenant: Tenant, ref: string): boolean {
+    return this.db.transaction(() => {
+      const record = this.find(tenant, ref);
+      if (!record) return false;
+      this.deleteRows.run({ ...params(tenant), id: record.id });
+      return this.deleteDataset.run({ ...params(tenant), id: record.id }).changes > 0;
+    })();
+  }
+
+  private find(tenant: Tenant, ref: string): DatasetRecord | undefined {
+    return this.selectOne.get({ ...params(tenant), ref }) as DatasetRecord | undefined;
+  }
+
+  private record(tenant: Tenant, ref: string): DatasetRecord {
+    const record = this.find(tenant, ref);
+    if (!record) throw new HttpError(404, "not_found", `Dataset ${JSON.stringify(ref)} does not exist in this workspace`);
+    return record;
+  }
+}
+
+// Stored with `nullable` spelt out, so `get` shows what the platform enforces.
+function normalizeSchema(schema: DatasetSchema): DatasetSchema {
+  const columns: DatasetSchema["columns"] = {};
+  for (const [name, column] of Object.entries(schema.columns)) columns[name] = { type: column.type, nullable: column.nullable === true };
+  return { columns };
+}
+
+function schemaOf(record: DatasetRecord): DatasetSchema {
+  return JSON.parse(record.schema) as DatasetSchema;
+}
+
+function params(tenant: Tenant): { org: string; ws: string } {
+  return { org: tenant.orgId, ws: tenant.workspaceId };
+}
+
+function toDataset(record: DatasetRecord): Dataset {
+  return {
+    id: record.id,
+    name: record.name,
+    description: record.description,
+    schema: schemaOf(record),
+    rowCount: record.row_count,
+    createdAt: new Date(record.created_at).toISOString(),
+    updatedAt: new Date(record.updated_at).toISOString(),
+  };
 }

@@ -1,2 +1,253 @@
-// Inputs of the datasets namespace, validated by the SDK before any request and by the local platform.
-export {};
+// Inputs of the datasets namespace, validated by the SDK before any request and by the local
+// platform, plus the one check of rows against a schema (the platform runs it inside the insert).
+import { IsOptional, IsString, isISO8601, Matches, MaxLength, ValidateBy, type ValidationArguments } from "class-validator";
+import type { FlowValidationIssue } from "../errors.js";
+import type { DatasetColumn, DatasetColumnType, DatasetOrderBy, DatasetSchema } from "../namespaces/datasets.js";
+import { isJsonValue, PageQuery } from "./common.js";
+import { IsFilter, type Filter } from "./filter.js";
+
+/** The column types a schema may use. */
+export const DATASET_COLUMN_TYPES: readonly DatasetColumnType[] = ["string", "integer", "number", "boolean", "timestamp", "json"];
+
+/** A dataset name: a letter, digit or `_`, then letters, digits, `_`, `-`, `.` (up to 128 in all). */
+export const DATASET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** A column name: a letter or `_`, then letters, digits or `_` (up to 64); no dots, so `meta.source` in a filter means a path into a json column. */
+export const DATASET_COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Most columns a schema may have. */
+export const MAX_DATASET_COLUMNS = 100;
+
+/** Most rows one `insertRows` call may carry (they are inserted in one transaction). */
+export const MAX_INSERT_ROWS = 10_000;
+
+/** Most sort keys one query may use. */
+export const MAX_ORDER_BY = 8;
+
+/** Most issues reported for one batch of rows; the rest are counted, not listed. */
+export const MAX_ROW_ISSUES = 20;
+
+/** Longest dataset description. */
+export const MAX_DATASET_DESCRIPTION = 1000;
+
+// RFC 3339 date-time with a time zone (Z or ±hh:mm), as `audit.list({ since })` takes it.
+const DATE_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The canonical form of a timestamp (`toISOString()`), or undefined when `value` is not one; a `Date` is accepted too. */
+export function canonicalTimestamp(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : inRange(value);
+  if (typeof value !== "string" || !DATE_TIME_WITH_ZONE.test(value) || !isISO8601(value, { strict: true })) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : inRange(new Date(time));
+}
+
+// Years 0000–9999 only, so that the canonical strings sort in time order.
+function inRange(date: Date): string | undefined {
+  const text = date.toISOString();
+  return /^\d{4}-/.test(text) ? text : undefined;
+}
+
+/** What is wrong with `value` as a {@link DatasetSchema}, or undefined when it is one. */
+export function schemaIssue(value: unknown, where = "schema"): string | undefined {
+  if (!isPlainObject(value)) return `${where} must be an object { columns: { name: { type, nullable? } } }`;
+  for (const key of Object.keys(value)) if (key !== "columns") return `${where}.${key} is not a schema property; a schema is { columns: { ... } }`;
+  const columns = value["columns"];
+  if (!isPlainObject(columns)) return `${where}.columns must be an object mapping column names to { type, nullable? }`;
+  const names = Object.keys(columns);
+  if (names.length === 0) return `${where}.columns must name at least one column`;
+  if (names.length > MAX_DATASET_COLUMNS) return `${where}.columns has ${names.length} columns; at most ${MAX_DATASET_COLUMNS} are allowed`;
+  for (const name of names) {
+    const at = `${where}.columns.${name}`;
+    if (!DATASET_COLUMN_NAME.test(name) || name === "__proto__") return `${at}: a column name is a letter or _, then letters, digits or _ (up to 64), and not __proto__`;
+    const column = columns[name];
+    if (!isPlainObject(column)) return `${at} must be an object { type, nullable? }`;
+    for (const key of Object.keys(column)) if (key !== "type" && key !== "nullable") return `${at}.${key} is not a column property; use type and nullable`;
+    if (!DATASET_COLUMN_TYPES.includes(column["type"] as DatasetColumnType)) return `${at}.type must be one of ${DATASET_COLUMN_TYPES.join(", ")}`;
+    if (column["nullable"] !== undefined && typeof column["nullable"] !== "boolean") return `${at}.nullable must be true or false`;
+  }
+  return undefined;
+}
+
+/** What is wrong with `value` as a list of sort keys, or undefined when it is one. Columns are checked against the schema by the platform. */
+export function orderByIssue(value: unknown, where = "orderBy"): string | undefined {
+  if (!Array.isArray(value)) return `${where} must be an array of { column, direction? }`;
+  if (value.length > MAX_ORDER_BY) return `${where} has ${value.length} sort keys; at most ${MAX_ORDER_BY} are allowed`;
+  const seen = new Set<string>();
+  for (const [i, key] of value.entries()) {
+    const at = `${where}[${i}]`;
+    if (!isPlainObject(key)) return `${at} must be an object { column, direction? }`;
+    for (const name of Object.keys(key)) if (name !== "column" && name !== "direction") return `${at}.${name} is not a sort key property; use column and direction`;
+    const column = key["column"];
+    if (typeof column !== "string" || !DATASET_COLUMN_NAME.test(column)) return `${at}.column must be a column name`;
+    if (seen.has(column)) return `${at}.column names ${column} a second time`;
+    seen.add(column);
+    if (key["direction"] !== undefined && key["direction"] !== "asc" && key["direction"] !== "desc") return `${at}.direction must be "asc" or "desc"`;
+  }
+  return undefined;
+}
+
+/** What is wrong with `value` as the rows of one insert (their shape only; the platform checks them against the schema). */
+export function rowsIssue(value: unknown, where = "rows"): string | undefined {
+  if (!Array.isArray(value)) return `${where} must be an array of row objects`;
+  if (value.length === 0) return `${where} must hold at least one row`;
+  if (value.length > MAX_INSERT_ROWS) return `${where} has ${value.length} rows; one call inserts at most ${MAX_INSERT_ROWS} (split them, each call is all or nothing)`;
+  for (const [i, row] of value.entries()) if (!isPlainObject(row)) return `${where}[${i}] must be an object of column values`;
+  return undefined;
+}
+
+function located(name: string, check: (value: unknown, where: string) => string | undefined): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => check(value, args?.property ?? name) === undefined,
+      defaultMessage: (args?: ValidationArguments) => check(args?.value, args?.property ?? name) ?? `${name} is not valid`,
+    },
+  });
+}
+
+/** Input naming a dataset by name or id (`get`, `delete`, and the path of the others). */
+export class DatasetRefInput {
+  /** The dataset's name or id. */
+  @IsString({ message: "dataset must be a dataset name or id (a string)" })
+  @Matches(DATASET_NAME, { message: "dataset must be a dataset name or id: 1–128 letters, digits, _, - or ., not starting with - or ." })
+  dataset!: string;
+}
+
+/** Input of `datasets.create`. */
+export class DatasetCreateInput {
+  /** Name, unique in the workspace. */
+  @IsString({ message: "name must be a string" })
+  @Matches(DATASET_NAME, { message: "name must be 1–128 letters, digits, _, - or ., not starting with - or ." })
+  name!: string;
+
+  /** The columns. */
+  @located("schema", schemaIssue)
+  schema!: DatasetSchema;
+
+  /** What the dataset holds. */
+  @IsOptional()
+  @IsString({ message: "description must be a string" })
+  @MaxLength(MAX_DATASET_DESCRIPTION, { message: `description must be at most ${MAX_DATASET_DESCRIPTION} characters` })
+  description?: string;
+}
+
+/** Input of `datasets.list`. */
+export class DatasetListInput extends PageQuery {}
+
+/** Input of `datasets.insertRows`. */
+export class DatasetInsertInput extends DatasetRefInput {
+  /** The rows, 1 to {@link MAX_INSERT_ROWS}. */
+  @located("rows", rowsIssue)
+  rows!: Array<Record<string, unknown>>;
+}
+
+/** Input of `datasets.query`, in the form the SDK takes it (the wire form is {@link queryToWire}). */
+export class DatasetQueryInput extends PageQuery {
+  /** The dataset's name or id. */
+  @IsString({ message: "dataset must be a dataset name or id (a string)" })
+  @Matches(DATASET_NAME, { message: "dataset must be a dataset name or id: 1–128 letters, digits, _, - or ., not starting with - or ." })
+  dataset!: string;
+
+  /** Which rows to keep. */
+  @IsOptional()
+  @IsFilter()
+  filter?: Filter;
+
+  /** Sort keys, most significant first. */
+  @IsOptional()
+  @located("orderBy", orderByIssue)
+  orderBy?: DatasetOrderBy[];
+}
+
+/** The query string of `GET …/datasets/:dataset/rows`: `filter` as JSON, `orderBy` as `col:desc,col2`. */
+export function queryToWire(input: DatasetQueryInput): Record<string, string | number> {
+  const wire: Record<string, string | number> = {};
+  if (input.filter !== undefined) wire["filter"] = JSON.stringify(input.filter);
+  if (input.orderBy !== undefined) wire["orderBy"] = input.orderBy.map((key) => `${key.column}:${key.direction ?? "asc"}`).join(",");
+  if (input.limit !== undefined) wire["limit"] = input.limit;
+  return wire;
+}
+
+/**
+ * The reverse of {@link queryToWire}, for the platform: what does not parse is passed on as it
+ * came, so that validating the result reports it.
+ */
+export function queryFromWire(query: Record<string, unknown>): Record<string, unknown> {
+  const input = { ...query };
+  if (typeof input["filter"] === "string") {
+    try {
+      input["filter"] = JSON.parse(input["filter"]);
+    } catch {
+      // left as a string: "filter must be an object of field conditions"
+    }
+  }
+  if (typeof input["orderBy"] === "string") {
+    input["orderBy"] = input["orderBy"] === "" ? [] : input["orderBy"].split(",").map((part) => {
+      const [column, direction, ...rest] = part.split(":");
+      return rest.length > 0 ? part : direction === undefined ? { column } : { column, direction };
+    });
+  }
+  return input;
+}
+
+/** Rows checked against a schema: the stored form of each (timestamps canonical, missing nullable columns `null`), or the issues. */
+export type CheckedRows = { rows: Array<Record<string, unknown>>; issues?: undefined } | { rows?: undefined; issues: FlowValidationIssue[] };
+
+/**
+ * Checks rows against a schema. Issues name the row and column, e.g. `rows[3].age must be an
+ * integer`; at most {@link MAX_ROW_ISSUES} are listed.
+ */
+export function checkRows(schema: DatasetSchema, rows: ReadonlyArray<Record<string, unknown>>): CheckedRows {
+  const columns = Object.entries(schema.columns);
+  const known = columns.map(([name]) => name).join(", ");
+  const issues: FlowValidationIssue[] = [];
+  let more = 0;
+  const add = (path: string, message: string): void => {
+    if (issues.length < MAX_ROW_ISSUES) issues.push({ path, message: `${path} ${message}` });
+    else more++;
+  };
+  const stored = rows.map((row, i) => {
+    const out: Record<string, unknown> = {};
+    for (const name of Object.keys(row)) if (!Object.hasOwn(schema.columns, name)) add(`rows[${i}].${name}`, `is not a column of this dataset (columns: ${known})`);
+    for (const [name, column] of columns) {
+      const at = `rows[${i}].${name}`;
+      const value = Object.hasOwn(row, name) ? row[name] : undefined;
+      if (value === undefined || value === null) {
+        if (column.nullable === true) out[name] = null;
+        else add(at, value === null ? "must not be null (the column is not nullable)" : "is missing (the column is not nullable)");
+        continue;
+      }
+      const converted = convert(column, value);
+      if (converted.ok) out[name] = converted.value;
+      else add(at, converted.message);
+    }
+    return out;
+  });
+  if (more > 0) issues.push({ path: "rows", message: `rows have ${more} more issues not listed` });
+  return issues.length > 0 ? { issues } : { rows: stored };
+}
+
+function convert(column: DatasetColumn, value: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+  switch (column.type) {
+    case "string":
+      return typeof value === "string" ? { ok: true, value } : { ok: false, message: "must be a string" };
+    case "integer":
+      return Number.isSafeInteger(value) ? { ok: true, value } : { ok: false, message: "must be an integer (a whole number between -(2^53 - 1) and 2^53 - 1)" };
+    case "number":
+      return typeof value === "number" && Number.isFinite(value) ? { ok: true, value } : { ok: false, message: "must be a finite number" };
+    case "boolean":
+      return typeof value === "boolean" ? { ok: true, value } : { ok: false, message: "must be true or false" };
+    case "timestamp": {
+      const text = canonicalTimestamp(value);
+      return text === undefined ? { ok: false, message: "must be a Date or an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z (years 0000–9999)" } : { ok: true, value: text };
+    }
+    case "json":
+      return isJsonValue(value) ? { ok: true, value } : { ok: false, message: "must be a JSON value" };
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

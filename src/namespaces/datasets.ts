@@ -1,52 +1,113 @@
 // flow.datasets: tabular data with a declared schema, inserted in batches and queried page by page.
-// Not available yet: the types below are the planned API; every method rejects with
-// FlowNotAvailableError.
-import { injectable } from "tsyringe";
+import type { AxiosInstance } from "axios";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import {
+  DatasetCreateInput,
+  DatasetInsertInput,
+  DatasetListInput,
+  DatasetQueryInput,
+  DatasetRefInput,
+  queryToWire,
+  validateInput,
+} from "../dto/index.js";
+import type { Filter } from "../dto/filter.js";
+import { callConfig } from "../http/call-options.js";
+import { pagedList } from "../http/paged-list.js";
+import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
-import { notAvailable, notAvailablePage } from "./not-available.js";
 
 /** The type of a dataset column's values. */
 export type DatasetColumnType = "string" | "integer" | "number" | "boolean" | "timestamp" | "json";
 
 /** One column of a dataset's schema. */
 export interface DatasetColumn {
-  /** Column name, unique in the dataset. */
-  name: string;
-  /** Type of the column's values. */
+  /**
+   * Type of the column's values: `integer` is a safe integer, `number` any finite number,
+   * `timestamp` a `Date` or ISO 8601 string with a time zone (stored and returned as
+   * `toISOString()`), `json` any JSON value.
+   */
   type: DatasetColumnType;
   /**
-   * Whether a row may omit the column or set it to `null`.
-   * @default true
+   * Whether a row may omit the column or set it to `null` (stored as `null`).
+   * @default false
    */
   nullable?: boolean | undefined;
 }
 
+/**
+ * A dataset's schema: its columns by name, in order.
+ *
+ * @example { columns: { name: { type: "string" }, age: { type: "integer", nullable: true } } }
+ */
+export interface DatasetSchema {
+  /** Column name (a letter or `_`, then letters, digits or `_`) to column. */
+  columns: Record<string, DatasetColumn>;
+}
+
+/** A JSON value, as a `json` column holds it. */
+export type DatasetJsonValue = string | number | boolean | null | DatasetJsonValue[] | { [key: string]: DatasetJsonValue };
+
+/** The value type a column type stands for, as rows come back from `query`. */
+export interface DatasetColumnValues {
+  /** A string. */
+  string: string;
+  /** A safe integer. */
+  integer: number;
+  /** A finite number. */
+  number: number;
+  /** A boolean. */
+  boolean: boolean;
+  /** The `toISOString()` form of the time. */
+  timestamp: string;
+  /** Any JSON value. */
+  json: DatasetJsonValue;
+}
+
+/**
+ * The row type of a schema, for typing `query` results.
+ *
+ * @example
+ * const schema = { columns: { name: { type: "string" }, age: { type: "integer", nullable: true } } } as const;
+ * type Person = DatasetRowOf<typeof schema>; // { name: string; age: number | null }
+ */
+export type DatasetRowOf<S extends DatasetSchema> = {
+  -readonly [K in keyof S["columns"]]: DatasetColumnValues[S["columns"][K]["type"]] | (S["columns"][K] extends { nullable: true } ? null : never);
+};
+
 /** A dataset: a named table with a schema. */
-export interface Dataset {
-  /** The dataset's id. */
+export interface Dataset<S extends DatasetSchema = DatasetSchema> {
+  /** The dataset's id (`ds_…`). */
   id: string;
   /** Name, unique in the workspace. */
   name: string;
-  /** The columns, in order. */
-  schema: DatasetColumn[];
+  /** What the dataset holds, or `null`. */
+  description: string | null;
+  /** The columns. */
+  schema: S;
   /** Number of rows stored. */
   rowCount: number;
   /** When the dataset was created, as an ISO 8601 timestamp. */
   createdAt: string;
-  /** When rows or schema last changed, as an ISO 8601 timestamp. */
+  /** When rows were last inserted (or the dataset created), as an ISO 8601 timestamp. */
   updatedAt: string;
 }
 
 /** One row: column name to value. */
 export type DatasetRow = Record<string, unknown>;
 
+/** A dataset named by name or id, or a {@link Dataset} (its id is used). */
+export type DatasetRef = string | Pick<Dataset, "id">;
+
 /** One sort key of a query. */
-export interface DatasetOrderBy {
-  /** Column to sort by. */
-  column: string;
+export interface DatasetOrderBy<C extends string = string> {
+  /** Column to sort by; `json` columns cannot be sorted by. */
+  column: C;
   /**
-   * Sort direction.
+   * Sort direction; `null` sorts first ascending and last descending.
    * @default "asc"
    */
   direction?: "asc" | "desc" | undefined;
@@ -61,65 +122,126 @@ export interface DatasetsListParams {
 }
 
 /** Parameters of `datasets.create`. */
-export interface DatasetsCreateParams {
-  /** Name, unique in the workspace. */
+export interface DatasetsCreateParams<S extends DatasetSchema = DatasetSchema> {
+  /** Name, unique in the workspace: 1–128 letters, digits, `_`, `-` or `.`, not starting with `-` or `.`. */
   name: string;
-  /** The columns, in order. */
-  schema: DatasetColumn[];
+  /** The columns. */
+  schema: S;
+  /** What the dataset holds. */
+  description?: string | undefined;
 }
 
 /** Result of `datasets.insertRows`. */
 export interface DatasetInsertResult {
   /** Number of rows inserted. */
   inserted: number;
+  /** Rows in the dataset after the insert. */
+  rowCount: number;
 }
 
 /** Parameters of `datasets.query`. */
-export interface DatasetsQueryParams {
-  /** Equality filter: only rows whose columns equal these values, e.g. `{ country: "FR" }`. */
-  filter?: Record<string, unknown> | undefined;
-  /** Sort keys, most significant first. */
-  orderBy?: DatasetOrderBy[] | undefined;
-  /** Most rows to return across all pages. */
+export interface DatasetsQueryParams<TRow extends object = DatasetRow> {
+  /**
+   * Which rows to keep, in the filter language shared with vector and memory; a field is a column,
+   * or `column.path` into a `json` column.
+   *
+   * @example { country: "FR", age: { $gte: 18 }, $or: [{ plan: "pro" }, { seats: { $gt: 10 } }] }
+   */
+  filter?: Filter | undefined;
+  /** Sort keys, most significant first; rows that tie on all of them come in insertion order. Insertion order without it. */
+  orderBy?: Array<DatasetOrderBy<Extract<keyof TRow, string>>> | undefined;
+  /** Rows per page, 1 to 1000 (default 100). */
   limit?: number | undefined;
-  /** Rows per page, 1 to 1000. */
-  pageSize?: number | undefined;
+  /** The `nextCursor` of the previous page of the same query. */
+  cursor?: string | undefined;
 }
 
-/** Creates, fills and queries datasets. Not available yet: every method rejects with `FlowNotAvailableError`. */
+/** Creates, fills and queries datasets. */
 @injectable()
 export class DatasetsNamespace {
-  /** Lists the workspace's datasets. */
-  list(params?: DatasetsListParams, options?: RequestOptions): PagePromise<Dataset> {
-    return notAvailablePage<Dataset>("datasets.list");
-  }
+  /** Built by the container. */
+  constructor(
+    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
 
-  /** Resolves to the dataset `id`. */
-  async get(id: string, options?: RequestOptions): Promise<Dataset> {
-    throw notAvailable("datasets.get");
-  }
-
-  /** Creates an empty dataset; rejects with `FlowConflictError` when the name is taken. */
-  async create(params: DatasetsCreateParams, options?: RequestOptions): Promise<Dataset> {
-    throw notAvailable("datasets.create");
-  }
-
-  /** Appends `rows` to the dataset `id`, all or none; each row must match the schema. */
-  async insertRows(id: string, rows: readonly DatasetRow[], options?: RequestOptions): Promise<DatasetInsertResult> {
-    throw notAvailable("datasets.insertRows");
+  /** The workspace's datasets, by name; await for the first page or `for await` over all. */
+  list(params: DatasetsListParams = {}, options?: RequestOptions): PagePromise<Dataset> {
+    return pagedList(this.http, () => ({ path: workspacePath(this.config, "datasets"), query: validateInput(DatasetListInput, params, "datasets.list") }), options);
   }
 
   /**
-   * Queries the rows of the dataset `id`; await it for the first page or `for await` every row.
-   * @example
-   * for await (const row of flow.datasets.query("orders", { filter: { status: "paid" } })) { ... }
+   * The dataset with this name or id.
+   *
+   * @throws {FlowNotFoundError} when there is none.
    */
-  query<TRow = DatasetRow>(id: string, params?: DatasetsQueryParams, options?: RequestOptions): PagePromise<TRow> {
-    return notAvailablePage<TRow>("datasets.query");
+  async get(dataset: DatasetRef, options?: RequestOptions): Promise<Dataset> {
+    const input = validateInput(DatasetRefInput, { dataset: refOf(dataset) }, "datasets.get");
+    return objectBody<Dataset>(await this.http.get(this.#path(input.dataset), callConfig(options)));
   }
 
-  /** Deletes the dataset `id` and all its rows. */
-  async delete(id: string, options?: RequestOptions): Promise<void> {
-    throw notAvailable("datasets.delete");
+  /**
+   * Creates an empty dataset.
+   *
+   * @example await flow.datasets.create({ name: "people", schema: { columns: { name: { type: "string" }, age: { type: "integer" } } } });
+   * @throws {FlowConflictError} when the name is taken.
+   * @throws {FlowValidationError} for an invalid name or schema, before any request.
+   */
+  async create<const S extends DatasetSchema>(params: DatasetsCreateParams<S>, options?: RequestOptions): Promise<Dataset<S>> {
+    const input = validateInput(DatasetCreateInput, params, "datasets.create");
+    return objectBody<Dataset<S>>(await this.http.post(workspacePath(this.config, "datasets"), { ...input }, callConfig(options)));
   }
+
+  /**
+   * Appends `rows`, all or none (one transaction). Each row must match the schema: no unknown
+   * columns, every non-nullable column present and of its type.
+   *
+   * @throws {FlowValidationError} naming each bad row and column (e.g. `rows[3].age must be an integer`); no row is stored.
+   * @throws {FlowNotFoundError} when the dataset does not exist.
+   */
+  async insertRows<TRow extends object = DatasetRow>(dataset: DatasetRef, rows: readonly TRow[], options?: RequestOptions): Promise<DatasetInsertResult> {
+    const input = validateInput(DatasetInsertInput, { dataset: refOf(dataset), rows }, "datasets.insertRows");
+    const response = await this.http.post(`${this.#path(input.dataset)}/rows`, { rows: input.rows }, callConfig(options));
+    return objectBody<DatasetInsertResult>(response);
+  }
+
+  /**
+   * Rows of the dataset, filtered and sorted; await for the first page or `for await` every row.
+   * Pages are stable: keyset cursors, so rows are neither skipped nor repeated, ties included.
+   *
+   * @example
+   * for await (const row of flow.datasets.query<Order>("orders", { filter: { status: "paid" }, orderBy: [{ column: "total", direction: "desc" }] })) { ... }
+   * @throws {FlowValidationError} for a bad filter or sort key (a column the schema lacks, from the platform).
+   */
+  query<S extends DatasetSchema>(dataset: Dataset<S>, params?: DatasetsQueryParams<DatasetRowOf<S>>, options?: RequestOptions): PagePromise<DatasetRowOf<S>>;
+  /** Rows of the dataset named by name or id, typed as `TRow`. */
+  query<TRow extends object = DatasetRow>(dataset: DatasetRef, params?: DatasetsQueryParams<TRow>, options?: RequestOptions): PagePromise<TRow>;
+  query<TRow extends object = DatasetRow>(dataset: DatasetRef, params: DatasetsQueryParams<TRow> = {}, options?: RequestOptions): PagePromise<TRow> {
+    return pagedList<TRow>(
+      this.http,
+      () => {
+        const input = validateInput(DatasetQueryInput, { ...params, dataset: refOf(dataset) }, "datasets.query");
+        const query: Record<string, string | number> = queryToWire(input);
+        if (input.cursor !== undefined) query["cursor"] = input.cursor;
+        return { path: `${this.#path(input.dataset)}/rows`, query };
+      },
+      options,
+    );
+  }
+
+  /** Deletes the dataset and all its rows; resolves to true when it existed. */
+  async delete(dataset: DatasetRef, options?: RequestOptions): Promise<boolean> {
+    const input = validateInput(DatasetRefInput, { dataset: refOf(dataset) }, "datasets.delete");
+    const response = await this.http.delete(this.#path(input.dataset), callConfig(options));
+    return objectBody<{ deleted: boolean }>(response).deleted === true;
+  }
+
+  #path(dataset: string): string {
+    return workspacePath(this.config, "datasets", dataset);
+  }
+}
+
+// A Dataset object stands for its id; anything else goes to validation as given, to be reported.
+function refOf(dataset: DatasetRef): unknown {
+  return typeof dataset === "object" && dataset !== null && typeof dataset.id === "string" ? dataset.id : dataset;
 }

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import {
+  FlowAPIError,
+  FlowConflictError,
+  FlowConnectionError,
+  FlowNotFoundError,
+  FlowPermissionError,
+  FlowSDK,
+  FlowValidationError,
+  type DatasetRow,
+  type DatasetRowOf,
+  type DatasetSchema,
+  type DatasetsQueryParams,
+} from "../../src/index.js";
+import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
+
+let platform: TestPlatform;
+let flow: FlowSDK;
+/** Points at a port nothing listens on: a request that is sent fails with FlowConnectionError. */
+let offline: FlowSDK;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  flow = platform.createFlow();
+  offline = offlineFlow(platform);
+});
+
+afterAll(async () => {
+  await platform?.close();
+});
+
+let counter = 0;
+/** A dataset name no other test uses. */
+const unique = (label: string): string => `${label}-${++counter}-${Date.now().toString(36)}`;
+
+const people = { columns: { name: { type: "string" }, age: { type: "integer" }, score: { type: "number", nullable: true }, joined: { type: "timestamp", nullable: true } } } as const;
+type Person = DatasetRowOf<typeof people>;
+
+async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+describe("datasets: create, get, list, delete", () => {
+  it("create returns the dataset with its schema spelt out, and get finds it by name, id or object", async () => {
+    const name = unique("people");
+    const created = await flow.datasets.create({ name, schema: people, description: "who is who" });
+    expect(created).toMatchObject({ name, description: "who is who", rowCount: 0 });
+    expect(created.id).toMatch(/^ds_[0-9a-f]{24}$/);
+    expect(created.schema.columns).toEqual({
+      name: { type: "string", nullable: false },
+      age: { type: "integer", nullable: false },
+      score: { type: "number", nullable: true },
+      joined: { type: "timestamp", nullable: true },
+    });
+    expect(Number.isNaN(Date.parse(created.createdAt))).toBe(false);
+    expect(await flow.datasets.get(name)).toEqual(created);
+    expect(await flow.datasets.get(created.id)).toEqual(created);
+    expect(await flow.datasets.get(created)).toEqual(created);
+  });
+
+  it("a taken name is FlowConflictError", async () => {
+    const name = unique("dup");
+    await flow.datasets.create({ name, schema: people });
+    const error = await caught(() => flow.datasets.create({ name, schema: { columns: { x: { type: "json" } } } }));
+    expect(error).toBeInstanceOf(FlowConflictError);
+    expect(error).toMatchObject({ status: 409, code: "already_exists" });
+  });
+
+  it("a missing dataset is FlowNotFoundError naming it, for get, insertRows and query", async () => {
+    const name = unique("nowhere");
+    for (const call of [() => flow.datasets.get(name), () => flow.datasets.insertRows(name, [{ a: 1 }]), () => flow.datasets.query(name)]) {
+      const error = await caught(call);
+      expect(error).toBeInstanceOf(FlowNotFoundError);
+      expect(error).toMatchObject({ status: 404, code: "not_found" });
+      expect((error as Error).message).toContain(name);
+    }
+  });
+
+  it("list pages through the workspace's datasets by name, each exactly once", async () => {
+    const ws = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_list" }), "ws_list");
+    const names = ["e", "b", "d", "a", "c"].map((n) => `list-${n}`);
+    for (const name of names) await ws.datasets.create({ name, schema: people });
+    const first = await ws.datasets.list({ limit: 2 });
+    expect(first.data.map((d) => d.name)).toEqual(["list-a", "list-b"]);
+    expect(first.nextCursor).not.toBeNull();
+    expect((await all(ws.datasets.list({ limit: 2 }))).map((d) => d.name)).toEqual([...names].sort());
+  });
+
+  it("delete removes the dataset and its rows, and resolves to whether it existed", async () => {
+    const name = unique("gone");
+    await flow.datasets.create({ name, schema: people });
+    await flow.datasets.insertRows(name, [{ name: "a", age: 1 }]);
+    expect(await flow.datasets.delete(name)).toBe(true);
+    expect(await flow.datasets.delete(name)).toBe(false);
+    expect(await caught(() => flow.datasets.get(name))).toBeInstanceOf(FlowNotFoundError);
+    // The name is free again, and the new dataset starts empty.
+    await flow.datasets.create({ name, schema: people });
+    expect((await flow.datasets.query(name)).data).toEqual([]);
+  });
+});
+
+describe("datasets: inserting rows", () => {
+  it("stores rows in insertion order: missing nullable columns as null, timestamps as toISOString()", async () => {
+    const dataset = await flow.datasets.create({ name: unique("insert"), schema: people });
+    const result = await flow.datasets.insertRows(dataset, [
+      { name: "Ada", age: 36, score: 9.5, joined: new Date("2026-01-31T09:00:00Z") },
+      { name: "Bob", age: 41, joined: "2026-02-01T10:00:00+01:00" },
+      { name: "Cy", age: 7, score: null },
+    ]);
+    expect(result).toEqual({ inserted: 3, rowCount: 3 });
+    const page = await flow.datasets.query(dataset);
+    const rows: Person[] = page.data;
+    expect(rows).toEqual([
+      { name: "Ada", age: 36, score: 9.5, joined: "2026-01-31T09:00:00.000Z" },
+      { name: "Bob", age: 41, score: null, joined: "2026-02-01T09:00:00.000Z" },
+      { name: "Cy", age: 7, score: null, joined: null },
+    ]);
+    expect(page.nextCursor).toBeNull();
+    expect((await flow.datasets.insertRows(dataset.id, [{ name: "Di", age: 3 }])).rowCount).toBe(4);
+    expect((await flow.datasets.get(dataset.id)).rowCount).toBe(4);
+  });
+
+  it("one bad row refuses the whole batch with FlowValidationError naming each row and column; nothing is stored", async () => {
+    const name = unique("atomic");
+    await flow.datasets.create({ name, schema: people });
+    const rows = [
+      { name: "ok", age: 1 },
+      { name: "ok", age: 2 },
+      { name: "ok", age: 3 },
+      { name: "bad", age: 4.5 },
+      { name: "bad", age: 5, nickname: "x" },
+      { age: 6 },
+      { name: "bad", age: "7" },
+      { name: "bad", age: 8, joined: "yesterday" },
+      { name: null, age: 9 },
+    ];
+    const error = await caught(() => flow.datasets.insertRows(name, rows));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    const issues = (error as FlowValidationError).issues;
+    expect(issues.map((i) => i.path)).toEqual(["rows[3].age", "rows[4].nickname", "rows[5].name", "rows[6].age", "rows[7].joined", "rows[8].name"]);
+    expect(issues[0]?.message).toMatch(/^rows\[3\]\.age must be an integer/);
+    expect(issues[1]?.message).toMatch(/^rows\[4\]\.nickname is not a column/);
+    expect(issues[2]?.message).toMatch(/^rows\[5\]\.name is missing/);
+    expect((error as Error).message).toContain("rows[3].age must be an integer");
+    expect((await flow.datasets.get(name)).rowCount).toBe(0);
+    expect((await flow.datasets.query(name)).data).toEqual([]);
+  });
+});
+
+describe("datasets: validation before any request", () => {
+  it("the offline instance used below really fails once a request is sent", async () => {
+    expect(await caught(() => offline.datasets.get("x"))).toBeInstanceOf(FlowConnectionError);
+  });
+
+  const bad = <T>(value: unknown): T => value as T;
+  const cases: Array<{ name: string; call: (f: FlowSDK) => unknown; path: string }> = [
+    { name: "a name with a slash", call: (f) => f.datasets.create({ name: "a/b", schema: people }), path: "name" },
+    { name: "a name of ..", call: (f) => f.datasets.get(".."), path: "dataset" },
+    { name: "an empty schema", call: (f) => f.datasets.create({ name: "x", schema: { columns: {} } }), path: "schema" },
+    { name: "an unknown column type", call: (f) => f.datasets.create({ name: "x", schema: bad<DatasetSchema>({ columns: { a: { type: "date" } } }) }), path: "schema" },
+    { name: "a column name with a dot", call: (f) => f.datasets.create({ name: "x", schema: { columns: { "a.b": { type: "string" } } } }), path: "schema" },
+    { name: "no rows", call: (f) => f.datasets.insertRows("x", []), path: "rows" },
+    { name: "a row that is not an object", call: (f) => f.datasets.insertRows("x", bad<DatasetRow[]>([{ a: 1 }, [1, 2]])), path: "rows" },
+    { name: "a filter with an unknown operator", call: (f) => f.datasets.query("x", { filter: bad({ age: { $like: "a%" } }) }), path: "filter" },
+    { name: "a sort direction that is not asc or desc", call: (f) => f.datasets.query("x", { orderBy: bad([{ column: "age", direction: "up" }]) }), path: "orderBy" },
+    { name: "query limit 0", call: (f) => f.datasets.query("x", { limit: 0 }), path: "limit" },
+    { name: "an unknown query option", call: (f) => f.datasets.query("x", bad<DatasetsQueryParams>({ pageSize: 5 })), path: "pageSize" },
+  ];
+
+  it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {
+    const error = await caught(() => call(offline));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toContain(path);
+  });
+});
+
+describe("datasets: query errors the platform finds", () => {
+  let name: string;
+  beforeAll(async () => {
+    name = unique("errors");
+    await flow.datasets.create({ name, schema: { columns: { a: { type: "string" }, meta: { type: "json", nullable: true } } } });
+    await flow.datasets.insertRows(name, [{ a: "x" }, { a: "y" }, { a: "z" }]);
+  });
+
+  it.each([
+    ["a sort key that is not a column", { orderBy: [{ column: "nope" }] }, "orderBy[0].column"],
+    ["a sort key on a json column", { orderBy: [{ column: "meta" }] }, "orderBy[0].column"],
+    ["a filter on a column the schema lacks", { filter: { $or: [{ a: "x" }, { nope: 1 }] } }, "filter.$or[1].nope"],
+    ["a path into a column that is not json", { filter: { "a.b": 1 } }, "filter.a.b"],
+  ])("refuses %s with FlowValidationError naming it", async (_label, params, path) => {
+    const error = await caught(() => flow.datasets.query(name, params as DatasetsQueryParams));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual([path]);
+  });
+
+  it("refuses the cursor of another query with 400 bad_request", async () => {
+    const page = await flow.datasets.query(name, { limit: 1 });
+    expect(page.nextCursor).not.toBeNull();
+    const error = await caught(() => flow.datasets.query(name, { limit: 1, orderBy: [{ column: "a", direction: "desc" }], cursor: page.nextCursor! }));
+    expect(error).toBeInstanceOf(FlowAPIError);
+    expect(error).toMatchObject({ status: 400, code: "bad_request" });
+  });
+});
+
+describe("datasets: tenancy and scopes", () => {
+  it("another workspace neither sees the dataset nor may address this one", async () => {
+    const name = unique("tenant");
+    await flow.datasets.create({ name, schema: people });
+    const wsB = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b" }), "ws_b");
+    expect(await caught(() => wsB.datasets.get(name))).toBeInstanceOf(FlowNotFoundError);
+    await wsB.datasets.create({ name, schema: people }); // its own namespace of names
+    const intruder = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b" }), "ws_local");
+    expect(await caught(() => intruder.datasets.query(name))).toMatchObject({ status: 403, code: "tenant_mismatch" });
+  });
+
+  it("datasets:read may get and query but not create, insert or delete; datasets:write alone may not query", async () => {
+    const name = unique("scopes");
+    await flow.datasets.create({ name, schema: people });
+    await flow.datasets.insertRows(name, [{ name: "a", age: 1 }]);
+    const reader = flowWithToken(platform, await platform.mintToken({ scopes: ["datasets:read"] }));
+    expect((await reader.datasets.query(name)).data).toHaveLength(1);
+    for (const call of [() => reader.datasets.create({ name: unique("r"), schema: people }), () => reader.datasets.insertRows(name, [{ name: "b", age: 2 }]), () => reader.datasets.delete(name)]) {
+      expect(await caught(call)).toMatchObject({ status: 403, code: "missing_scope" });
+    }
+    const writer = flowWithToken(platform, await platform.mintToken({ scopes: ["datasets:write"] }));
+    expect(await writer.datasets.insertRows(name, [{ name: "c", age: 3 }])).toEqual({ inserted: 1, rowCount: 2 });
+    const error = await caught(() => writer.datasets.query(name));
+    expect(error).toBeInstanceOf(FlowPermissionError);
+  });
+});
