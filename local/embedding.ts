@@ -1,18 +1,21 @@
 // The local platform's text embedding for `memory`, used when no embedding model is configured:
 // deterministic, offline, no model download. A hashed bag of normalised words (lowercase, accents
 // folded, stopwords removed, light suffix stemming) plus character trigrams of each word, folded
-// into a fixed-size vector and L2-normalised, so cosine similarity is a plain dot product.
+// into a fixed-size vector of 65 536 dimensions and L2-normalised, so cosine similarity is a plain
+// dot product. A text fills a few dozen of those dimensions, so the vector is kept sparse: the
+// large size makes it rare for two different words to land in the same dimension.
 //
 // What it captures: shared words and word forms ("prefers", "preferred", "preference" → "prefer"),
 // and spelling variants through the trigrams ("favourite" ~ "favorite"). What it does not: synonyms
 // or paraphrase ("car" and "automobile" have nothing in common here). Real semantics come from a
 // configured embedding model (the gateway's `embed`).
+import type { SparseVector } from "./similarity.js";
 
 /** Names this embedding; stored with each memory, so a later version re-embeds old rows instead of comparing unlike vectors. */
 export const LOCAL_EMBEDDING_MODEL = "flow-local-hash-v1";
 
-/** Length of every local embedding. */
-export const LOCAL_EMBEDDING_DIMENSIONS = 1024;
+/** Length of every local embedding (as a dense vector); an index fits in 16 bits. */
+export const LOCAL_EMBEDDING_DIMENSIONS = 65_536;
 
 // Words weigh 1 each (1 + ln(tf) when repeated); a word's trigrams share this much weight among
 // them, so a shared word counts for far more than a few shared letters.
@@ -77,12 +80,12 @@ export function terms(text: string): string[] {
 }
 
 /**
- * The embedding of `text`: {@link LOCAL_EMBEDDING_DIMENSIONS} non-negative numbers with an L2
- * norm of 1 (all zeros for text without a letter or digit). The same text always gives the same
- * vector, on every machine.
+ * The embedding of `text`: a sparse vector of {@link LOCAL_EMBEDDING_DIMENSIONS} dimensions,
+ * non-negative, with an L2 norm of 1 (empty for text without a letter or digit). The same text
+ * always gives the same vector, on every machine.
  */
-export function embedText(text: string): Float64Array {
-  const vector = new Float64Array(LOCAL_EMBEDDING_DIMENSIONS);
+export function embedText(text: string): SparseVector {
+  const vector = new Map<number, number>();
   const counts = new Map<string, number>();
   for (const word of words(text)) {
     const s = stem(word);
@@ -91,15 +94,19 @@ export function embedText(text: string): Float64Array {
     for (const gram of grams) counts.set(`g:${gram}`, (counts.get(`g:${gram}`) ?? 0) + NGRAM_WEIGHT / grams.length);
   }
   for (const [feature, count] of counts) {
-    const weight = feature.startsWith("w:") ? 1 + Math.log(count) : count;
-    const slot = fnv1a(feature) % LOCAL_EMBEDDING_DIMENSIONS;
-    vector[slot] = (vector[slot] ?? 0) + weight;
+    if (feature.startsWith("w:")) {
+      // A word goes to two slots with half its weight (squared) in each: when it collides with
+      // another word in one slot, the two texts share only half a word, not a whole one.
+      const weight = (1 + Math.log(count)) * Math.SQRT1_2;
+      add(vector, slotOf(feature, 1), weight);
+      add(vector, slotOf(feature, 2), weight);
+    } else {
+      add(vector, slotOf(feature, 0), count);
+    }
   }
-  let sum = 0;
-  for (const v of vector) sum += v * v;
-  const length = Math.sqrt(sum);
-  if (length > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] ?? 0) / length;
-  return vector;
+  const indices = [...vector.keys()].sort((a, b) => a - b);
+  const length = Math.sqrt(indices.reduce((sum, i) => sum + (vector.get(i) ?? 0) ** 2, 0));
+  return { indices, values: indices.map((i) => (vector.get(i) ?? 0) / length) };
 }
 
 // The trigrams of a word with boundary marks: "mode" → "<mo", "mod", "ode", "de>".
@@ -111,12 +118,23 @@ function trigrams(word: string): string[] {
   return grams;
 }
 
-// FNV-1a over UTF-16 code units, 32 bits: tiny, fast and the same everywhere.
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
+function add(vector: Map<number, number>, slot: number, weight: number): void {
+  vector.set(slot, (vector.get(slot) ?? 0) + weight);
+}
+
+// FNV-1a over the UTF-16 code units of `seed` and `feature`, then murmur3's finaliser: FNV's low
+// bits alone depend only on the low bits of its state, and the slot is taken from the low bits.
+// Tiny, fast and the same everywhere.
+function slotOf(feature: string, seed: number): number {
+  let hash = Math.imul(0x811c9dc5 ^ seed, 0x01000193);
+  for (let i = 0; i < feature.length; i++) {
+    hash ^= feature.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return hash >>> 0;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) % LOCAL_EMBEDDING_DIMENSIONS;
 }

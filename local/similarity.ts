@@ -1,5 +1,6 @@
 // Exact similarity search for the local platform, shared by the vector and memory stores:
-// vectors as compact BLOBs, the three metrics, and a top-k selection with a fixed tie-break.
+// vectors as compact BLOBs (dense, and sparse for memory's text embeddings), the three metrics,
+// and a top-k selection with a fixed tie-break.
 import type { VectorMetric } from "../src/namespaces/vector.js";
 
 /** A vector as stored: the float64 values in the machine's byte order (little-endian on every platform Node ships for). */
@@ -14,6 +15,52 @@ export function decodeVector(blob: Uint8Array): Float64Array {
   const copy = new Uint8Array(blob.byteLength);
   copy.set(blob);
   return new Float64Array(copy.buffer);
+}
+
+/** A vector most of whose components are 0: the others, by ascending index. */
+export interface SparseVector {
+  /** Indices of the non-zero components, ascending, each once. */
+  indices: number[];
+  /** Their values, in the same order. */
+  values: number[];
+}
+
+const SPARSE_ENTRY = 10; // a uint16 index and a float64 value, little-endian
+
+/** A sparse vector as stored: 10 bytes per non-zero component (indices below 65 536). */
+export function encodeSparse(vector: SparseVector): Buffer {
+  const buffer = Buffer.alloc(vector.indices.length * SPARSE_ENTRY);
+  for (let i = 0; i < vector.indices.length; i++) {
+    buffer.writeUInt16LE(vector.indices[i] as number, i * SPARSE_ENTRY);
+    buffer.writeDoubleLE(vector.values[i] as number, i * SPARSE_ENTRY + 2);
+  }
+  return buffer;
+}
+
+/** The vector of a BLOB made by {@link encodeSparse}. */
+export function decodeSparse(blob: Buffer): SparseVector {
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let at = 0; at + SPARSE_ENTRY <= blob.length; at += SPARSE_ENTRY) {
+    indices.push(blob.readUInt16LE(at));
+    values.push(blob.readDoubleLE(at + 2));
+  }
+  return { indices, values };
+}
+
+/** The dot product of two sparse vectors: a merge over their sorted indices. */
+export function sparseDot(a: SparseVector, b: SparseVector): number {
+  let sum = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.indices.length && j < b.indices.length) {
+    const x = a.indices[i] as number;
+    const y = b.indices[j] as number;
+    if (x === y) sum += (a.values[i++] as number) * (b.values[j++] as number);
+    else if (x < y) i++;
+    else j++;
+  }
+  return sum;
 }
 
 /** The dot product of two vectors of the same length. */

@@ -6,7 +6,7 @@ import type { LocalDb } from "../db.js";
 import { embedText, LOCAL_EMBEDDING_MODEL } from "../embedding.js";
 import { matchesFilter } from "../filter.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
-import { decodeVector, dot, encodeVector, TopK } from "../similarity.js";
+import { decodeSparse, encodeSparse, sparseDot, TopK } from "../similarity.js";
 
 /** Tables of the memory namespace; part of migration 3 in local/db.ts. */
 export const MEMORY_SCHEMA = `
@@ -39,8 +39,9 @@ const COLUMNS = "seq, id, scope, content, metadata, created_at";
 
 /**
  * Memories per org, workspace and scope. Each is embedded on `add` with the local embedding
- * (local/embedding.ts); `search` embeds the query the same way and ranks the scope's memories by
- * cosine similarity, scanning them all (exact, fine for local use).
+ * (local/embedding.ts), kept as a sparse BLOB of a few hundred bytes; `search` embeds the query
+ * the same way and ranks the scope's memories by cosine similarity, scanning them all (exact,
+ * fine for local use).
  */
 export class MemoryStore {
   private readonly insertRow;
@@ -77,7 +78,7 @@ export class MemoryStore {
       metadata: JSON.stringify(input.metadata ?? {}),
       created_at: Date.now(),
     };
-    const embedding = encodeVector(embedText(row.content));
+    const embedding = encodeSparse(embedText(row.content));
     this.insertRow.run({ ...params(tenant), id: row.id, scope: row.scope, content: row.content, metadata: row.metadata, now: row.created_at, model: LOCAL_EMBEDDING_MODEL, embedding });
     return toRecord(row);
   }
@@ -104,9 +105,9 @@ export class MemoryStore {
     for (const row of rows) {
       if (input.filter !== undefined && !matchesFilter(input.filter, JSON.parse(row.metadata) as Record<string, unknown>)) continue;
       // A row embedded by another version of the embedding is embedded again rather than compared unlike with like.
-      const embedding = row.model === LOCAL_EMBEDDING_MODEL ? decodeVector(row.embedding) : embedText(row.content);
+      const embedding = row.model === LOCAL_EMBEDDING_MODEL ? decodeSparse(row.embedding) : embedText(row.content);
       // Both vectors have unit length (or are zero), so the dot product is their cosine; rounding may overshoot 1.
-      const score = Math.min(1, dot(query, embedding));
+      const score = Math.min(1, sparseDot(query, embedding));
       if (input.minScore !== undefined && score < input.minScore) continue;
       best.offer({ id: row.id, score, item: row });
     }

@@ -7,11 +7,11 @@ import {
   FlowPermissionError,
   FlowSDK,
   FlowValidationError,
-  type Filter,
   type VectorCreateCollectionParams,
   type VectorMetric,
   type VectorRecord,
 } from "../../src/index.js";
+import type { Filter } from "../../src/dto/filter.js";
 import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
 
 let platform: TestPlatform;
