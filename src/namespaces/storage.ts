@@ -149,8 +149,10 @@ export class StorageNamespace {
       method: "PUT",
       url: this.#objectPath(input.path),
       ...(source.repeatable ? { flowBody: open } : { data: open() }),
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
+      // -1 is axios' "no limit" (its default; repeated so an instance-wide limit cannot cut an upload
+      // short): unlike Infinity, it adds no counting stream to the pipe.
+      maxBodyLength: -1,
+      maxContentLength: -1,
     });
     return objectBody<StorageObject>(response);
   }
@@ -181,7 +183,7 @@ export class StorageNamespace {
     const response: AxiosResponse<Readable> = await this.http.get(this.#objectPath(input.path), {
       ...callConfig(options),
       responseType: "stream",
-      maxContentLength: Infinity,
+      maxContentLength: -1,
     });
     const length = Number(response.headers["content-length"]);
     return counted(response.data, Number.isSafeInteger(length) ? length : undefined, onProgress);
