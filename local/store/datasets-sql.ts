@@ -150,9 +150,10 @@ function equalsSql(target: Target, expected: FilterScalar, params: unknown[]): s
     const name = expected ? "'true'" : "'false'";
     return `(${type()} IS ${name} OR (${type()} IS 'array' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) j WHERE j.type IS ${name})))`;
   }
-  const isType = (t: string): string => (typeof expected === "number" ? `(${t} IS 'integer' OR ${t} IS 'real')` : `${t} IS 'text'`);
-  const own = `(${isType(type())} AND json_extract(r.data, ${p(target.path)}) = ${p(expected)})`;
-  const item = `(${type()} IS 'array' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) j WHERE ${isType("j.type")} AND j.value = ${p(expected)}))`;
+  // `t` is called once per use, so each placeholder it makes gets its own value
+  const isType = (t: () => string): string => (typeof expected === "number" ? `(${t()} IS 'integer' OR ${t()} IS 'real')` : `${t()} IS 'text'`);
+  const own = `(${isType(type)} AND json_extract(r.data, ${p(target.path)}) = ${p(expected)})`;
+  const item = `(${type()} IS 'array' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) j WHERE ${isType(() => "j.type")} AND j.value = ${p(expected)}))`;
   return `(${own} OR ${item})`;
 }
 

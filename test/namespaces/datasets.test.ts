@@ -231,3 +231,72 @@ describe("datasets: tenancy and scopes", () => {
     expect(error).toBeInstanceOf(FlowPermissionError);
   });
 });
+
+describe("datasets: keyset pages", () => {
+  // Ties (group has 4 values and nulls), and strings JavaScript and SQLite order differently
+  // ("😀" is before "\uE000" in UTF-16 code units, after it in UTF-8 bytes).
+  const labels = ["b", "a", "😀", "\uE000", "B", "", null, "ab"];
+  const schema = { columns: { id: { type: "integer" }, group: { type: "integer", nullable: true }, label: { type: "string", nullable: true } } } as const;
+  type Row = DatasetRowOf<typeof schema>;
+  const rows: Row[] = Array.from({ length: 25 }, (_, id) => ({ id, group: id % 5 === 4 ? null : (id * 7) % 4, label: labels[(id * 3) % labels.length] ?? null }));
+  let name: string;
+
+  beforeAll(async () => {
+    name = unique("pages");
+    await flow.datasets.create({ name, schema });
+    await flow.datasets.insertRows(name, rows);
+  });
+
+  // null first ascending, last descending; ties in insertion order (id)
+  function expected(orderBy: Array<{ column: "group" | "label"; direction: "asc" | "desc" }>): number[] {
+    const cmp = (a: number | string | null, b: number | string | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
+    return [...rows]
+      .sort((x, y) => {
+        for (const { column, direction } of orderBy) {
+          const c = cmp(x[column], y[column]);
+          if (c !== 0) return direction === "asc" ? c : -c;
+        }
+        return x.id - y.id;
+      })
+      .map((r) => r.id);
+  }
+
+  it.each([
+    { label: "group asc", orderBy: [{ column: "group", direction: "asc" }] },
+    { label: "group desc", orderBy: [{ column: "group", direction: "desc" }] },
+    { label: "label asc (UTF-16 order)", orderBy: [{ column: "label", direction: "asc" }] },
+    { label: "label desc", orderBy: [{ column: "label", direction: "desc" }] },
+    { label: "group desc, label asc", orderBy: [{ column: "group", direction: "desc" }, { column: "label", direction: "asc" }] },
+    { label: "label asc, group desc", orderBy: [{ column: "label", direction: "asc" }, { column: "group", direction: "desc" }] },
+  ] as const)("orderBy $label, 7 rows a page: every row exactly once, in order", async ({ orderBy }) => {
+    const want = expected([...orderBy]);
+    const sizes: number[] = [];
+    const ids: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await flow.datasets.query<Row>(name, { orderBy: [...orderBy], limit: 7, ...(cursor === undefined ? {} : { cursor }) });
+      sizes.push(page.data.length);
+      ids.push(...page.data.map((r) => r.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(sizes).toEqual([7, 7, 7, 4]);
+    expect(ids).toEqual(want);
+    expect((await all(flow.datasets.query<Row>(name, { orderBy: [...orderBy], limit: 7 }))).map((r) => r.id)).toEqual(want);
+  });
+
+  it("without orderBy, rows come in insertion order; a filter and a sort page together", async () => {
+    expect((await all(flow.datasets.query<Row>(name, { limit: 4 }))).map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    const got = await all(flow.datasets.query<Row>(name, { filter: { group: { $in: [1, null] } }, orderBy: [{ column: "label", direction: "desc" }], limit: 2 }));
+    const want = expected([{ column: "label", direction: "desc" }]).filter((id) => rows[id]?.group === 1 || rows[id]?.group === null);
+    expect(got.map((r) => r.id)).toEqual(want);
+    expect(want.length).toBeGreaterThan(5);
+  });
+
+  it("a Dataset object types the rows from its schema", async () => {
+    const dataset = await flow.datasets.create({ name: unique("typed"), schema });
+    await flow.datasets.insertRows(dataset, rows.slice(0, 3));
+    const page = await flow.datasets.query(dataset, { orderBy: [{ column: "id", direction: "desc" }] });
+    const ids: number[] = page.data.map((row) => row.id);
+    expect(ids).toEqual([2, 1, 0]);
+  });
+});
