@@ -16,7 +16,8 @@ export const DB_FILE = "flow-local.sqlite";
 
 // Each entry runs once, in order; PRAGMA user_version records how many have run, so a data dir
 // made by an older flow-local is upgraded in place instead of rebuilt.
-const MIGRATIONS: readonly string[] = [
+/** The schema steps, oldest first; exported so tests can build a data dir of an older version. */
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE state (

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../local/db.js";
+import Database from "better-sqlite3";
+import { DB_FILE, MIGRATIONS, openDatabase } from "../../local/db.js";
 import { startLocalPlatform, type LocalPlatform, type LocalPlatformMintOptions } from "../../local/index.js";
 import { buildServer, listen } from "../../local/server.js";
 import { TokenService } from "../../local/tokens.js";
@@ -299,17 +300,10 @@ describe("startLocalPlatform lifecycle", () => {
 
   it("replaces the idempotency table of a data dir made by the previous schema and serves idempotent POSTs", async () => {
     const dataDir = tempDir();
-    // The first schema: idempotency keyed by org, workspace and key, no subject nor fingerprint.
-    const old = openDatabase(dataDir);
-    old.exec(`
-      DROP TABLE idempotency;
-      CREATE TABLE idempotency (
-        org TEXT NOT NULL, ws TEXT NOT NULL, key TEXT NOT NULL,
-        method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (org, ws, key)
-      );
-    `);
+    // A data dir of schema version 1: idempotency keyed by org, workspace and key, no subject nor fingerprint.
+    mkdirSync(dataDir, { recursive: true });
+    const old = new Database(path.join(dataDir, DB_FILE));
+    old.exec(MIGRATIONS[0] ?? "");
     old.prepare("INSERT INTO idempotency VALUES ('org_local', 'ws_local', 'old-key', 'POST', '/x', 200, '{}', ?)").run(Date.now());
     old.pragma("user_version = 1");
     old.close();
