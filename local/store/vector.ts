@@ -162,7 +162,7 @@ export class VectorStore {
 }
 
 /** What {@link searchRows} ranks by. */
-export interface SearchSpec {
+interface SearchSpec {
   /** The similarity measure. */
   metric: VectorMetric;
   /** The query vector, as long as every row's. */
@@ -173,12 +173,10 @@ export interface SearchSpec {
   filter?: Filter | undefined;
   /** Return each match's vector. */
   includeVectors?: boolean;
-  /** Leave out matches scoring below this. */
-  minScore?: number | undefined;
 }
 
-/** Ranks rows `{ id, vector (BLOB), metadata (JSON) }` against a query; the memory store searches with it too. */
-export function searchRows(rows: Iterable<ItemRow>, spec: SearchSpec): VectorMatch[] {
+/** Ranks rows `{ id, vector (BLOB), metadata (JSON) }` against a query, keeping the best `topK`. */
+function searchRows(rows: Iterable<ItemRow>, spec: SearchSpec): VectorMatch[] {
   const score = scorer(spec.metric, spec.vector);
   const best = new TopK<{ row: ItemRow; values: Float64Array; metadata?: Record<string, unknown> }>(spec.topK);
   for (const row of rows) {
@@ -189,7 +187,6 @@ export function searchRows(rows: Iterable<ItemRow>, spec: SearchSpec): VectorMat
     }
     const values = decodeVector(row.vector);
     const s = score(values);
-    if (spec.minScore !== undefined && s < spec.minScore) continue;
     best.offer({ id: row.id, score: s, item: metadata === undefined ? { row, values } : { row, values, metadata } });
   }
   return best.result().map(({ id, score: s, item }) => {
