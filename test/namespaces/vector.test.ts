@@ -220,6 +220,15 @@ describe("vector records", () => {
     expect((error as Error).message).toContain("records[1].vector");
     expect((await flow.vector.getCollection(name)).count).toBe(0);
   });
+
+  it("numbers whose squares overflow are refused rather than scored as Infinity or NaN", async () => {
+    const name = unique("huge");
+    await flow.vector.createCollection({ name, dimensions: 2, metric: "dot" });
+    const error = await caught(() => flow.vector.upsert(name, [{ id: "huge", vector: [1e200, 1] }]));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as Error).message).toContain("too large");
+    expect((await flow.vector.getCollection(name)).count).toBe(0);
+  });
 });
 
 describe("vector validation, before any request", () => {
