@@ -26,9 +26,10 @@ await flow.datasets.insertRows(orders, [
   { customer: "di", total: 42.5, status: "paid", placedAt: "2026-03-04T09:15:00Z" },
 ]);
 
-// One bad row refuses the whole batch, and the error says which row and column.
+// One bad row refuses the whole batch, and the error says which row and column. (Given the
+// dataset object, rows are typed from its schema and this one would not compile; by name they are not.)
 try {
-  await flow.datasets.insertRows(orders, [{ customer: "eve", total: 5, status: "open", placedAt: "2026-03-05T00:00:00Z" }, { customer: "fay", total: "a lot", status: "paid", placedAt: "2026-03-05T00:00:00Z" }]);
+  await flow.datasets.insertRows("orders-demo", [{ customer: "eve", total: 5, status: "open", placedAt: "2026-03-05T00:00:00Z" }, { customer: "fay", total: "a lot", status: "paid", placedAt: "2026-03-05T00:00:00Z" }]);
 } catch (error) {
   if (!(error instanceof FlowValidationError)) throw error;
   console.log(`refused: ${error.issues.map((issue) => issue.message).join("; ")}`);

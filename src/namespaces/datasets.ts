@@ -78,6 +78,28 @@ export type DatasetRowOf<S extends DatasetSchema> = {
   -readonly [K in keyof S["columns"]]: DatasetColumnValues[S["columns"][K]["type"]] | (S["columns"][K] extends { nullable: true } ? null : never);
 };
 
+/** The value types `insertRows` takes: as {@link DatasetColumnValues}, and a timestamp may be a `Date`. */
+export type DatasetColumnInputs = Omit<DatasetColumnValues, "timestamp"> & {
+  /** A `Date`, or an ISO 8601 date-time with a time zone. */
+  timestamp: string | Date;
+};
+
+type NullableColumns<S extends DatasetSchema> = { [K in keyof S["columns"]]: S["columns"][K] extends { nullable: true } ? K : never }[keyof S["columns"]];
+type InputOf<C extends DatasetColumn> = DatasetColumnInputs[C["type"]];
+
+/** The row type `insertRows` takes for a schema: nullable columns may be left out or `null`. */
+export type DatasetRowInputOf<S extends DatasetSchema> = {
+  -readonly [K in Exclude<keyof S["columns"], NullableColumns<S>>]: InputOf<S["columns"][K]>;
+} & {
+  -readonly [K in NullableColumns<S>]?: InputOf<S["columns"][K]> | null | undefined;
+};
+
+/** The rows `insertRows` takes for a dataset reference: typed from the schema of a {@link Dataset}, any object for a name or id. */
+export type DatasetRowInputFor<D> = D extends Dataset<infer S> ? DatasetRowInputOf<S> : object;
+
+/** The row type of `query`: `TRow` when given, else typed from the schema of a {@link Dataset}, else {@link DatasetRow}. */
+export type DatasetQueryRow<TRow extends object, D> = [TRow] extends [never] ? (D extends Dataset<infer S> ? DatasetRowOf<S> : DatasetRow) : TRow;
+
 /** A dataset: a named table with a schema. */
 export interface Dataset<S extends DatasetSchema = DatasetSchema> {
   /** The dataset's id (`ds_…`). */
@@ -199,7 +221,7 @@ export class DatasetsNamespace {
    * @throws {FlowValidationError} naming each bad row and column (e.g. `rows[3].age must be an integer`); no row is stored.
    * @throws {FlowNotFoundError} when the dataset does not exist.
    */
-  async insertRows<TRow extends object = DatasetRow>(dataset: DatasetRef, rows: readonly TRow[], options?: RequestOptions): Promise<DatasetInsertResult> {
+  async insertRows<D extends DatasetRef>(dataset: D, rows: ReadonlyArray<DatasetRowInputFor<D>>, options?: RequestOptions): Promise<DatasetInsertResult> {
     const input = validateInput(DatasetInsertInput, { dataset: refOf(dataset), rows }, "datasets.insertRows");
     const response = await this.http.post(`${this.#path(input.dataset)}/rows`, { rows: input.rows }, callConfig(options));
     return objectBody<DatasetInsertResult>(response);
@@ -213,11 +235,12 @@ export class DatasetsNamespace {
    * for await (const row of flow.datasets.query<Order>("orders", { filter: { status: "paid" }, orderBy: [{ column: "total", direction: "desc" }] })) { ... }
    * @throws {FlowValidationError} for a bad filter or sort key (a column the schema lacks, from the platform).
    */
-  query<S extends DatasetSchema>(dataset: Dataset<S>, params?: DatasetsQueryParams<DatasetRowOf<S>>, options?: RequestOptions): PagePromise<DatasetRowOf<S>>;
-  /** Rows of the dataset named by name or id, typed as `TRow`. */
-  query<TRow extends object = DatasetRow>(dataset: DatasetRef, params?: DatasetsQueryParams<TRow>, options?: RequestOptions): PagePromise<TRow>;
-  query<TRow extends object = DatasetRow>(dataset: DatasetRef, params: DatasetsQueryParams<TRow> = {}, options?: RequestOptions): PagePromise<TRow> {
-    return pagedList<TRow>(
+  query<TRow extends object = never, D extends DatasetRef = DatasetRef>(
+    dataset: D,
+    params: DatasetsQueryParams<NoInfer<DatasetQueryRow<TRow, D>>> = {},
+    options?: RequestOptions,
+  ): PagePromise<DatasetQueryRow<TRow, D>> {
+    return pagedList<DatasetQueryRow<TRow, D>>(
       this.http,
       () => {
         const input = validateInput(DatasetQueryInput, { ...params, dataset: refOf(dataset) }, "datasets.query");

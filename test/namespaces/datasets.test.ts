@@ -292,9 +292,16 @@ describe("datasets: keyset pages", () => {
     expect(want.length).toBeGreaterThan(5);
   });
 
-  it("a Dataset object types the rows from its schema", async () => {
+  it("a Dataset object types the rows from its schema, for insertRows and query", async () => {
     const dataset = await flow.datasets.create({ name: unique("typed"), schema });
     await flow.datasets.insertRows(dataset, rows.slice(0, 3));
+    // Checked by tsc (test files are type-checked): a wrong type or an unknown column does not compile.
+    // @ts-expect-error id is an integer column
+    await expect(flow.datasets.insertRows(dataset, [{ id: "3" }])).rejects.toBeInstanceOf(FlowValidationError);
+    // @ts-expect-error there is no column "nope"
+    await expect(flow.datasets.insertRows(dataset, [{ id: 3, nope: 1 }])).rejects.toBeInstanceOf(FlowValidationError);
+    // @ts-expect-error "nope" is not a column to sort by
+    await expect(flow.datasets.query(dataset, { orderBy: [{ column: "nope" }] })).rejects.toBeInstanceOf(FlowValidationError);
     const page = await flow.datasets.query(dataset, { orderBy: [{ column: "id", direction: "desc" }] });
     const ids: number[] = page.data.map((row) => row.id);
     expect(ids).toEqual([2, 1, 0]);
