@@ -163,6 +163,7 @@ describe("datasets: validation before any request", () => {
     { name: "an unknown column type", call: (f) => f.datasets.create({ name: "x", schema: bad<DatasetSchema>({ columns: { a: { type: "date" } } }) }), path: "schema" },
     { name: "a column name with a dot", call: (f) => f.datasets.create({ name: "x", schema: { columns: { "a.b": { type: "string" } } } }), path: "schema" },
     { name: "no rows", call: (f) => f.datasets.insertRows("x", []), path: "rows" },
+    { name: "more than 10 000 rows", call: (f) => f.datasets.insertRows("x", Array.from({ length: 10_001 }, () => ({ a: 1 }))), path: "rows" },
     { name: "a row that is not an object", call: (f) => f.datasets.insertRows("x", bad<DatasetRow[]>([{ a: 1 }, [1, 2]])), path: "rows" },
     { name: "a filter with an unknown operator", call: (f) => f.datasets.query("x", { filter: bad({ age: { $like: "a%" } }) }), path: "filter" },
     { name: "a sort direction that is not asc or desc", call: (f) => f.datasets.query("x", { orderBy: bad([{ column: "age", direction: "up" }]) }), path: "orderBy" },
@@ -181,7 +182,7 @@ describe("datasets: query errors the platform finds", () => {
   let name: string;
   beforeAll(async () => {
     name = unique("errors");
-    await flow.datasets.create({ name, schema: { columns: { a: { type: "string" }, meta: { type: "json", nullable: true } } } });
+    await flow.datasets.create({ name, schema: { columns: { a: { type: "string" }, meta: { type: "json", nullable: true }, at: { type: "timestamp", nullable: true } } } });
     await flow.datasets.insertRows(name, [{ a: "x" }, { a: "y" }, { a: "z" }]);
   });
 
@@ -190,10 +191,25 @@ describe("datasets: query errors the platform finds", () => {
     ["a sort key on a json column", { orderBy: [{ column: "meta" }] }, "orderBy[0].column"],
     ["a filter on a column the schema lacks", { filter: { $or: [{ a: "x" }, { nope: 1 }] } }, "filter.$or[1].nope"],
     ["a path into a column that is not json", { filter: { "a.b": 1 } }, "filter.a.b"],
+    ["a string that is not a time, compared with a timestamp column", { filter: { at: { $gt: "yesterday" } } }, "filter.at.$gt"],
   ])("refuses %s with FlowValidationError naming it", async (_label, params, path) => {
     const error = await caught(() => flow.datasets.query(name, params as DatasetsQueryParams));
     expect(error).toBeInstanceOf(FlowValidationError);
     expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual([path]);
+  });
+
+  it.each([
+    ["a sort direction that is not asc or desc", "orderBy=a:up", "orderBy"],
+    ["a filter that is not JSON", "filter=%7Ba", "filter"],
+    ["a filter with an unknown operator", `filter=${encodeURIComponent(JSON.stringify({ a: { $regex: "x" } }))}`, "filter"],
+  ])("the platform checks the query string itself: %s is 400 validation_error", async (_label, query, path) => {
+    const response = await fetch(`${platform.url}/v1/orgs/org_local/workspaces/ws_local/datasets/${name}/rows?${query}`, {
+      headers: { authorization: `Bearer ${await platform.mintToken({ scopes: ["datasets:read"] })}` },
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; details: { issues: Array<{ path: string }> } } };
+    expect(body.error.code).toBe("validation_error");
+    expect(body.error.details.issues.map((i) => i.path)).toContain(path);
   });
 
   it("refuses the cursor of another query with 400 bad_request", async () => {
