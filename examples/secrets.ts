@@ -1,6 +1,5 @@
 // Read secrets by name. Values are cached for a minute and never appear in logs or errors.
-// Seed some with `flow-local start --secrets-file .env.secrets` (KEY=VALUE lines); on a fresh
-// platform there are none, and a missing secret is a FlowNotFoundError that names it.
+// Run it with demo secrets: npx flow-local run examples/secrets.ts --secrets-file examples/secrets.env
 import { FlowNotFoundError, FlowSDK } from "flow-sdk";
 
 await using flow = FlowSDK.create();
@@ -9,10 +8,13 @@ const names: string[] = [];
 for await (const secret of flow.secrets.list()) names.push(secret.name); // names only, never values
 console.log(`secrets in this workspace: ${names.length === 0 ? "none" : names.join(", ")}`);
 
+// One request for several; a second read within the cache TTL makes no request at all.
+const { STRIPE_API_KEY: stripeKey, WEBHOOK_SIGNING_SECRET: signingSecret } = await flow.secrets.getMany(["STRIPE_API_KEY", "WEBHOOK_SIGNING_SECRET"]);
+console.log(`Stripe key is a ${stripeKey?.startsWith("sk_test_") ? "test" : "live"} key; signing secret has ${signingSecret?.length} characters`);
+
 try {
-  const key = await flow.secrets.get("STRIPE_API_KEY");
-  console.log(`STRIPE_API_KEY is set (${key.length} characters)`);
+  await flow.secrets.get("OPENAI_API_KEY");
 } catch (error) {
   if (!(error instanceof FlowNotFoundError)) throw error;
-  console.log("STRIPE_API_KEY is not set: FlowNotFoundError names it, and no value is ever shown");
+  console.log(`missing: ${error.message.split(" (")[0]}`);
 }

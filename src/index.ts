@@ -22,6 +22,7 @@ export { Page, PagePromise } from "./pagination.js";
 export type { PageData, PageFetcher } from "./pagination.js";
 export { SDK_VERSION } from "./version.js";
 export * from "./errors.js";
+export type { Filter, FilterCondition, FilterScalar } from "./dto/filter.js";
 
 export * from "./namespaces/agents.js";
 export * from "./namespaces/audit.js";

@@ -1,7 +1,7 @@
 // Every example in examples/ runs to completion through `flow-local run` (the built CLI, as
 // `npm start` uses it), so the README's examples stay true.
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const examples = readdirSync(new URL("../examples/", import.meta.url)).filter((file) => file.endsWith(".ts"));
@@ -10,6 +10,12 @@ const examples = readdirSync(new URL("../examples/", import.meta.url)).filter((f
 const EXPECTED: Record<string, RegExp> = {
   "hello.ts": /hello local-user: visit number 1 in org_local\/ws_local/,
   "custom-namespace.ts": /new-checkout before: false\nnew-checkout after: true/,
+  "secrets.ts": /secrets in this workspace: STRIPE_API_KEY, WEBHOOK_SIGNING_SECRET\nStripe key is a test key; signing secret has 21 characters\nmissing: .*OPENAI_API_KEY/,
+  "storage.ts": /storage: total sales 358, signed URL valid until \S+ serves 41 bytes/,
+  "datasets.ts": /refused: rows\[1\]\.total must be a finite number\ndatasets: 4 orders, paid from 40 up by total: cy 120\.00, ada 42\.50, di 42\.50/,
+  "vector.ts": /vector: 4 vectors, closest to sweet-and-crunchy is apple, closest yellow one is banana/,
+  "memory.ts": /memory: "which editor mode does the user prefer\?" -> "The user prefers dark mode in the editor" \(score 0\.\d\d\)/,
+  "conversations.ts": /#1 system: You are a helpful support agent\.\n#2 user: Where is my order\?\n#3 assistant: It ships tomorrow\.\nconversation "Order help" had 3 messages and is deleted: true/,
 };
 
 describe("examples", () => {
@@ -17,7 +23,10 @@ describe("examples", () => {
     const env = { ...process.env };
     for (const name of ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE"]) delete env[name];
     const dataDir = `/nonexistent-flow-local-${process.pid}`; // no platform runs there: `run` starts its own
-    const output = execFileSync(process.execPath, ["dist/cjs/local/cli.js", "run", `examples/${file}`, "--data", dataDir], { encoding: "utf8", env });
+    // An example may come with demo secrets beside it: examples/<name>.env.
+    const secretsFile = `examples/${file.replace(/\.ts$/, ".env")}`;
+    const secrets = existsSync(secretsFile) ? ["--secrets-file", secretsFile] : [];
+    const output = execFileSync(process.execPath, ["dist/cjs/local/cli.js", "run", `examples/${file}`, "--data", dataDir, ...secrets], { encoding: "utf8", env });
     expect(EXPECTED[file], `add the expected output of examples/${file} to EXPECTED`).toBeDefined();
     expect(output).toMatch(EXPECTED[file] ?? /^$/);
   });

@@ -75,7 +75,7 @@ describe("FlowSDK", () => {
   it("makes every not-yet-available namespace method reject with FlowNotAvailableError", async () => {
     const flow = platform.createFlow();
     await expect(flow.workflows.get("x")).rejects.toBeInstanceOf(FlowNotAvailableError);
-    await expect(flow.storage.head("a.txt")).rejects.toThrow(/flow\.storage\.head\(\) is not available yet/);
+    await expect(flow.codeBlocks.get("a")).rejects.toThrow(/flow\.codeBlocks\.get\(\) is not available yet/);
     await expect(flow.jobs.list()).rejects.toBeInstanceOf(FlowNotAvailableError);
     await expect(flow.gateway.chat({ model: "m", messages: [] })).rejects.toBeInstanceOf(FlowNotAvailableError);
   });

@@ -45,8 +45,9 @@ export interface Filter {
 /** The operators of {@link FilterCondition}. */
 export const FILTER_OPERATORS = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists"] as const;
 
-/** A field name a filter may name: letters, digits, `_`, `-`, `.`, not starting with `$`. */
-export const FILTER_FIELD = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+/** A field name a filter may name: dot-separated parts of letters, digits, `_` and `-`, starting with a letter or `_`. */
+export const FILTER_FIELD = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
+const MAX_FIELD_LENGTH = 128;
 
 const MAX_DEPTH = 4;
 const MAX_TERMS = 100;
@@ -75,7 +76,9 @@ function checkFilter(value: unknown, where: string, depth: number, budget: { ter
       }
       continue;
     }
-    if (!FILTER_FIELD.test(field)) return `${at}: a field name is letters, digits, _, - and . (up to 128, not starting with a digit or $)`;
+    if (field.length > MAX_FIELD_LENGTH || !FILTER_FIELD.test(field)) {
+      return `${at}: a field name is dot-separated parts of letters, digits, _ and - (up to ${MAX_FIELD_LENGTH} characters, not starting with a digit or $)`;
+    }
     const issue = isPlainObject(condition) ? checkCondition(condition, at) : scalarIssue(condition, at);
     if (issue) return issue;
   }

@@ -8,6 +8,9 @@ describe("filterIssue", () => {
   it.each<[unknown, RegExp]>([
     [[], /filter must be an object/],
     [{ "1bad": 1 }, /filter\.1bad: a field name/],
+    [{ "a..b": 1 }, /filter\.a\.\.b: a field name/],
+    [{ "a.": 1 }, /a field name/],
+    [{ ["x".repeat(129)]: 1 }, /up to 128 characters/],
     [{ $or: [] }, /filter\.\$or must be a non-empty array/],
     [{ x: { $gt: true } }, /filter\.x\.\$gt must be a number or a string/],
     [{ x: { $regex: "a" } }, /filter\.x\.\$regex is not an operator/],
