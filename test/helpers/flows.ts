@@ -1,5 +1,7 @@
 // Helpers shared by the test files that drive a FlowSDK against a local test platform.
-import type { TestPlatform } from "../../local/testing.js";
+import { afterAll } from "vitest";
+import type { LocalPlatformOptions } from "../../local/index.js";
+import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
 import type { FlowSDK } from "../../src/index.js";
 
 /** What `/v1/_echo` answers: the request as the server received it. */
@@ -29,4 +31,24 @@ export function flowWithToken(platform: TestPlatform, token: string, workspaceId
 /** A FlowSDK whose platform and gateway URLs point at a port nothing listens on: a request that is sent fails with FlowConnectionError. */
 export function offlineFlow(platform: TestPlatform): FlowSDK {
   return platform.createFlow({ platformUrl: "http://127.0.0.1:9", gatewayUrl: "http://127.0.0.1:9", maxRetries: 0 });
+}
+
+/** The platform a test file shares, with a FlowSDK on it and one that cannot reach it. */
+export interface SharedPlatform {
+  /** The file's platform. */
+  platform: TestPlatform;
+  /** A FlowSDK with the platform's default token, org and workspace. */
+  flow: FlowSDK;
+  /** A FlowSDK whose requests fail with FlowConnectionError: proves that bad input fails before any request. */
+  offline: FlowSDK;
+}
+
+/**
+ * Starts one platform for the calling test file (call it at the file's top level with `await`)
+ * and closes it after the file's last test.
+ */
+export async function sharedPlatform(options?: LocalPlatformOptions): Promise<SharedPlatform> {
+  const platform = await startTestPlatform(options);
+  afterAll(() => platform.close());
+  return { platform, flow: platform.createFlow(), offline: offlineFlow(platform) };
 }

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
 import {
   FlowConnectionError,
   FlowPermissionError,
@@ -9,22 +8,9 @@ import {
   type AuditListParams,
   type AuditLogParams,
 } from "../../src/index.js";
-import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
+import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 
-let platform: TestPlatform;
-let flow: FlowSDK;
-/** Points at a port nothing listens on: a request that is sent fails with FlowConnectionError. */
-let offline: FlowSDK;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-  flow = platform.createFlow();
-  offline = offlineFlow(platform);
-});
-
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform, flow, offline } = await sharedPlatform();
 
 let counter = 0;
 /** An id no other test uses, so filters by it see only this test's events. */

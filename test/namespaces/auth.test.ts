@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
-import { FlowAuthenticationError, FlowSDK, FlowValidationError } from "../../src/index.js";
-import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
+import { describe, expect, it } from "vitest";
+import { FlowAuthenticationError, FlowValidationError } from "../../src/index.js";
+import { caught, flowWithToken, offlineFlow, sharedPlatform } from "../helpers/flows.js";
 
-let platform: TestPlatform;
-let flow: FlowSDK;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-  flow = platform.createFlow();
-});
-
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform, flow } = await sharedPlatform();
 
 describe("auth.whoami", () => {
   it("returns the token's subject, org, workspace, scopes and expiry", async () => {

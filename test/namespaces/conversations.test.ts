@@ -1,30 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
 import {
   FlowConnectionError,
   FlowNotFoundError,
   FlowPermissionError,
-  FlowSDK,
   FlowValidationError,
   type Conversation,
   type Message,
   type MessageRole,
 } from "../../src/index.js";
-import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
+import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 
-let platform: TestPlatform;
-let flow: FlowSDK;
-let offline: FlowSDK;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-  flow = platform.createFlow();
-  offline = offlineFlow(platform);
-});
-
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform, flow, offline } = await sharedPlatform();
 
 async function allMessages(id: string, params: { order?: "asc" | "desc"; limit?: number } = {}): Promise<Message[]> {
   const messages: Message[] = [];

@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
 import { startScriptedServer } from "../helpers/scripted-server.js";
 import {
   FlowConnectionError,
   FlowNotAvailableError,
   FlowNotFoundError,
-  FlowSDK,
   FlowValidationError,
   SDK_VERSION,
   type GatewayChatParams,
   type GatewayRequestParams,
 } from "../../src/index.js";
-import { caught, offlineFlow, type Echo } from "../helpers/flows.js";
+import { caught, offlineFlow, sharedPlatform, type Echo } from "../helpers/flows.js";
 
-let platform: TestPlatform;
-let flow: FlowSDK;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-  flow = platform.createFlow();
-});
-
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform, flow } = await sharedPlatform();
 
 const chatParams: GatewayChatParams = { model: "local", messages: [{ role: "user", content: "hi" }] };
 

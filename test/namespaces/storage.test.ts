@@ -4,8 +4,7 @@ import { request as httpRequest } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
 import {
   FlowConnectionError,
   FlowNotFoundError,
@@ -13,25 +12,13 @@ import {
   FlowServerError,
   FlowValidationError,
   TOKENS,
-  type FlowSDK,
   type StorageProgress,
 } from "../../src/index.js";
-import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
+import { startTestPlatform } from "../../local/testing.js";
+import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
-let platform: TestPlatform;
-let flow: FlowSDK;
-let offline: FlowSDK;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-  flow = platform.createFlow();
-  offline = offlineFlow(platform);
-});
-
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform, flow, offline } = await sharedPlatform();
 
 const scripted = useScriptedServers();
 
