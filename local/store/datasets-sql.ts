@@ -88,21 +88,20 @@ interface Target {
 }
 
 function conditionSql(target: Target, condition: FilterScalar | FilterCondition, where: string, params: unknown[]): string {
-  if (condition === null || typeof condition !== "object") return equalsSql(target, operand(target, condition, where), params);
+  if (condition === null || typeof condition !== "object") return equalsAnySql(target, [operand(target, condition, where)], params);
   const terms: string[] = [];
   for (const [op, raw] of Object.entries(condition)) {
     const at = `${where}.${op}`;
     switch (op) {
       case "$eq":
-        terms.push(equalsSql(target, operand(target, raw as FilterScalar, at), params));
+      case "$ne": {
+        const equal = equalsAnySql(target, [operand(target, raw as FilterScalar, at)], params);
+        terms.push(op === "$eq" ? equal : `NOT ${equal}`);
         break;
-      case "$ne":
-        terms.push(`NOT ${equalsSql(target, operand(target, raw as FilterScalar, at), params)}`);
-        break;
+      }
       case "$in":
       case "$nin": {
-        const list = (raw as FilterScalar[]).map((item, i) => equalsSql(target, operand(target, item, `${at}[${i}]`), params));
-        const any = list.length === 0 ? "0" : `(${list.join(" OR ")})`;
+        const any = equalsAnySql(target, (raw as FilterScalar[]).map((item, i) => operand(target, item, `${at}[${i}]`)), params);
         terms.push(op === "$in" ? any : `NOT ${any}`);
         break;
       }
@@ -141,20 +140,26 @@ function binder(params: unknown[]): Bind {
   };
 }
 
-// `null` matches a missing or null value; an array matches when one of its items does.
-function equalsSql(target: Target, expected: FilterScalar, params: unknown[]): string {
+/**
+ * The value equals one of `values` (`$eq`, `$in`, and negated `$ne`, `$nin`): `null` matches a
+ * missing or null value; an array matches when one of its items does. The list is bound as one
+ * JSON array, so a 1000-value `$in` is one placeholder and one shallow expression (an `OR` per
+ * value would pass SQLite's expression depth limit of 1000).
+ */
+function equalsAnySql(target: Target, values: readonly FilterScalar[], params: unknown[]): string {
   const p = binder(params);
-  const type = (): string => `json_type(r.data, ${p(target.path)})`;
-  if (expected === null) return `(${type()} IS NULL OR ${type()} IS 'null')`;
-  if (typeof expected === "boolean") {
-    const name = expected ? "'true'" : "'false'";
-    return `(${type()} IS ${name} OR (${type()} IS 'array' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) j WHERE j.type IS ${name})))`;
+  const terms: string[] = [];
+  if (values.includes(null)) terms.push(`(json_type(r.data, ${p(target.path)}) IS NULL OR json_type(r.data, ${p(target.path)}) IS 'null')`);
+  const scalars = values.filter((value) => value !== null);
+  if (scalars.length > 0) {
+    // json_each of a scalar is that scalar, of an array its items (of an object its members: excluded).
+    // Types must agree, numbers across integer and real, so true never equals 1 nor "1" equals 1.
+    terms.push(
+      `(json_type(r.data, ${p(target.path)}) IS NOT 'object' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) v, json_each(${p(JSON.stringify(scalars))}) e` +
+        ` WHERE (v.type = e.type OR (v.type IN ('integer', 'real') AND e.type IN ('integer', 'real'))) AND v.value = e.value))`,
+    );
   }
-  // `t` is called once per use, so each placeholder it makes gets its own value
-  const isType = (t: () => string): string => (typeof expected === "number" ? `(${t()} IS 'integer' OR ${t()} IS 'real')` : `${t()} IS 'text'`);
-  const own = `(${isType(type)} AND json_extract(r.data, ${p(target.path)}) = ${p(expected)})`;
-  const item = `(${type()} IS 'array' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) j WHERE ${isType(() => "j.type")} AND j.value = ${p(expected)}))`;
-  return `(${own} OR ${item})`;
+  return terms.length === 0 ? "0" : `(${terms.join(" OR ")})`;
 }
 
 const COMPARISON: Record<string, string> = { $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };

@@ -174,6 +174,14 @@ describe("dataset filters in SQL agree with matchesFilter", () => {
     expect(sizes.size).toBeGreaterThan(30);
   });
 
+  it("the largest filter the grammar allows runs (100 terms, $in and $nin of 1000 values each)", () => {
+    const values = (k: number): FilterScalar[] => Array.from({ length: 1000 }, (_, v) => (v % 3 === 0 ? v - k : v % 3 === 1 ? pick(strings) : pick(scalars)));
+    const filter: Filter = { $and: Array.from({ length: 99 }, (_, k) => ({ [pick(["i", "n", "j", "j.x"])]: { $in: values(k), $nin: values(k + 1) } })) };
+    expect(filterIssue(filter)).toBeUndefined();
+    expectSameAsOracle(filter);
+    expect(expectSameAsOracle({ i: { $in: Array.from({ length: 1000 }, (_, v) => v - 500) } })).toBeGreaterThan(0);
+  });
+
   it("a timestamp operand is compared as a time, in any zone", () => {
     const asTime = query({ t: { $gte: "2026-01-01T01:00:00+01:00" } }).map((r) => r["id"]);
     expect(asTime).toEqual(query({ t: { $gte: "2026-01-01T00:00:00.000Z" } }).map((r) => r["id"]));
