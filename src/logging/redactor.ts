@@ -36,12 +36,12 @@ export class Redactor {
 
   /**
    * Remembers a secret value for the life of the instance, never evicted, together with the forms
-   * it takes in a JSON string and in a URL (a PEM key's newlines become `\n` in an error
-   * message). Values under 4 characters are ignored like in {@link Redactor.add}.
+   * it takes in a JSON string, in a URL path and in a query string (a PEM key's newlines become
+   * `\n` in an error message). Values under 4 characters are ignored like in {@link Redactor.add}.
    */
   addSecret(value: string | undefined): void {
     if (!value || value.length < MIN_SECRET_LENGTH) return;
-    for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) {
+    for (const form of new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), queryForm(value), new URLSearchParams({ v: value }).toString().slice(2)])) {
       this.#values.delete(form);
       this.#pinned.add(form);
     }
@@ -56,14 +56,16 @@ export class Redactor {
     return out.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
   }
 
-  /** Returns a deep copy of `value` with every string redacted. */
+  /** Returns a deep copy of `value` with every string redacted, property names included. */
   value(value: unknown, depth = 0): unknown {
     if (typeof value === "string") return this.text(value);
     if (value === null || typeof value !== "object") return value;
     if (depth > 8) return "[Truncated]"; // deeper than anything worth logging; never passed on unredacted
     if (Array.isArray(value)) return value.map((v) => this.value(v, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = /authorization|token|secret|password/i.test(k) && typeof v === "string" ? REDACTED : this.value(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) {
+      out[this.text(k)] = /authorization|token|secret|password/i.test(k) && typeof v === "string" ? REDACTED : this.value(v, depth + 1);
+    }
     return out;
   }
 
@@ -71,4 +73,9 @@ export class Redactor {
   toJSON(): string {
     return `Redactor(${this.#values.size + this.#pinned.size} values)`;
   }
+}
+
+/** How axios writes a value into a query string (`params`): percent-encoded, but `:`, `$` and `,` kept and spaces as `+`. */
+function queryForm(value: string): string {
+  return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%24/g, "$").replace(/%2C/gi, ",").replace(/%20/g, "+");
 }

@@ -87,3 +87,34 @@ describe("Redactor secrets", () => {
     expect(redactor.text("x abcd-longer-secret y")).toBe(`x ${REDACTED} y`);
   });
 });
+
+describe("Redactor secrets in every shape a log line can hold", () => {
+  const value = "sk canary:$,value/+&=[x]";
+
+  it("knows the query-string forms axios and URLSearchParams write", () => {
+    const redactor = new Redactor();
+    redactor.addSecret(value);
+    const axiosForm = new URL(`http://x/?${new URLSearchParams({ q: value })}`).search; // URLSearchParams form
+    expect(redactor.text(`GET /list${axiosForm}`)).toBe(`GET /list?q=${REDACTED}`);
+    const axiosParams = "sk+canary:$,value%2F%2B%26%3D%5Bx%5D"; // what axios' params serializer sends
+    expect(redactor.text(`GET /list?q=${axiosParams}`)).toBe(`GET /list?q=${REDACTED}`);
+  });
+
+  it("redacts property names as well as values", () => {
+    const redactor = new Redactor();
+    redactor.addSecret(value);
+    expect(JSON.stringify(redactor.value({ [value]: 1, nested: { [`k ${value}`]: value } }))).not.toContain("canary");
+  });
+
+  it("filters a pinned secret at every log level", () => {
+    const lines: string[] = [];
+    const record = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    const redactor = new Redactor();
+    redactor.addSecret(value);
+    const logger = redactingLogger({ debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") }, redactor);
+    for (const level of ["debug", "info", "warn", "error"] as const) logger[level](`${level} ${value}`, { url: `/x/${encodeURIComponent(value)}`, [value]: [value] });
+    expect(lines).toHaveLength(4);
+    expect(lines.join("\n")).not.toContain("canary");
+    expect(lines.every((line) => line.includes(REDACTED))).toBe(true);
+  });
+});
