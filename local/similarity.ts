@@ -75,20 +75,32 @@ export function norm(a: ArrayLike<number>): number {
   return Math.sqrt(dot(a, a));
 }
 
-/** The Euclidean distance between two vectors of the same length. */
+/**
+ * The Euclidean distance between two vectors of the same length. Two vectors whose own lengths
+ * are finite can still be so far apart that the sum of squares overflows; the sum is then taken
+ * again scaled by the largest difference, so the distance stays finite whenever it fits a float64.
+ */
 export function euclideanDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) {
     const d = (a[i] as number) - (b[i] as number);
     sum += d * d;
   }
-  return Math.sqrt(sum);
+  if (Number.isFinite(sum)) return Math.sqrt(sum);
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs((a[i] as number) / 2 - (b[i] as number) / 2));
+  let scaled = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = ((a[i] as number) / 2 - (b[i] as number) / 2) / scale;
+    scaled += d * d;
+  }
+  return 2 * scale * Math.sqrt(scaled);
 }
 
 /**
  * A scorer for `metric` against a fixed query, where a higher score is always closer:
- * cosine similarity (−1 to 1), the dot product, or the negated Euclidean distance (≤ 0, 0 = same point).
- * Cosine needs non-zero vectors; the stores refuse zero vectors in cosine collections.
+ * cosine similarity (clamped to −1…1), the dot product, or the negated Euclidean distance (≤ 0, 0 = same point).
+ * Cosine needs non-zero vectors (a zero one scores 0); the stores refuse them in cosine collections.
  */
 export function scorer(metric: VectorMetric, query: ArrayLike<number>): (candidate: ArrayLike<number>) => number {
   switch (metric) {
@@ -97,10 +109,31 @@ export function scorer(metric: VectorMetric, query: ArrayLike<number>): (candida
     case "euclidean":
       return (candidate) => 0 - euclideanDistance(query, candidate); // 0 - x, not -x: the same point scores 0, not -0
     case "cosine": {
-      const queryNorm = norm(query);
-      return (candidate) => dot(query, candidate) / (queryNorm * norm(candidate));
+      const unitQuery = unitVector(query);
+      return (candidate) => {
+        const length = norm(candidate);
+        // A length far from 1 is measured again on the vector scaled first (its squares could
+        // have lost their precision in subnormals); rounding can carry the quotient just past ±1.
+        const cosine = length > 1e-100 && length < 1e100 ? dot(unitQuery, candidate) / length : dot(unitQuery, unitVector(candidate));
+        return Math.max(-1, Math.min(1, cosine));
+      };
     }
   }
+}
+
+/**
+ * `v` scaled to length 1, divided by its largest magnitude first so that neither tiny (subnormal
+ * squares) nor huge (overflowing squares) components lose its direction; all zeros for a zero vector.
+ */
+export function unitVector(v: ArrayLike<number>): Float64Array {
+  let largest = 0;
+  for (let i = 0; i < v.length; i++) largest = Math.max(largest, Math.abs(v[i] as number));
+  const unit = new Float64Array(v.length);
+  if (largest === 0) return unit;
+  for (let i = 0; i < v.length; i++) unit[i] = (v[i] as number) / largest;
+  const length = norm(unit);
+  for (let i = 0; i < v.length; i++) unit[i] = (unit[i] as number) / length;
+  return unit;
 }
 
 /** A scored candidate. */

@@ -203,8 +203,8 @@ function checkVector(collection: CollectionRow, vector: readonly number[], where
   const length = norm(vector);
   // Squares that overflow would make every score Infinity or NaN (sent as null).
   if (!Number.isFinite(length)) throw validation(where, `${where} has numbers too large to score: its squared length overflows a float64; scale it down`);
-  if (collection.metric === "cosine" && length === 0) {
-    throw validation(where, `${where} has length 0 (all zeros, or too small to measure), which has no direction: a cosine collection cannot hold or be queried with it`);
+  if (collection.metric === "cosine" && vector.every((x) => x === 0)) {
+    throw validation(where, `${where} is all zeros, which has no direction: a cosine collection cannot hold or be queried with it`);
   }
 }
 

@@ -15,6 +15,15 @@ export const MAX_VECTOR_BATCH = 1000;
 /** Most matches one `query` may ask for. */
 export const MAX_VECTOR_TOP_K = 1000;
 
+/**
+ * Most bytes the JSON of one `upsert` batch may take: a platform request body is at most 8 MiB,
+ * and a little is left for the envelope `{ "records": [...] }`.
+ */
+export const MAX_VECTOR_UPSERT_BYTES = 8 * 1024 * 1024 - 1024;
+
+// No float64 written as JSON is longer than this ("-2.2250738585072014e-308"), with its comma.
+const MAX_NUMBER_JSON = 25;
+
 /** Longest vector id accepted. */
 export const MAX_VECTOR_ID = 256;
 
@@ -116,7 +125,24 @@ function recordsIssue(value: unknown, where: string): string | undefined {
     length = n;
     if (metadata !== undefined && !(isPlainObject(metadata) && isJsonValue(metadata))) return `${at}.metadata must be a plain object of JSON values`;
   }
-  return undefined;
+  return batchSizeIssue(value as Array<Record<string, unknown>>, where);
+}
+
+// A batch whose JSON would pass the platform's body limit, named before it is sent (the platform
+// would only answer 413 "body too large"), with a batch size that fits. An upper bound on the size
+// (every number at its longest) is enough for most batches; only above it is the batch measured.
+function batchSizeIssue(records: ReadonlyArray<Record<string, unknown>>, where: string): string | undefined {
+  let bound = 0;
+  for (const { id, vector, metadata } of records) {
+    bound += (vector as number[]).length * MAX_NUMBER_JSON + JSON.stringify(id).length * 3 + 64;
+    if (metadata !== undefined) bound += Buffer.byteLength(JSON.stringify(metadata));
+  }
+  if (bound <= MAX_VECTOR_UPSERT_BYTES) return undefined;
+  const size = records.reduce((sum, record) => sum + Buffer.byteLength(JSON.stringify(record)) + 1, 0);
+  if (size <= MAX_VECTOR_UPSERT_BYTES) return undefined;
+  const fits = Math.max(1, Math.floor((records.length * MAX_VECTOR_UPSERT_BYTES) / size));
+  const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+  return `${where} come to ${mib(size)} MiB as JSON, over the ${mib(MAX_VECTOR_UPSERT_BYTES + 1024)} MiB a request body may carry; upsert them in batches of about ${fits} records (each batch is all or none)`;
 }
 
 function idListIssue(value: unknown, where: string): string | undefined {
@@ -164,7 +190,7 @@ export function IsVector(): PropertyDecorator {
   return locatedCheck("isVector", vectorIssue);
 }
 
-/** Decorator: 1 to 1000 `{ id, vector, metadata? }` records, ids unique, vectors of one length. */
+/** Decorator: 1 to 1000 `{ id, vector, metadata? }` records, ids unique, vectors of one length, at most {@link MAX_VECTOR_UPSERT_BYTES} as JSON. */
 export function IsVectorRecords(): PropertyDecorator {
   return locatedCheck("isVectorRecords", recordsIssue);
 }

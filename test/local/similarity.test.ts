@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeVector, encodeVector, scorer, TopK } from "../../local/similarity.js";
+import { decodeVector, encodeVector, euclideanDistance, scorer, TopK } from "../../local/similarity.js";
 
 describe("similarity helpers", () => {
   it("a vector BLOB round-trips exactly, also from an unaligned buffer", () => {
@@ -34,5 +34,33 @@ describe("similarity helpers", () => {
     expect(scorer("cosine", [1, 0])([5, 0])).toBeCloseTo(1, 15);
     expect(scorer("dot", [2, 3])([4, 5])).toBe(23);
     expect(scorer("euclidean", [0, 0])([3, 4])).toBe(-5);
+  });
+
+  it("the Euclidean distance stays finite when the squared differences overflow but the distance does not", () => {
+    // Each vector's own squared length (1e308) fits a float64; the squared distance (4e308) does not.
+    expect(euclideanDistance([1e154], [-1e154])).toBeCloseTo(2e154, -140);
+    expect(euclideanDistance([3e153, 0], [0, -4e153]) / 5e153).toBeCloseTo(1, 12);
+    expect(euclideanDistance([1, 2], [4, 6])).toBe(5);
+  });
+
+  it("cosine keeps the direction of vectors with subnormal or huge lengths, and stays within -1 and 1", () => {
+    const reference = (a: number[], b: number[]): number => {
+      const d = a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
+      return d / (Math.hypot(...a) * Math.hypot(...b));
+    };
+    // The same directions as [3, 3], [2, 3], [1, 0], [1, 1] and [-3, -1], at very different scales.
+    const cases: Array<[number[], number[], number[], number[]]> = [
+      [[3e-162, 3e-162], [2e-162, 3e-162], [3, 3], [2, 3]],
+      [[1e-300, 0], [1e-300, 1e-300], [1, 0], [1, 1]],
+      [[3e-162, 3e-162], [-3e150, -1e150], [3, 3], [-3, -1]],
+    ];
+    for (const [query, candidate, plainQuery, plainCandidate] of cases) {
+      expect(scorer("cosine", query)(candidate)).toBeCloseTo(reference(plainQuery, plainCandidate), 12);
+    }
+    for (const v of [[1, 1e-10], [0.1, 0.2, 0.3], [3e-162, 3e-162]]) {
+      const score = scorer("cosine", v)(v);
+      expect(score).toBeLessThanOrEqual(1);
+      expect(score).toBeCloseTo(1, 12);
+    }
   });
 });

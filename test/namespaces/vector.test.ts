@@ -207,6 +207,43 @@ describe("vector records", () => {
     expect((await flow.vector.getCollection(name)).count).toBe(0);
   });
 
+  it("equal scores come by ascending id, also where topK cuts through them; a topK above the count returns all", async () => {
+    const name = unique("ties");
+    await flow.vector.createCollection({ name, dimensions: 2, metric: "dot" });
+    const tied = ["e", "b", "d", "a", "c"].map((id) => ({ id, vector: [1, 1] }));
+    await flow.vector.upsert(name, [...tied, { id: "z", vector: [2, 2] }, { id: "A", vector: [-1, -1] }]);
+    expect((await flow.vector.query(name, { vector: [1, 1], topK: 3 })).map((m) => m.id)).toEqual(["z", "a", "b"]);
+    const all = await flow.vector.query(name, { vector: [1, 1], topK: 1000 });
+    expect(all.map((m) => [m.id, m.score])).toEqual([["z", 4], ["a", 2], ["b", 2], ["c", 2], ["d", 2], ["e", 2], ["A", -2]]);
+  });
+
+  it("vectors far apart score a finite euclidean distance; tiny vectors keep their direction under cosine", async () => {
+    const far = unique("far");
+    await flow.vector.createCollection({ name: far, dimensions: 1, metric: "euclidean" });
+    await flow.vector.upsert(far, [{ id: "a", vector: [1e154] }]);
+    const [match] = await flow.vector.query(far, { vector: [-1e154] });
+    expect(match?.score).toBeCloseTo(-2e154, -140);
+    const tiny = unique("tiny");
+    await flow.vector.createCollection({ name: tiny, dimensions: 2, metric: "cosine" });
+    await flow.vector.upsert(tiny, [{ id: "a", vector: [1e-200, 0] }]);
+    expect((await flow.vector.query(tiny, { vector: [1, 1] }))[0]?.score).toBeCloseTo(Math.SQRT1_2, 12);
+  });
+
+  it("a batch over the 8 MiB body limit is a FlowValidationError suggesting a batch size, and that size goes through", async () => {
+    const name = unique("big");
+    await flow.vector.createCollection({ name, dimensions: 1536, metric: "dot" });
+    const random = prng(7);
+    const records = Array.from({ length: 1000 }, (_, i) => ({ id: `r${i}`, vector: randomVector(random, 1536) }));
+    const error = await caught(() => offline.vector.upsert(name, records));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues[0]?.path).toBe("records");
+    const fits = Number(/batches of about (\d+) records/.exec((error as Error).message)?.[1]);
+    expect(fits).toBeGreaterThan(100);
+    expect(fits).toBeLessThan(1000);
+    expect(await flow.vector.upsert(name, records.slice(0, fits))).toBe(fits);
+    expect((await flow.vector.getCollection(name)).count).toBe(fits);
+  });
+
   it("numbers whose squares overflow are refused rather than scored as Infinity or NaN", async () => {
     const name = unique("huge");
     await flow.vector.createCollection({ name, dimensions: 2, metric: "dot" });
@@ -237,6 +274,10 @@ describe("vector validation, before any request", () => {
     { name: "0 dimensions", call: (f) => f.vector.createCollection({ name: "c", dimensions: 0 }), path: "dimensions" },
     { name: "an unknown metric", call: (f) => f.vector.createCollection({ name: "c", dimensions: 2, metric: "manhattan" } as unknown as VectorCreateCollectionParams), path: "metric" },
     { name: "topK 0", call: (f) => f.vector.query("c", { vector: [1], topK: 0 }), path: "topK" },
+    { name: "topK 1001", call: (f) => f.vector.query("c", { vector: [1], topK: 1001 }), path: "topK" },
+    { name: "topK 2.5", call: (f) => f.vector.query("c", { vector: [1], topK: 2.5 }), path: "topK" },
+    { name: "1001 records", call: (f) => f.vector.upsert("c", Array.from({ length: 1001 }, (_, i) => ({ id: `r${i}`, vector: [1] }))), path: "records" },
+    { name: "a vector of 8193 numbers", call: (f) => f.vector.query("c", { vector: new Array<number>(8193).fill(1) }), path: "vector" },
     { name: "a filter with an unknown operator", call: (f) => f.vector.query("c", { vector: [1], filter: { a: { $like: "x" } } as unknown as Filter }), path: "filter" },
     { name: "an empty id list", call: (f) => f.vector.delete("c", []), path: "ids" },
     { name: "list limit 0", call: (f) => f.vector.listCollections({ limit: 0 }), path: "limit" },
