@@ -67,7 +67,7 @@ export class SecretsStore {
    * @throws {HttpError} 404 `not_found` naming every missing secret, with `details.missing`.
    */
   values(tenant: Tenant, names: readonly string[]): Record<string, string> {
-    const values: Record<string, string> = {};
+    const values = Object.create(null) as Record<string, string>; // a secret may be named `__proto__`
     const missing: string[] = [];
     for (const name of new Set(names)) {
       const row = this.selectValue.get({ ...params(tenant), name }) as { value: string } | undefined;

@@ -16,11 +16,12 @@ export interface ListRequest {
 /**
  * A cursor-paged GET list as a {@link PagePromise}. `prepare` runs once, inside the first fetch,
  * so invalid input rejects the returned promise (before any request) rather than throwing.
+ * `toItem`, when given, reshapes each item received (e.g. keeps only the fields its type promises).
  *
  * @example
  * return pagedList<StateEntry>(this.http, () => ({ path, query: validateInput(StateListInput, params, "state.list") }), options);
  */
-export function pagedList<T>(http: AxiosInstance, prepare: () => ListRequest, options?: RequestOptions): PagePromise<T> {
+export function pagedList<T>(http: AxiosInstance, prepare: () => ListRequest, options?: RequestOptions, toItem?: (raw: T) => T): PagePromise<T> {
   let prepared: (ListRequest & { config: ReturnType<typeof callConfig> }) | undefined;
   return new PagePromise<T>(async (cursor) => {
     prepared ??= { ...prepare(), config: callConfig(options) };
@@ -28,6 +29,6 @@ export function pagedList<T>(http: AxiosInstance, prepare: () => ListRequest, op
     const response = await http.get<PageData<T>>(prepared.path, { ...prepared.config, params });
     const page = objectBody<PageData<T>>(response);
     if (!Array.isArray(page.data)) throw new FlowError(`GET ${prepared.path} answered without a page of data; check that the base URL points at the Flow platform`);
-    return { data: page.data, nextCursor: typeof page.nextCursor === "string" ? page.nextCursor : null };
+    return { data: toItem ? page.data.map(toItem) : page.data, nextCursor: typeof page.nextCursor === "string" ? page.nextCursor : null };
   });
 }

@@ -57,11 +57,17 @@ interface SecretValueBody {
 interface Cached {
   value: string;
   expiresAt: number;
+  /** Which read produced it: a read that started earlier never replaces it. */
+  read: number;
 }
 
+/** Most values the cache holds; past it, expired entries go first, then the least recently stored. */
+export const MAX_CACHED_SECRETS = 1000;
+
 /**
- * Reads workspace secrets. Values are cached in memory for `secretsCacheTtlMs` (default 60 s),
- * concurrent reads of one name share one request, and `close()` empties the cache. Every value
+ * Reads workspace secrets. Values are cached in memory for `secretsCacheTtlMs` (default 60 s, at
+ * most {@link MAX_CACHED_SECRETS} values), concurrent reads of one name share one request, and
+ * `close()` empties the cache. Every value
  * read is handed to the instance's redactor, so it never appears in an error, a log line or
  * `inspect` output.
  */
@@ -70,6 +76,8 @@ export class SecretsNamespace {
   // Private fields: util.inspect does not show them, and the custom inspect below shows counts only.
   readonly #cache = new Map<string, Cached>();
   readonly #inFlight = new Map<string, Promise<string>>();
+  // Numbers reads in the order they start, so a slow old read cannot overwrite a fresher value.
+  #reads = 0;
 
   /** Built by the container; registers the cache with `close()`. */
   constructor(
@@ -106,7 +114,7 @@ export class SecretsNamespace {
     if (pending === undefined) {
       // The shared request carries no caller's signal: one caller giving up must not fail the others.
       const { signal: _signal, ...shared } = config;
-      pending = this.#fetchOne(input.name, shared);
+      pending = this.#fetchOne(input.name, ++this.#reads, shared);
       this.#inFlight.set(input.name, pending);
       const settled = pending;
       void settled.then(
@@ -130,7 +138,8 @@ export class SecretsNamespace {
     const fresh = validateInput(SecretsReadParamsInput, params, "secrets.getMany").fresh === true;
     const config = callConfig(options);
     this.lifecycle.assertOpen();
-    const values: Record<string, string> = {};
+    // No prototype: a secret may be named `__proto__` or `constructor`.
+    const values = Object.create(null) as Record<string, string>;
     const wanted: string[] = [];
     for (const name of new Set(input.names)) {
       const cached = fresh ? undefined : this.#cached(name);
@@ -138,11 +147,12 @@ export class SecretsNamespace {
       else values[name] = cached;
     }
     if (wanted.length > 0) {
+      const read = ++this.#reads;
       const response = await this.http.post<{ values: unknown }>(`${workspacePath(this.config, "secrets")}:batchGet`, { names: wanted }, config);
-      const read = objectBody<{ values: unknown }>(response).values;
+      const answered = objectBody<{ values: unknown }>(response).values;
       for (const name of wanted) {
-        const value = typeof read === "object" && read !== null ? (read as Record<string, unknown>)[name] : undefined;
-        values[name] = this.#remember(name, value, "POST secrets:batchGet");
+        const value = typeof answered === "object" && answered !== null && Object.hasOwn(answered, name) ? (answered as Record<string, unknown>)[name] : undefined;
+        values[name] = this.#remember(name, value, read, "POST secrets:batchGet");
       }
     }
     // Same order as asked, whatever came from the cache.
@@ -155,7 +165,13 @@ export class SecretsNamespace {
    * @example for await (const secret of flow.secrets.list({ prefix: "STRIPE_" })) console.log(secret.name);
    */
   list(params: SecretsListParams = {}, options?: RequestOptions): PagePromise<Secret> {
-    return pagedList(this.http, () => ({ path: workspacePath(this.config, "secrets"), query: validateInput(SecretsListInput, params, "secrets.list") }), options);
+    // Each item is rebuilt from its name and dates: whatever else an answer holds is never handed on.
+    return pagedList<Secret>(
+      this.http,
+      () => ({ path: workspacePath(this.config, "secrets"), query: validateInput(SecretsListInput, params, "secrets.list") }),
+      options,
+      ({ name, createdAt, updatedAt }) => ({ name, createdAt, updatedAt }),
+    );
   }
 
   /** Shows the cache's size and TTL, never a value. */
@@ -163,23 +179,35 @@ export class SecretsNamespace {
     return `SecretsNamespace { cached: ${this.#cache.size}, cacheTtlMs: ${this.config.secretsCacheTtlMs} }`;
   }
 
-  async #fetchOne(name: string, config: ReturnType<typeof callConfig>): Promise<string> {
+  async #fetchOne(name: string, read: number, config: ReturnType<typeof callConfig>): Promise<string> {
     const response = await this.http.get<SecretValueBody>(workspacePath(this.config, "secrets", name), config);
-    return this.#remember(name, objectBody<SecretValueBody>(response).value, "GET secrets/:name");
+    return this.#remember(name, objectBody<SecretValueBody>(response).value, read, "GET secrets/:name");
   }
 
-  /** Hands a value read to the redactor, caches it, and returns it. */
-  #remember(name: string, value: unknown, route: string): string {
+  /** Hands a value read to the redactor, caches it (unless a later-started read already did), and returns it. */
+  #remember(name: string, value: unknown, read: number, route: string): string {
     if (typeof value !== "string") {
       // Never echo what came back: it may be the value in another shape.
       throw new FlowError(`${route} answered without a string value for secret ${name}; check that PLATFORM_API_URL points at the Flow platform`);
     }
     this.redactor.addSecret(value);
     // A read that ends after close() must not refill the emptied cache.
-    if (this.config.secretsCacheTtlMs > 0 && !this.lifecycle.closed) {
-      this.#cache.set(name, { value, expiresAt: Date.now() + this.config.secretsCacheTtlMs });
+    if (this.config.secretsCacheTtlMs > 0 && !this.lifecycle.closed && (this.#cache.get(name)?.read ?? 0) < read) {
+      this.#cache.delete(name); // re-inserted last: the Map's order is the order of storing
+      this.#cache.set(name, { value, expiresAt: Date.now() + this.config.secretsCacheTtlMs, read });
+      if (this.#cache.size > MAX_CACHED_SECRETS) this.#trim();
     }
     return value;
+  }
+
+  /** Drops expired entries, then the least recently stored ones, down to {@link MAX_CACHED_SECRETS}. */
+  #trim(): void {
+    const now = Date.now();
+    for (const [name, entry] of this.#cache) if (entry.expiresAt <= now) this.#cache.delete(name);
+    for (const name of this.#cache.keys()) {
+      if (this.#cache.size <= MAX_CACHED_SECRETS) break;
+      this.#cache.delete(name);
+    }
   }
 
   #cached(name: string): string | undefined {

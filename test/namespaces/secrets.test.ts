@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../local/db.js";
 import { seedSecrets } from "../../local/store/secrets.js";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import type { TestPlatform } from "../../local/testing.js";
 import {
   FlowAbortError,
   FlowClosedError,
@@ -14,12 +14,15 @@ import {
   FlowConnectionError,
   FlowNotFoundError,
   FlowPermissionError,
-  FlowSDK,
+  FlowServerError,
   FlowValidationError,
+  MAX_CACHED_SECRETS,
   type FlowLogger,
+  type FlowSDK,
   type Secret,
 } from "../../src/index.js";
-import { caught, flowWithToken, offlineFlow } from "../helpers/flows.js";
+import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
+import { useScriptedServers } from "../helpers/scripted-server.js";
 
 // Two canaries: a plain one, and one whose JSON and URL forms differ from the raw value.
 const CANARY = "sk_canary_7f3a9c21e4b8";
@@ -34,21 +37,11 @@ const SEEDED: Record<string, string> = {
   QUOTED_CANARY: QUOTED_CANARY,
 };
 
-let dataDir: string;
-let platform: TestPlatform;
-let flow: FlowSDK;
-
-beforeAll(async () => {
-  // A data dir rather than memory, so a test can change a value under the running platform.
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-secrets-test-"));
-  platform = await startTestPlatform({ dataDir, secrets: SEEDED });
-  flow = platform.createFlow();
-});
-
-afterAll(async () => {
-  await platform?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+// A data dir rather than memory, so a test can change a value under the running platform.
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-secrets-test-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true })); // runs after the platform's close (hooks unwind as a stack)
+const { platform, flow, offline } = await sharedPlatform({ dataDir, secrets: SEEDED });
+const scripted = useScriptedServers();
 
 /** Changes secret values while the platform runs, through a second connection to its database. */
 function reseed(values: Record<string, string>): void {
@@ -144,6 +137,13 @@ describe("secrets.list", () => {
     expect(sizes).toEqual([2, 2, 2]);
   });
 
+  it("hands on only name and dates, even from a platform that answers with more", async () => {
+    const date = "2026-01-01T00:00:00.000Z";
+    const server = await scripted({ status: 200, body: { data: [{ name: "LEAKY", value: CANARY, createdAt: date, updatedAt: date, secretValue: CANARY }], nextCursor: null } });
+    const listed = await platform.createFlow({ platformUrl: server.url }).secrets.list();
+    expect(listed.data).toEqual([{ name: "LEAKY", createdAt: date, updatedAt: date }]);
+  });
+
   it("moves updatedAt, not createdAt, when a value changes", async () => {
     const name = uniqueName("ROTATED");
     reseed({ [name]: "first-value" });
@@ -201,6 +201,34 @@ describe("secrets cache", () => {
     await none.flow.secrets.get("API_KEY");
     await none.flow.secrets.get("API_KEY");
     expect(none.requests("/secrets/API_KEY")).toBe(2);
+  });
+
+  it("a read that started before a fresh one never puts its older value in the cache", async () => {
+    const server = await scripted(
+      { status: 200, body: { name: "RACED", value: "old-value" }, delayMs: 100 },
+      { status: 200, body: { name: "RACED", value: "new-value" } },
+    );
+    const raced = platform.createFlow({ platformUrl: server.url });
+    const slow = raced.secrets.get("RACED");
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(await raced.secrets.get("RACED", { fresh: true })).toBe("new-value");
+    expect(await slow).toBe("old-value"); // what its own request read
+    expect(await raced.secrets.get("RACED")).toBe("new-value");
+    expect(await raced.secrets.getMany(["RACED"])).toEqual({ RACED: "new-value" });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it(`holds at most ${MAX_CACHED_SECRETS} values, dropping the least recently stored`, async () => {
+    const names = Array.from({ length: MAX_CACHED_SECRETS + 5 }, (_, i) => `BOUND_${String(i).padStart(4, "0")}`);
+    reseed(Object.fromEntries(names.map((name) => [name, `bound-value-${name}`])));
+    const { flow: counted, requests } = countingFlow();
+    for (let i = 0; i < names.length; i += 100) await counted.secrets.getMany(names.slice(i, i + 100));
+    expect(inspect(counted.secrets)).toContain(`cached: ${MAX_CACHED_SECRETS},`);
+    const batches = requests("secrets:batchGet");
+    expect(await counted.secrets.getMany(names.slice(-100))).toHaveProperty(names.at(-1) ?? "", `bound-value-${names.at(-1)}`);
+    expect(requests("secrets:batchGet")).toBe(batches); // the newest 1000 were all cached
+    expect(await counted.secrets.get(names[0] ?? "")).toBe(`bound-value-${names[0]}`);
+    expect(requests(`/secrets/${names[0]}`)).toBe(1); // the oldest was dropped
   });
 
   it("close() empties the cache: a closed instance never answers from it", async () => {
@@ -289,21 +317,21 @@ describe("secret values never leak", () => {
 
 describe("secrets validation, before any request", () => {
   it("the offline instance used below really fails once a request is sent", async () => {
-    expect(await caught(() => offlineFlow(platform).secrets.get("API_KEY"))).toBeInstanceOf(FlowConnectionError);
+    expect(await caught(() => offline.secrets.get("API_KEY"))).toBeInstanceOf(FlowConnectionError);
   });
 
   it.each([
-    ["an empty name", () => offlineFlow(platform).secrets.get("")],
-    ["a name starting with a digit", () => offlineFlow(platform).secrets.get("1KEY")],
-    ["a name with a slash", () => offlineFlow(platform).secrets.get("a/b")],
-    ["a name over 256 characters", () => offlineFlow(platform).secrets.get(`K${"x".repeat(256)}`)],
-    ["a non-boolean fresh", () => offlineFlow(platform).secrets.get("API_KEY", { fresh: "yes" as unknown as boolean })],
-    ["an unknown parameter", () => offlineFlow(platform).secrets.get("API_KEY", { fersh: true } as never)],
-    ["a bad name among many", () => offlineFlow(platform).secrets.getMany(["API_KEY", "bad name"])],
-    ["more than 100 names", () => offlineFlow(platform).secrets.getMany(Array.from({ length: 101 }, (_, i) => `K${i}`))],
-    ["names that are not an array", () => offlineFlow(platform).secrets.getMany("API_KEY" as unknown as string[])],
-    ["a list prefix with a slash", () => offlineFlow(platform).secrets.list({ prefix: "a/" })],
-    ["a list limit of 0", () => offlineFlow(platform).secrets.list({ limit: 0 })],
+    ["an empty name", () => offline.secrets.get("")],
+    ["a name starting with a digit", () => offline.secrets.get("1KEY")],
+    ["a name with a slash", () => offline.secrets.get("a/b")],
+    ["a name over 256 characters", () => offline.secrets.get(`K${"x".repeat(256)}`)],
+    ["a non-boolean fresh", () => offline.secrets.get("API_KEY", { fresh: "yes" as unknown as boolean })],
+    ["an unknown parameter", () => offline.secrets.get("API_KEY", { fersh: true } as never)],
+    ["a bad name among many", () => offline.secrets.getMany(["API_KEY", "bad name"])],
+    ["more than 100 names", () => offline.secrets.getMany(Array.from({ length: 101 }, (_, i) => `K${i}`))],
+    ["names that are not an array", () => offline.secrets.getMany("API_KEY" as unknown as string[])],
+    ["a list prefix with a slash", () => offline.secrets.list({ prefix: "a/" })],
+    ["a list limit of 0", () => offline.secrets.list({ limit: 0 })],
   ])("%s is FlowValidationError", async (_label, call) => {
     expect(await caught(call)).toBeInstanceOf(FlowValidationError);
   });
@@ -335,5 +363,21 @@ describe("secrets tenancy and scopes", () => {
     }
     const reader = flowWithToken(platform, await platform.mintToken({ scopes: ["secrets:read"] }));
     expect(await reader.secrets.get("API_KEY")).toBe("api-key-value-1");
+  });
+});
+
+// After the list tests, which expect only the seeded names.
+describe("secrets: unusual names", () => {
+  it("names that are Object.prototype members (__proto__, constructor, toString) read their own values", async () => {
+    const odd: Record<string, string> = Object.fromEntries([
+      ["__proto__", "proto-value"],
+      ["constructor", "constructor-value"],
+    ]);
+    reseed(odd);
+    const fresh = platform.createFlow();
+    expect(await fresh.secrets.getMany(["__proto__", "constructor"])).toEqual(odd);
+    expect(Object.hasOwn(await fresh.secrets.getMany(["__proto__"]), "__proto__")).toBe(true); // now from the cache
+    expect(await platform.createFlow().secrets.get("__proto__")).toBe("proto-value");
+    expect(await caught(() => fresh.secrets.getMany(["toString"]))).toBeInstanceOf(FlowNotFoundError);
   });
 });
