@@ -12,6 +12,9 @@ export const MAX_MEMORY_SCOPE = 256;
 /** Longest memory content accepted, in characters. */
 export const MAX_MEMORY_CONTENT = 32_768;
 
+/** Largest `metadata` accepted, as JSON text (the same cap as a conversation's). */
+export const MAX_MEMORY_METADATA_BYTES = 64 * 1024;
+
 /** Most results one `search` may ask for. */
 export const MAX_MEMORY_SEARCH_LIMIT = 100;
 
@@ -37,8 +40,9 @@ export class MemoryAddInput {
   @ValidateBy({
     name: "isMetadata",
     validator: {
-      validate: (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value) && isJsonValue(value),
-      defaultMessage: () => "metadata must be a plain object of JSON values",
+      validate: (value: unknown) =>
+        typeof value === "object" && value !== null && !Array.isArray(value) && isJsonValue(value) && Buffer.byteLength(JSON.stringify(value)) <= MAX_MEMORY_METADATA_BYTES,
+      defaultMessage: () => `metadata must be a plain object of JSON values, at most ${MAX_MEMORY_METADATA_BYTES} bytes as JSON`,
     },
   })
   metadata?: Record<string, unknown>;
@@ -54,6 +58,7 @@ export class MemorySearchInput {
   @IsString({ message: "query must be a string" })
   @MinLength(1, { message: "query must not be empty" })
   @MaxLength(MAX_MEMORY_CONTENT, { message: `query must be at most ${MAX_MEMORY_CONTENT} characters` })
+  @Matches(/\S/, { message: "query must contain more than whitespace" })
   query!: string;
 
   /** Most results, best first; 10 when absent. */

@@ -12,14 +12,17 @@ import type { RequestOptions } from "../http/request-options.js";
 import { objectBody } from "../http/response-body.js";
 import type { PagePromise } from "../pagination.js";
 
+/** Free-form JSON data stored with a memory; narrow it with a type argument. */
+export type MemoryMetadata = Record<string, unknown>;
+
 /** One remembered piece of text. */
-export interface MemoryRecord {
+export interface MemoryRecord<M extends MemoryMetadata = MemoryMetadata> {
   /** The record's id (`mem_…`). */
   id: string;
   /** The remembered text. */
   content: string;
   /** Free-form data stored with the record (`{}` when none was given). */
-  metadata: Record<string, unknown>;
+  metadata: M;
   /** The scope it belongs to, e.g. a user or agent id; `"default"` when none was given. */
   scope: string;
   /** When it was added, as an ISO 8601 timestamp. */
@@ -27,17 +30,17 @@ export interface MemoryRecord {
 }
 
 /** A record found by `memory.search`, with how well it matches. */
-export interface MemoryMatch extends MemoryRecord {
+export interface MemoryMatch<M extends MemoryMetadata = MemoryMetadata> extends MemoryRecord<M> {
   /** Cosine similarity of the query's embedding and the record's, from 0 to 1; higher is closer. */
   score: number;
 }
 
 /** Parameters of `memory.add`. */
-export interface MemoryAddParams {
+export interface MemoryAddParams<M extends MemoryMetadata = MemoryMetadata> {
   /** The text to remember (up to 32 768 characters). */
   content: string;
-  /** Free-form JSON data stored with the record, usable in search filters. */
-  metadata?: Record<string, unknown> | undefined;
+  /** Free-form JSON data stored with the record (at most 64 KiB as JSON), usable in search filters. */
+  metadata?: M | undefined;
   /**
    * Scope to file it under, e.g. `user:42`; searches in one scope never see another's records.
    * @default "default"
@@ -94,41 +97,46 @@ export class MemoryNamespace {
    * @example await flow.memory.add({ content: "The user prefers dark mode", scope: "user:42" });
    * @throws {FlowValidationError} for empty content or an invalid scope or metadata, before any request.
    */
-  async add(params: MemoryAddParams, options?: RequestOptions): Promise<MemoryRecord> {
+  async add<M extends MemoryMetadata = MemoryMetadata>(params: MemoryAddParams<M>, options?: RequestOptions): Promise<MemoryRecord<M>> {
     const input = validateInput(MemoryAddInput, params, "memory.add");
-    const response = await this.http.post<MemoryRecord>(workspacePath(this.config, "memory"), input, callConfig(options));
-    return objectBody<MemoryRecord>(response);
+    const response = await this.http.post<MemoryRecord<M>>(workspacePath(this.config, "memory"), input, callConfig(options));
+    return objectBody<MemoryRecord<M>>(response);
   }
 
   /**
    * Resolves to the scope's records closest in meaning to `query`, best first (equal scores by id).
+   * Up to `limit` records come back however weak the match (with the local embedding, a record that
+   * shares no word with the query scores 0); set `minScore` to keep only real matches.
    *
    * @example const hits = await flow.memory.search("what does the user like to eat?", { scope: "user:42", limit: 5 });
-   * @throws {FlowValidationError} for an empty query or invalid parameters, before any request.
+   * @throws {FlowValidationError} for an empty or whitespace-only query, one over 32 768 characters,
+   * or invalid parameters, before any request.
    */
-  async search(query: string, params: MemorySearchParams = {}, options?: RequestOptions): Promise<MemoryMatch[]> {
+  async search<M extends MemoryMetadata = MemoryMetadata>(query: string, params: MemorySearchParams = {}, options?: RequestOptions): Promise<Array<MemoryMatch<M>>> {
     const input = validateInput(MemorySearchInput, { ...params, query }, "memory.search");
-    const response = await this.http.post<{ matches: MemoryMatch[] }>(workspacePath(this.config, "memory", "search"), input, callConfig(options));
-    return objectBody<{ matches: MemoryMatch[] }>(response).matches;
+    const response = await this.http.post<{ matches: Array<MemoryMatch<M>> }>(workspacePath(this.config, "memory", "search"), input, callConfig(options));
+    return objectBody<{ matches: Array<MemoryMatch<M>> }>(response).matches;
   }
 
   /**
-   * Resolves to the record `id`.
+   * Resolves to the record `id`, whatever its scope: an id is unique in the workspace and names the
+   * record on its own (check `scope` on the result if the id came from an untrusted source).
    *
+   * @example const record = await flow.memory.get(id);
    * @throws {FlowNotFoundError} when there is no such record in this workspace.
    */
-  async get(id: string, options?: RequestOptions): Promise<MemoryRecord> {
+  async get<M extends MemoryMetadata = MemoryMetadata>(id: string, options?: RequestOptions): Promise<MemoryRecord<M>> {
     const input = validateInput(MemoryIdInput, { id }, "memory.get");
-    const response = await this.http.get<MemoryRecord>(workspacePath(this.config, "memory", input.id), callConfig(options));
-    return objectBody<MemoryRecord>(response);
+    const response = await this.http.get<MemoryRecord<M>>(workspacePath(this.config, "memory", input.id), callConfig(options));
+    return objectBody<MemoryRecord<M>>(response);
   }
 
   /** The records of one scope, newest first; await for the first page or `for await` over every one. */
-  list(params: MemoryListParams = {}, options?: RequestOptions): PagePromise<MemoryRecord> {
+  list<M extends MemoryMetadata = MemoryMetadata>(params: MemoryListParams = {}, options?: RequestOptions): PagePromise<MemoryRecord<M>> {
     return pagedList(this.http, () => ({ path: workspacePath(this.config, "memory"), query: validateInput(MemoryListInput, params, "memory.list") }), options);
   }
 
-  /** Forgets the record `id`; resolves to true when it existed. */
+  /** Forgets the record `id` (whatever its scope, like `get`); resolves to true when it existed in this workspace. */
   async delete(id: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(MemoryIdInput, { id }, "memory.delete");
     const response = await this.http.delete<{ deleted: boolean }>(workspacePath(this.config, "memory", input.id), callConfig(options));

@@ -41,24 +41,27 @@ export interface VectorCollection {
   createdAt: string;
 }
 
+/** Free-form JSON metadata stored with a vector; narrow it with a type argument. */
+export type VectorMetadata = Record<string, unknown>;
+
 /** One vector to store. */
-export interface VectorRecord {
+export interface VectorRecord<M extends VectorMetadata = VectorMetadata> {
   /** Id, unique in the collection (1–256 characters); upserting an existing id replaces it. */
   id: string;
   /** The vector: finite numbers, as many as the collection's `dimensions`. */
   vector: number[];
   /** Free-form JSON metadata, returned with matches and usable in filters. */
-  metadata?: Record<string, unknown> | undefined;
+  metadata?: M | undefined;
 }
 
 /** One result of a similarity query. */
-export interface VectorMatch {
+export interface VectorMatch<M extends VectorMetadata = VectorMetadata> {
   /** Id of the matching vector. */
   id: string;
   /** Similarity to the query vector under the collection's metric (see {@link VectorMetric}); higher is closer. */
   score: number;
   /** The vector's metadata (`{}` when it has none). */
-  metadata: Record<string, unknown>;
+  metadata: M;
   /** The vector itself, when `includeVectors` was set. */
   vector?: number[];
 }
@@ -164,7 +167,7 @@ export class VectorNamespace {
    * (from the platform, which knows it), and before any request for NaN, Infinity, a repeated id
    * or vectors of different lengths in one batch.
    */
-  async upsert(collection: string, records: readonly VectorRecord[], options?: RequestOptions): Promise<number> {
+  async upsert<M extends VectorMetadata = VectorMetadata>(collection: string, records: ReadonlyArray<VectorRecord<M>>, options?: RequestOptions): Promise<number> {
     const input = validateInput(VectorUpsertInput, { name: collection, records }, "vector.upsert");
     const response = await this.http.post<{ upserted: number }>(`${this.#path(input.name)}/upsert`, { records: input.records }, callConfig(options));
     return objectBody<{ upserted: number }>(response).upserted;
@@ -178,10 +181,10 @@ export class VectorNamespace {
    * @throws {FlowValidationError} for a query vector of the wrong length (from the platform), or
    * before any request for NaN, Infinity, a bad `topK` or filter.
    */
-  async query(collection: string, params: VectorQueryParams, options?: RequestOptions): Promise<VectorMatch[]> {
+  async query<M extends VectorMetadata = VectorMetadata>(collection: string, params: VectorQueryParams, options?: RequestOptions): Promise<Array<VectorMatch<M>>> {
     const { name, ...body } = validateInput(VectorQueryInput, { ...params, name: collection }, "vector.query");
-    const response = await this.http.post<{ matches: VectorMatch[] }>(`${this.#path(name)}/query`, body, callConfig(options));
-    return objectBody<{ matches: VectorMatch[] }>(response).matches;
+    const response = await this.http.post<{ matches: Array<VectorMatch<M>> }>(`${this.#path(name)}/query`, body, callConfig(options));
+    return objectBody<{ matches: Array<VectorMatch<M>> }>(response).matches;
   }
 
   /**

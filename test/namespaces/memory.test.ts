@@ -75,6 +75,21 @@ describe("memory.search recalls by shared meaning", () => {
     expect(matches.map((m) => m.content)).toEqual(["The user prefers dark mode in the editor"]);
   });
 
+  it("a query as long as allowed (32 768 characters) still finds the memory it shares words with", async () => {
+    const scope = unique("long-query");
+    await remember(scope);
+    const query = "Which editor mode does the user prefer at night? ".repeat(1000).slice(0, 32_768);
+    const matches = await flow.memory.search(query, { scope, limit: 1 });
+    expect(matches.map((m) => m.content)).toEqual(["The user prefers dark mode in the editor"]);
+  });
+
+  it("a query with no word in it shares nothing with any memory: every score is 0, and minScore leaves them all out", async () => {
+    const scope = unique("no-words");
+    await remember(scope, ["The user prefers dark mode in the editor", "Deploys run every Friday afternoon"]);
+    expect((await flow.memory.search("?!", { scope })).map((m) => m.score)).toEqual([0, 0]);
+    expect(await flow.memory.search("?!", { scope, minScore: 0.01 })).toEqual([]);
+  });
+
   it("a metadata filter keeps only the memories it matches", async () => {
     const scope = unique("filter");
     await flow.memory.add({ content: "Alice prefers tea in the morning", scope, metadata: { person: "alice", year: 2024 } });
@@ -133,8 +148,12 @@ describe("memory scopes never leak into each other", () => {
     expect(inA.every((m) => m.scope === a)).toBe(true);
     expect((await contentsOf(a)).sort()).toEqual(["Deploys run every Friday afternoon", "The user prefers dark mode in the editor"]);
 
+    const idsOfB = [...(await flow.memory.list({ scope: b })).data.map((r) => r.id)];
+    const idsOfA = inA.map((m) => m.id);
     expect(await flow.memory.clear(a)).toBe(2);
     expect(await contentsOf(a)).toEqual([]);
+    for (const id of idsOfA) expect(await caught(() => flow.memory.get(id))).toBeInstanceOf(FlowNotFoundError);
+    for (const id of idsOfB) expect((await flow.memory.get(id)).scope).toBe(b);
     expect(await flow.memory.search("editor mode", { scope: a })).toEqual([]);
     expect((await contentsOf(b)).sort()).toEqual(["Invoices are sent monthly", "The user prefers light mode in the editor"]);
     expect((await flow.memory.search("editor mode", { scope: b }))[0]?.content).toBe("The user prefers light mode in the editor");
@@ -198,6 +217,9 @@ describe("memory validation, before any request", () => {
     { name: "a scope with a control character", call: (f) => f.memory.list({ scope: "a\u0000b" }), path: "scope" },
     { name: "an unknown field", call: (f) => f.memory.add({ content: "x", score: 1 } as unknown as MemoryAddParams), path: "score" },
     { name: "an empty query", call: (f) => f.memory.search(""), path: "query" },
+    { name: "a whitespace query", call: (f) => f.memory.search(" \t\n"), path: "query" },
+    { name: "a query over 32768 characters", call: (f) => f.memory.search("x".repeat(32_769)), path: "query" },
+    { name: "metadata over 64 KiB as JSON", call: (f) => f.memory.add({ content: "x", metadata: { blob: "é".repeat(32_768) } }), path: "metadata" },
     { name: "search limit 0", call: (f) => f.memory.search("x", { limit: 0 }), path: "limit" },
     { name: "search limit 101", call: (f) => f.memory.search("x", { limit: 101 }), path: "limit" },
     { name: "minScore 2", call: (f) => f.memory.search("x", { minScore: 2 }), path: "minScore" },
