@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { embedText, LOCAL_EMBEDDING_DIMENSIONS, normalise, stem, terms, words } from "../../local/embedding.js";
+import { embedText, LOCAL_EMBEDDING_DIMENSIONS, LOCAL_EMBEDDING_MODEL, normalise, stem, terms, words } from "../../local/embedding.js";
+import { openDatabase } from "../../local/db.js";
 import { decodeSparse, encodeSparse, sparseDot } from "../../local/similarity.js";
+import { MemoryStore } from "../../local/store/memory.js";
 
 const similarity = (a: string, b: string): number => sparseDot(embedText(a), embedText(b));
 const length = (values: number[]): number => Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
@@ -80,5 +82,23 @@ describe("local text embedding", () => {
 
   it("normalise folds accents and case and drops possessive 's", () => {
     expect(normalise("Ángel’s NAÏVE Café")).toBe("angel naive cafe");
+  });
+
+  it("memory rows keep the name of the embedding that made them; a row made by another is embedded again, not compared as is", () => {
+    const db = openDatabase();
+    try {
+      const store = new MemoryStore(db);
+      const tenant = { orgId: "org_e", workspaceId: "ws_e" };
+      const record = store.add(tenant, { content: "The user prefers dark mode in the editor" });
+      store.add(tenant, { content: "Invoices are sent at the end of each month" });
+      expect(db.prepare("SELECT DISTINCT model FROM memories").pluck().all()).toEqual([LOCAL_EMBEDDING_MODEL]);
+      // As if another model had made the row: its vector means nothing to this embedding.
+      db.prepare("UPDATE memories SET model = 'some-other-model', embedding = ? WHERE id = ?").run(encodeSparse({ indices: [1], values: [1] }), record.id);
+      const [best] = store.search(tenant, { query: "which editor mode does the user prefer?" });
+      expect(best?.id).toBe(record.id);
+      expect(best?.score).toBeCloseTo(similarity("which editor mode does the user prefer?", record.content), 12);
+    } finally {
+      db.close();
+    }
   });
 });
