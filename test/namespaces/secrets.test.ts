@@ -8,6 +8,7 @@ import { seedSecrets } from "../../local/store/secrets.js";
 import type { TestPlatform } from "../../local/testing.js";
 import {
   FlowAbortError,
+  FlowAuthenticationError,
   FlowClosedError,
   FlowConfigError,
   FlowConflictError,
@@ -21,6 +22,7 @@ import {
   type FlowSDK,
   type Secret,
 } from "../../src/index.js";
+import { REDACTED } from "../../src/logging/redactor.js";
 import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
@@ -274,6 +276,7 @@ describe("secret values never leak", () => {
       ...errors.flatMap((error) => [String(error), (error as Error).stack ?? "", JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]),
       inspect(watched, { depth: 10, showHidden: true }),
       inspect(watched.secrets, { depth: 10, showHidden: true }),
+      JSON.stringify(watched.secrets),
       inspect(watched.container, { depth: 10 }),
       JSON.stringify(watched.config),
     ];
@@ -284,6 +287,44 @@ describe("secret values never leak", () => {
     expect(String(errors[1])).toContain("[REDACTED]");
     expect(String(errors[2])).toContain("[REDACTED]");
     for (const form of [CANARY, QUOTED_CANARY, JSON.stringify(QUOTED_CANARY).slice(1, -1), encodeURIComponent(QUOTED_CANARY)]) {
+      expect(all).not.toContain(form);
+    }
+  });
+
+  it("a canary stays out of warn and info lines (a retry, a failed token refresh), server messages and details, and the errors' causes", async () => {
+    const { logger, lines } = recordingLogger();
+    // A gateway that fails: 503 (retried), then 500 with the canaries in its message and details, then 401.
+    const server = await scripted(
+      { status: 503, body: { error: { code: "unavailable", message: `busy with ${CANARY}` } } },
+      { status: 500, body: { error: { code: "internal", message: `failed on ${QUOTED_CANARY}`, details: { value: CANARY, [CANARY]: [JSON.stringify(QUOTED_CANARY)] } } } },
+      { status: 401, body: { error: { code: "invalid_token", message: "token rejected" } } },
+    );
+    const watched = platform.createFlow({
+      logger,
+      gatewayUrl: server.url,
+      maxRetries: 1,
+      tokenProvider: () => {
+        throw new Error(`the vault refused; its last answer was ${QUOTED_CANARY}`);
+      },
+    });
+    await watched.secrets.getMany(["CANARY_SECRET", "QUOTED_CANARY"]);
+
+    const serverError = await caught(() => watched.gateway.request({ method: "GET", path: `/v1/tools/${encodeURIComponent(QUOTED_CANARY)}/${CANARY}`, query: { q: QUOTED_CANARY } }));
+    expect(serverError).toBeInstanceOf(FlowServerError);
+    const authError = await caught(() => watched.gateway.request({ method: "POST", path: `/v1/tools/${CANARY}`, body: { key: CANARY } }));
+    expect(authError).toBeInstanceOf(FlowAuthenticationError);
+    expect(server.requests[0]?.url).toContain(CANARY); // the canaries really went out, and came back
+
+    // Each kind of line was written, with the canary removed from it.
+    for (const start of ["debug request", "warn retrying request", "info refreshing auth token", "warn token refresh"]) {
+      expect(lines.some((line) => line.startsWith(start))).toBe(true);
+    }
+    expect(lines.some((line) => line.startsWith("warn retrying request") && line.includes(`/v1/tools/${REDACTED}/${REDACTED}`))).toBe(true);
+    expect(String(serverError)).toContain(`failed on ${REDACTED}`);
+    expect(String(authError)).toContain(`its last answer was ${REDACTED}`);
+    const texts = [...lines, ...[serverError, authError].flatMap((error) => [String(error), (error as Error).stack ?? "", JSON.stringify(error), inspect(error, { depth: 10, showHidden: true }), inspect((error as Error).cause, { depth: 10, showHidden: true })])];
+    const all = texts.join("\n");
+    for (const form of [CANARY, QUOTED_CANARY, JSON.stringify(QUOTED_CANARY).slice(1, -1), encodeURIComponent(QUOTED_CANARY), new URLSearchParams({ q: QUOTED_CANARY }).toString().slice(2)]) {
       expect(all).not.toContain(form);
     }
   });
