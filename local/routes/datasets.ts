@@ -1,13 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import {
-  DatasetCreateInput,
-  DatasetInsertInput,
-  DatasetListInput,
-  DatasetQueryInput,
-  DatasetRefInput,
-  queryFromWire,
-  validateInput,
-} from "../../src/dto/index.js";
+import { DatasetCreateInput, DatasetInsertInput, DatasetListInput, DatasetQueryInput, DatasetRefInput, validateInput } from "../../src/dto/index.js";
 import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { queryInput } from "../pagination.js";
@@ -42,15 +34,20 @@ export function datasetsRoutes(app: FastifyInstance, db: LocalDb): void {
   });
 
   app.post<DatasetRoute>("/datasets/:dataset/rows", needs("datasets:write"), async (request) => {
-    // The dataset comes from the path; a body that is not an object is passed on for validation to report.
-    const body = request.body;
-    const withDataset = typeof body === "object" && body !== null && !Array.isArray(body) ? { ...body, dataset: request.params.dataset } : body;
-    const input = validateInput(DatasetInsertInput, withDataset, "POST datasets/:dataset/rows");
+    const input = validateInput(DatasetInsertInput, withDataset(request.body, request.params.dataset), "POST datasets/:dataset/rows");
     return store.insert(tenantOf(request), input.dataset, input.rows);
   });
 
-  app.get<DatasetRoute>("/datasets/:dataset/rows", needs("datasets:read"), async (request) => {
-    const query = { ...queryFromWire(queryInput(request.query)), dataset: request.params.dataset };
-    return store.query(tenantOf(request), validateInput(DatasetQueryInput, query, "GET datasets/:dataset/rows"));
+  // A read sent as POST: a filter (up to 100 conditions, lists of 1000 values) does not fit a URL;
+  // no body is a query without filter or sort.
+  // `replay: false`: its answer is not kept for Idempotency-Key replays, as a read is safe to do again.
+  app.post<DatasetRoute>("/datasets/:dataset/query", { config: { ...needs("datasets:read").config, replay: false } }, async (request) => {
+    const input = validateInput(DatasetQueryInput, withDataset(request.body ?? {}, request.params.dataset), "POST datasets/:dataset/query");
+    return store.query(tenantOf(request), input);
   });
+}
+
+// The dataset comes from the path; a body that is not an object is passed on for validation to report.
+function withDataset(body: unknown, dataset: string): unknown {
+  return typeof body === "object" && body !== null && !Array.isArray(body) ? { ...body, dataset } : body;
 }

@@ -136,7 +136,9 @@ export class DatasetsStore {
     const where = compileFilter(schema, input.filter);
     const limit = input.limit ?? DEFAULT_LIMIT;
     // The cursor is bound to this dataset, sort and filter: another query's cursor is refused.
-    const kind = `datasets.rows:${record.id}:${createHash("sha256").update(JSON.stringify([input.orderBy ?? [], input.filter ?? null])).digest("base64url").slice(0, 16)}`;
+    // (`{ column: "a" }` and `{ column: "a", direction: "asc" }` are the same order).
+    const order = (input.orderBy ?? []).map((key) => [key.column, key.direction ?? "asc"]);
+    const kind = `datasets.rows:${record.id}:${createHash("sha256").update(JSON.stringify([order, input.filter ?? null])).digest("base64url").slice(0, 22)}`;
     const scope = [tenant.orgId, tenant.workspaceId, record.id];
     let after = { sql: "1", params: [] as unknown[] };
     if (input.cursor !== undefined) {
@@ -149,14 +151,14 @@ export class DatasetsStore {
       if (anchor === undefined) throw new HttpError(400, "bad_request", "cursor is not valid here; pass the nextCursor of the previous page of this query");
       after = afterSql(keys, anchor, seq);
     }
-    const order = orderSql(keys);
+    const sort = orderSql(keys);
     const rows = this.db
       .prepare(
         `SELECT r.seq, r.data FROM dataset_rows r
          WHERE r.org = ? AND r.ws = ? AND r.dataset_id = ? AND ${where.sql} AND ${after.sql}
-         ORDER BY ${order.sql} LIMIT ?`,
+         ORDER BY ${sort.sql} LIMIT ?`,
       )
-      .all(...scope, ...where.params, ...after.params, ...order.params, limit + 1) as Array<{ seq: number; data: string }>;
+      .all(...scope, ...where.params, ...after.params, ...sort.params, limit + 1) as Array<{ seq: number; data: string }>;
     return toPage(rows, limit, (row) => JSON.parse(row.data) as DatasetRow, (row) => encodeCursor(kind, row.seq));
   }
 

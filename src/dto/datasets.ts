@@ -12,6 +12,9 @@ export const DATASET_COLUMN_TYPES: readonly DatasetColumnType[] = ["string", "in
 /** A dataset name: a letter, digit or `_`, then letters, digits, `_`, `-`, `.` (up to 128 in all). */
 export const DATASET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** A dataset id: `ds_` and 24 hex digits. A name may not look like one, so a reference is never ambiguous. */
+export const DATASET_ID = /^ds_[0-9a-f]{24}$/;
+
 /** A column name: a letter or `_`, then letters, digits or `_` (up to 64); no dots, so `meta.source` in a filter means a path into a json column. */
 export const DATASET_COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -20,6 +23,9 @@ export const MAX_DATASET_COLUMNS = 100;
 
 /** Most rows one `insertRows` call may carry (they are inserted in one transaction). */
 export const MAX_INSERT_ROWS = 10_000;
+
+/** Most bytes the JSON body of one `insertRows` call may have: the protocol's request body limit (8 MiB). */
+export const MAX_INSERT_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Most sort keys one query may use. */
 export const MAX_ORDER_BY = 8;
@@ -45,6 +51,14 @@ export function canonicalTimestamp(value: unknown): string | undefined {
 function inRange(date: Date): string | undefined {
   const text = date.toISOString();
   return /^\d{4}-/.test(text) ? text : undefined;
+}
+
+/** What is wrong with `value` as the name of a new dataset, or undefined when it is one. */
+export function nameIssue(value: unknown, where = "name"): string | undefined {
+  if (typeof value !== "string") return `${where} must be a string`;
+  if (!DATASET_NAME.test(value)) return `${where} must be 1–128 letters, digits, _, - or ., not starting with - or .`;
+  if (DATASET_ID.test(value)) return `${where} must not look like a dataset id (ds_ and 24 hex digits): the name and the id address the same routes`;
+  return undefined;
 }
 
 /** What is wrong with `value` as a {@link DatasetSchema}, or undefined when it is one. */
@@ -116,8 +130,7 @@ export class DatasetRefInput {
 /** Input of `datasets.create`. */
 export class DatasetCreateInput {
   /** Name, unique in the workspace. */
-  @IsString({ message: "name must be a string" })
-  @Matches(DATASET_NAME, { message: "name must be 1–128 letters, digits, _, - or ., not starting with - or ." })
+  @located("name", nameIssue)
   name!: string;
 
   /** The columns. */
@@ -141,7 +154,7 @@ export class DatasetInsertInput extends DatasetRefInput {
   rows!: Array<Record<string, unknown>>;
 }
 
-/** Input of `datasets.query`, in the form the SDK takes it (the wire form is {@link queryToWire}). */
+/** Input of `datasets.query`; the body of `POST …/datasets/:dataset/query` is the same without `dataset`. */
 export class DatasetQueryInput extends PageQuery {
   /** The dataset's name or id. */
   @IsString({ message: "dataset must be a dataset name or id (a string)" })
@@ -157,37 +170,6 @@ export class DatasetQueryInput extends PageQuery {
   @IsOptional()
   @located("orderBy", orderByIssue)
   orderBy?: DatasetOrderBy[];
-}
-
-/** The query string of `GET …/datasets/:dataset/rows`: `filter` as JSON, `orderBy` as `col:desc,col2`. */
-export function queryToWire(input: DatasetQueryInput): Record<string, string | number> {
-  const wire: Record<string, string | number> = {};
-  if (input.filter !== undefined) wire["filter"] = JSON.stringify(input.filter);
-  if (input.orderBy !== undefined) wire["orderBy"] = input.orderBy.map((key) => `${key.column}:${key.direction ?? "asc"}`).join(",");
-  if (input.limit !== undefined) wire["limit"] = input.limit;
-  return wire;
-}
-
-/**
- * The reverse of {@link queryToWire}, for the platform: what does not parse is passed on as it
- * came, so that validating the result reports it.
- */
-export function queryFromWire(query: Record<string, unknown>): Record<string, unknown> {
-  const input = { ...query };
-  if (typeof input["filter"] === "string") {
-    try {
-      input["filter"] = JSON.parse(input["filter"]);
-    } catch {
-      // left as a string: "filter must be an object of field conditions"
-    }
-  }
-  if (typeof input["orderBy"] === "string") {
-    input["orderBy"] = input["orderBy"] === "" ? [] : input["orderBy"].split(",").map((part) => {
-      const [column, direction, ...rest] = part.split(":");
-      return rest.length > 0 ? part : direction === undefined ? { column } : { column, direction };
-    });
-  }
-  return input;
 }
 
 /** Rows checked against a schema: the stored form of each (timestamps canonical, missing nullable columns `null`), or the issues. */

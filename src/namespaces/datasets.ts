@@ -1,5 +1,6 @@
 // flow.datasets: tabular data with a declared schema, inserted in batches and queried page by page.
 import type { AxiosInstance } from "axios";
+import { FlowError, FlowValidationError } from "../errors.js";
 import { inject, injectable } from "tsyringe";
 import type { FlowConfig } from "../container/config.js";
 import { TOKENS } from "../container/tokens.js";
@@ -9,7 +10,7 @@ import {
   DatasetListInput,
   DatasetQueryInput,
   DatasetRefInput,
-  queryToWire,
+  MAX_INSERT_BODY_BYTES,
   validateInput,
 } from "../dto/index.js";
 import type { Filter } from "../dto/filter.js";
@@ -18,7 +19,7 @@ import { pagedList } from "../http/paged-list.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { objectBody } from "../http/response-body.js";
-import type { PagePromise } from "../pagination.js";
+import { PagePromise, type PageData } from "../pagination.js";
 
 /** The type of a dataset column's values. */
 export type DatasetColumnType = "string" | "integer" | "number" | "boolean" | "timestamp" | "json";
@@ -187,25 +188,32 @@ export class DatasetsNamespace {
     @inject(TOKENS.Config) private readonly config: FlowConfig,
   ) {}
 
-  /** The workspace's datasets, by name; await for the first page or `for await` over all. */
+  /**
+   * The workspace's datasets, by name; await for the first page or `for await` over all.
+   *
+   * @example for await (const dataset of flow.datasets.list()) console.log(dataset.name, dataset.rowCount);
+   */
   list(params: DatasetsListParams = {}, options?: RequestOptions): PagePromise<Dataset> {
     return pagedList(this.http, () => ({ path: workspacePath(this.config, "datasets"), query: validateInput(DatasetListInput, params, "datasets.list") }), options);
   }
 
   /**
-   * The dataset with this name or id.
+   * The dataset with this name or id. Give `S` (say `typeof schema`) to type what `insertRows`
+   * and `query` take and return for it; that is your claim, the platform does not check it.
    *
+   * @example const people = await flow.datasets.get<typeof peopleSchema>("people");
    * @throws {FlowNotFoundError} when there is none.
    */
-  async get(dataset: DatasetRef, options?: RequestOptions): Promise<Dataset> {
+  async get<S extends DatasetSchema = DatasetSchema>(dataset: DatasetRef, options?: RequestOptions): Promise<Dataset<S>> {
     const input = validateInput(DatasetRefInput, { dataset: refOf(dataset) }, "datasets.get");
-    return objectBody<Dataset>(await this.http.get(this.#path(input.dataset), callConfig(options)));
+    return objectBody<Dataset<S>>(await this.http.get(this.#path(input.dataset), callConfig(options)));
   }
 
   /**
-   * Creates an empty dataset.
+   * Creates an empty dataset. Keep the result: given to `insertRows` and `query`, it types their
+   * rows from `schema`.
    *
-   * @example await flow.datasets.create({ name: "people", schema: { columns: { name: { type: "string" }, age: { type: "integer" } } } });
+   * @example const people = await flow.datasets.create({ name: "people", schema: { columns: { name: { type: "string" }, age: { type: "integer", nullable: true } } } });
    * @throws {FlowConflictError} when the name is taken.
    * @throws {FlowValidationError} for an invalid name or schema, before any request.
    */
@@ -216,43 +224,62 @@ export class DatasetsNamespace {
 
   /**
    * Appends `rows`, all or none (one transaction). Each row must match the schema: no unknown
-   * columns, every non-nullable column present and of its type.
+   * columns, every non-nullable column present and of its type. One call carries at most 10 000
+   * rows and 8 MiB of JSON; split larger loads (each call is then all or none on its own).
    *
-   * @throws {FlowValidationError} naming each bad row and column (e.g. `rows[3].age must be an integer`); no row is stored.
+   * @example await flow.datasets.insertRows(people, [{ name: "Ada", age: 36 }, { name: "Bob" }]);
+   * @throws {FlowValidationError} naming each bad row and column (e.g. `rows[3].age must be an integer`), from the platform; no row is stored.
+   * @throws {FlowValidationError} for no rows, over 10 000, or over 8 MiB as JSON, before any request.
    * @throws {FlowNotFoundError} when the dataset does not exist.
    */
   async insertRows<D extends DatasetRef>(dataset: D, rows: ReadonlyArray<DatasetRowInputFor<D>>, options?: RequestOptions): Promise<DatasetInsertResult> {
     const input = validateInput(DatasetInsertInput, { dataset: refOf(dataset), rows }, "datasets.insertRows");
-    const response = await this.http.post(`${this.#path(input.dataset)}/rows`, { rows: input.rows }, callConfig(options));
+    // Serialized once, here: to refuse a body the platform would refuse (413) with a message that says what to do.
+    const body = Buffer.from(JSON.stringify({ rows: input.rows }));
+    if (body.length > MAX_INSERT_BODY_BYTES) {
+      const message = `rows are ${(body.length / 2 ** 20).toFixed(1)} MiB as JSON, over the 8 MiB a request may carry; split them into smaller insertRows calls`;
+      throw new FlowValidationError(`datasets.insertRows: ${message}`, [{ path: "rows", message }]);
+    }
+    const config = callConfig(options);
+    const response = await this.http.post(`${this.#path(input.dataset)}/rows`, body, { ...config, headers: { ...config.headers, "Content-Type": "application/json" } });
     return objectBody<DatasetInsertResult>(response);
   }
 
   /**
    * Rows of the dataset, filtered and sorted; await for the first page or `for await` every row.
    * Pages are stable: keyset cursors, so rows are neither skipped nor repeated, ties included.
+   * Rows are typed from the schema when `dataset` is a {@link Dataset}, else give `TRow`.
    *
    * @example
    * for await (const row of flow.datasets.query<Order>("orders", { filter: { status: "paid" }, orderBy: [{ column: "total", direction: "desc" }] })) { ... }
    * @throws {FlowValidationError} for a bad filter or sort key (a column the schema lacks, from the platform).
+   * @throws {FlowNotFoundError} when the dataset does not exist.
    */
   query<TRow extends object = never, D extends DatasetRef = DatasetRef>(
     dataset: D,
     params: DatasetsQueryParams<NoInfer<DatasetQueryRow<TRow, D>>> = {},
     options?: RequestOptions,
   ): PagePromise<DatasetQueryRow<TRow, D>> {
-    return pagedList<DatasetQueryRow<TRow, D>>(
-      this.http,
-      () => {
-        const input = validateInput(DatasetQueryInput, { ...params, dataset: refOf(dataset) }, "datasets.query");
-        const query: Record<string, string | number> = queryToWire(input);
-        if (input.cursor !== undefined) query["cursor"] = input.cursor;
-        return { path: `${this.#path(input.dataset)}/rows`, query };
-      },
-      options,
-    );
+    // Checked once, inside the first fetch, so bad input rejects the page promise before any request.
+    let prepared: { path: string; body: object; config: ReturnType<typeof callConfig> } | undefined;
+    return new PagePromise<DatasetQueryRow<TRow, D>>(async (cursor) => {
+      if (prepared === undefined) {
+        const { dataset: ref, ...body } = validateInput(DatasetQueryInput, { ...params, dataset: refOf(dataset) }, "datasets.query");
+        prepared = { path: `${this.#path(ref)}/query`, body, config: callConfig(options) };
+      }
+      const response = await this.http.post(prepared.path, cursor === undefined ? prepared.body : { ...prepared.body, cursor }, prepared.config);
+      const page = objectBody<PageData<DatasetQueryRow<TRow, D>>>(response);
+      if (!Array.isArray(page.data)) throw new FlowError(`POST ${prepared.path} answered without a page of rows; check that the base URL points at the Flow platform`);
+      return { data: page.data, nextCursor: typeof page.nextCursor === "string" ? page.nextCursor : null };
+    });
   }
 
-  /** Deletes the dataset and all its rows; resolves to true when it existed. */
+  /**
+   * Deletes the dataset and all its rows; resolves to true when it existed. Its name is free again
+   * at once; a new dataset of that name has a new id, and the old one's cursors are refused.
+   *
+   * @example if (!(await flow.datasets.delete("people"))) console.log("there was none");
+   */
   async delete(dataset: DatasetRef, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(DatasetRefInput, { dataset: refOf(dataset) }, "datasets.delete");
     const response = await this.http.delete(this.#path(input.dataset), callConfig(options));

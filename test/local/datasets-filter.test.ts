@@ -1,5 +1,6 @@
 // The SQL translation of the filter language (local/store/datasets-sql.ts) must keep exactly the
 // rows that local/filter.ts's matchesFilter keeps: random rows, hand-picked and random filters.
+// Also the store's one transaction per insert, with a failure injected in the database itself.
 import { beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../local/db.js";
 import { matchesFilter } from "../../local/filter.js";
@@ -186,5 +187,23 @@ describe("dataset filters in SQL agree with matchesFilter", () => {
     const asTime = query({ t: { $gte: "2026-01-01T01:00:00+01:00" } }).map((r) => r["id"]);
     expect(asTime).toEqual(query({ t: { $gte: "2026-01-01T00:00:00.000Z" } }).map((r) => r["id"]));
     expect(asTime.length).toBeGreaterThan(0);
+  });
+});
+
+describe("an insert that fails in the database part way is undone", () => {
+  it("a failure at row 5000 of 10 000 leaves no row and the row count unchanged", () => {
+    const db = openDatabase();
+    const own = new DatasetsStore(db);
+    own.create(tenant, { name: "atomic", schema: { columns: { n: { type: "integer" } } } } as DatasetCreateInput);
+    own.insert(tenant, "atomic", [{ n: -1 }]);
+    // A write the schema check cannot foresee (a full disk, say): the database refuses row 5000.
+    db.exec(`CREATE TRIGGER refuse_5000 BEFORE INSERT ON dataset_rows WHEN json_extract(NEW.data, '$.n') = 5000 BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    expect(() => own.insert(tenant, "atomic", Array.from({ length: 10_000 }, (_, n) => ({ n })))).toThrow(/disk full/);
+    const count = (db.prepare("SELECT COUNT(*) AS c FROM dataset_rows").get() as { c: number }).c;
+    expect(count).toBe(1);
+    expect(own.get(tenant, "atomic").rowCount).toBe(1);
+    db.exec("DROP TRIGGER refuse_5000");
+    expect(own.insert(tenant, "atomic", [{ n: 1 }])).toEqual({ inserted: 1, rowCount: 2 });
+    db.close();
   });
 });

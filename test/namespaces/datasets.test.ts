@@ -136,6 +136,32 @@ describe("datasets: inserting rows", () => {
   });
 });
 
+describe("datasets: large inserts", () => {
+  const schema = { columns: { n: { type: "integer" }, text: { type: "string" } } } as const;
+
+  it("10 000 rows go in one call; a bad row 10 000 refuses the batch and the row count stays as it was", async () => {
+    const dataset = await flow.datasets.create({ name: unique("big"), schema });
+    await flow.datasets.insertRows(dataset, [{ n: -2, text: "before" }, { n: -1, text: "before" }]);
+    const rows = Array.from({ length: 10_000 }, (_, n) => ({ n, text: `row ${n}` }));
+    const bad = [...rows.slice(0, 9_999), { n: 9_999, text: 9_999 }];
+    const error = await caught(() => flow.datasets.insertRows(dataset.id, bad));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual(["rows[9999].text"]);
+    expect((await flow.datasets.get(dataset)).rowCount).toBe(2);
+    expect((await flow.datasets.query(dataset, { filter: { text: { $ne: "before" } } })).data).toEqual([]);
+    expect(await flow.datasets.insertRows(dataset, rows)).toEqual({ inserted: 10_000, rowCount: 10_002 });
+    const last = await flow.datasets.query(dataset, { orderBy: [{ column: "n", direction: "desc" }], limit: 1 });
+    expect(last.data).toEqual([{ n: 9_999, text: "row 9999" }]);
+  });
+
+  it("rows over the 8 MiB request body limit are FlowValidationError before any request, saying to split them", async () => {
+    const rows = Array.from({ length: 9_000 }, (_, n) => ({ n, text: "x".repeat(1_000) }));
+    const error = await caught(() => offline.datasets.insertRows("big", rows));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues).toEqual([{ path: "rows", message: expect.stringMatching(/^rows are 8\.8 MiB as JSON, over the 8 MiB .*split them/) }]);
+  });
+});
+
 describe("datasets: validation before any request", () => {
   it("the offline instance used below really fails once a request is sent", async () => {
     expect(await caught(() => offline.datasets.get("x"))).toBeInstanceOf(FlowConnectionError);
@@ -145,6 +171,7 @@ describe("datasets: validation before any request", () => {
   const cases: Array<{ name: string; call: (f: FlowSDK) => unknown; path: string }> = [
     { name: "a name with a slash", call: (f) => f.datasets.create({ name: "a/b", schema: people }), path: "name" },
     { name: "a name of ..", call: (f) => f.datasets.get(".."), path: "dataset" },
+    { name: "a name that looks like an id", call: (f) => f.datasets.create({ name: "ds_0123456789abcdef01234567", schema: people }), path: "name" },
     { name: "an empty schema", call: (f) => f.datasets.create({ name: "x", schema: { columns: {} } }), path: "schema" },
     { name: "an unknown column type", call: (f) => f.datasets.create({ name: "x", schema: bad<DatasetSchema>({ columns: { a: { type: "date" } } }) }), path: "schema" },
     { name: "a column name with a dot", call: (f) => f.datasets.create({ name: "x", schema: { columns: { "a.b": { type: "string" } } } }), path: "schema" },
@@ -185,25 +212,62 @@ describe("datasets: query errors the platform finds", () => {
   });
 
   it.each([
-    ["a sort direction that is not asc or desc", "orderBy=a:up", "orderBy"],
-    ["a filter that is not JSON", "filter=%7Ba", "filter"],
-    ["a filter with an unknown operator", `filter=${encodeURIComponent(JSON.stringify({ a: { $regex: "x" } }))}`, "filter"],
-  ])("the platform checks the query string itself: %s is 400 validation_error", async (_label, query, path) => {
-    const response = await fetch(`${platform.url}/v1/orgs/org_local/workspaces/ws_local/datasets/${name}/rows?${query}`, {
-      headers: { authorization: `Bearer ${await platform.mintToken({ scopes: ["datasets:read"] })}` },
+    ["a sort direction that is not asc or desc", { orderBy: [{ column: "a", direction: "up" }] }, "orderBy"],
+    ["a filter that is not an object", { filter: "{a" }, "filter"],
+    ["a filter with an unknown operator", { filter: { a: { $regex: "x" } } }, "filter"],
+    ["an unknown body property", { where: { a: "x" } }, "where"],
+  ])("the platform checks the query body itself: %s is 400 validation_error", async (_label, body, path) => {
+    const response = await fetch(`${platform.url}/v1/orgs/org_local/workspaces/ws_local/datasets/${name}/query`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await platform.mintToken({ scopes: ["datasets:read"] })}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
     });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { code: string; details: { issues: Array<{ path: string }> } } };
-    expect(body.error.code).toBe("validation_error");
-    expect(body.error.details.issues.map((i) => i.path)).toContain(path);
+    const answer = (await response.json()) as { error: { code: string; details: { issues: Array<{ path: string }> } } };
+    expect(answer.error.code).toBe("validation_error");
+    expect(answer.error.details.issues.map((i) => i.path)).toContain(path);
   });
 
-  it("refuses the cursor of another query with 400 bad_request", async () => {
-    const page = await flow.datasets.query(name, { limit: 1 });
-    expect(page.nextCursor).not.toBeNull();
-    const error = await caught(() => flow.datasets.query(name, { limit: 1, orderBy: [{ column: "a", direction: "desc" }], cursor: page.nextCursor! }));
-    expect(error).toBeInstanceOf(FlowAPIError);
-    expect(error).toMatchObject({ status: 400, code: "bad_request" });
+  it("a query is a POST body, so a filter far longer than a URL may be works (1000 values, 40 kB)", async () => {
+    const values = Array.from({ length: 999 }, (_, i) => `${"v".repeat(36)}${i}`);
+    const page = await flow.datasets.query(name, { filter: { a: { $in: [...values, "y"] } } });
+    expect(page.data).toEqual([{ a: "y", meta: null, at: null }]);
+  });
+
+  it("refuses the cursor of another order, filter, dataset or list with 400 bad_request; the same order spelt out is accepted", async () => {
+    const page = await flow.datasets.query(name, { limit: 1, orderBy: [{ column: "a" }], filter: { a: { $ne: "q" } } });
+    const cursor = page.nextCursor!;
+    expect(cursor).not.toBeNull();
+    const other = unique("other");
+    await flow.datasets.create({ name: other, schema: { columns: { a: { type: "string" } } } });
+    await flow.datasets.insertRows(other, [{ a: "x" }, { a: "y" }]);
+    const misuses = [
+      () => flow.datasets.query(name, { limit: 1, orderBy: [{ column: "a", direction: "desc" }], filter: { a: { $ne: "q" } }, cursor }),
+      () => flow.datasets.query(name, { limit: 1, orderBy: [{ column: "a" }], cursor }),
+      () => flow.datasets.query(name, { limit: 1, orderBy: [{ column: "a" }], filter: { a: { $ne: "r" } }, cursor }),
+      () => flow.datasets.query(other, { limit: 1, orderBy: [{ column: "a" }], filter: { a: { $ne: "q" } }, cursor }),
+      () => flow.datasets.list({ cursor }),
+      () => flow.datasets.query(name, { cursor: "bm90IGEgY3Vyc29y" }),
+    ];
+    for (const misuse of misuses) {
+      const error = await caught(misuse);
+      expect(error).toBeInstanceOf(FlowAPIError);
+      expect(error).toMatchObject({ status: 400, code: "bad_request" });
+    }
+    const next = await flow.datasets.query(name, { limit: 1, orderBy: [{ column: "a", direction: "asc" }], filter: { a: { $ne: "q" } }, cursor });
+    expect(next.data).toEqual([{ a: "y", meta: null, at: null }]);
+  });
+
+  it("a cursor of a deleted dataset is refused by the new dataset of the same name", async () => {
+    const reused = unique("reused");
+    await flow.datasets.create({ name: reused, schema: { columns: { a: { type: "string" } } } });
+    await flow.datasets.insertRows(reused, [{ a: "old1" }, { a: "old2" }]);
+    const cursor = (await flow.datasets.query(reused, { limit: 1 })).nextCursor!;
+    expect(await flow.datasets.delete(reused)).toBe(true);
+    await flow.datasets.create({ name: reused, schema: { columns: { a: { type: "string" } } } });
+    await flow.datasets.insertRows(reused, [{ a: "new1" }, { a: "new2" }]);
+    expect(await caught(() => flow.datasets.query(reused, { limit: 1, cursor }))).toMatchObject({ status: 400, code: "bad_request" });
+    expect((await all(flow.datasets.query(reused, { limit: 1 }))).map((r) => r["a"])).toEqual(["new1", "new2"]);
   });
 });
 
