@@ -51,8 +51,10 @@ const SUFFIXES = ["ations", "ation", "ments", "ment", "ness", "ence", "ance", "i
 
 /**
  * A light English stemmer: plural and common derivational suffixes off, doubled final consonant
- * undone, final "e" dropped, final consonant-"y" as "i". Crude but consistent, which is all a
- * bag-of-words match needs: "prefers", "preferred", "preference" and "prefer" all give "prefer".
+ * undone, final "e" dropped, final consonant-"y" as "i". "prefers", "preferred", "preference" and
+ * "prefer" all give "prefer", but it is crude: some forms of one word part ("agree" → "agre",
+ * "agreed" → "agr") and some different words meet ("hope", "hop"). A Porter2 stemmer would do better
+ * (see docs/design-notes.md); changing it means a new {@link LOCAL_EMBEDDING_MODEL}.
  */
 export function stem(word: string): string {
   if (word.length <= 3 || !/^\p{L}+$/u.test(word)) return word;
