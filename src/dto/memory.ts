@@ -26,13 +26,20 @@ function OptionalScope(): PropertyDecorator {
   };
 }
 
+/** Decorators for a text: a string of 1 to 32 768 characters with more than whitespace. */
+function Text(field: string): PropertyDecorator {
+  return (target, property) => {
+    IsString({ message: `${field} must be a string` })(target, property);
+    MinLength(1, { message: `${field} must not be empty` })(target, property);
+    MaxLength(MAX_MEMORY_CONTENT, { message: `${field} must be at most ${MAX_MEMORY_CONTENT} characters` })(target, property);
+    Matches(/\S/, { message: `${field} must contain more than whitespace` })(target, property);
+  };
+}
+
 /** Input of `memory.add`. */
 export class MemoryAddInput {
   /** The text to remember. */
-  @IsString({ message: "content must be a string" })
-  @MinLength(1, { message: "content must not be empty" })
-  @MaxLength(MAX_MEMORY_CONTENT, { message: `content must be at most ${MAX_MEMORY_CONTENT} characters` })
-  @Matches(/\S/, { message: "content must contain more than whitespace" })
+  @Text("content")
   content!: string;
 
   /** Free-form JSON data stored with it. */
@@ -55,10 +62,7 @@ export class MemoryAddInput {
 /** Input of `memory.search`. */
 export class MemorySearchInput {
   /** The text to match by meaning. */
-  @IsString({ message: "query must be a string" })
-  @MinLength(1, { message: "query must not be empty" })
-  @MaxLength(MAX_MEMORY_CONTENT, { message: `query must be at most ${MAX_MEMORY_CONTENT} characters` })
-  @Matches(/\S/, { message: "query must contain more than whitespace" })
+  @Text("query")
   query!: string;
 
   /** Most results, best first; 10 when absent. */
