@@ -274,12 +274,22 @@ describe("datasets: query errors the platform finds", () => {
 describe("datasets: tenancy and scopes", () => {
   it("another workspace neither sees the dataset nor may address this one", async () => {
     const name = unique("tenant");
-    await flow.datasets.create({ name, schema: people });
+    const mine = await flow.datasets.create({ name, schema: people });
+    await flow.datasets.insertRows(mine, [{ name: "a", age: 1 }, { name: "b", age: 2 }]);
+    const cursor = (await flow.datasets.query(mine, { limit: 1 })).nextCursor!;
     const wsB = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b" }), "ws_b");
-    expect(await caught(() => wsB.datasets.get(name))).toBeInstanceOf(FlowNotFoundError);
-    await wsB.datasets.create({ name, schema: people }); // its own namespace of names
+    for (const call of [() => wsB.datasets.get(name), () => wsB.datasets.get(mine.id), () => wsB.datasets.query(mine.id), () => wsB.datasets.insertRows(mine.id, [{ name: "x", age: 0 }])]) {
+      expect(await caught(call)).toBeInstanceOf(FlowNotFoundError);
+    }
+    expect(await wsB.datasets.delete(mine.id)).toBe(false);
+    const theirs = await wsB.datasets.create({ name, schema: people }); // its own namespace of names
+    await wsB.datasets.insertRows(theirs, [{ name: "c", age: 3 }, { name: "d", age: 4 }]);
+    expect(await caught(() => wsB.datasets.query(name, { limit: 1, cursor }))).toMatchObject({ status: 400, code: "bad_request" });
     const intruder = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b" }), "ws_local");
-    expect(await caught(() => intruder.datasets.query(name))).toMatchObject({ status: 403, code: "tenant_mismatch" });
+    for (const call of [() => intruder.datasets.query(name), () => intruder.datasets.get(mine.id), () => intruder.datasets.insertRows(name, [{ name: "x", age: 0 }]), () => intruder.datasets.delete(name)]) {
+      expect(await caught(call)).toMatchObject({ status: 403, code: "tenant_mismatch" });
+    }
+    expect((await flow.datasets.get(mine)).rowCount).toBe(2);
   });
 
   it("datasets:read may get and query but not create, insert or delete; datasets:write alone may not query", async () => {
@@ -302,9 +312,27 @@ describe("datasets: keyset pages", () => {
   // Ties (group has 4 values and nulls), and strings JavaScript and SQLite order differently
   // ("😀" is before "\uE000" in UTF-16 code units, after it in UTF-8 bytes).
   const labels = ["b", "a", "😀", "\uE000", "B", "", null, "ab"];
-  const schema = { columns: { id: { type: "integer" }, group: { type: "integer", nullable: true }, label: { type: "string", nullable: true } } } as const;
+  const amounts = [2.5, -1, null, 0, 2, -0.5, 10];
+  const times = ["2026-03-01T00:00:00.000Z", null, "1999-12-31T23:59:59.999Z", "2026-03-01T00:00:00.001Z"];
+  const schema = {
+    columns: {
+      id: { type: "integer" },
+      group: { type: "integer", nullable: true },
+      label: { type: "string", nullable: true },
+      amount: { type: "number", nullable: true },
+      flag: { type: "boolean", nullable: true },
+      at: { type: "timestamp", nullable: true },
+    },
+  } as const;
   type Row = DatasetRowOf<typeof schema>;
-  const rows: Row[] = Array.from({ length: 25 }, (_, id) => ({ id, group: id % 5 === 4 ? null : (id * 7) % 4, label: labels[(id * 3) % labels.length] ?? null }));
+  const rows: Row[] = Array.from({ length: 25 }, (_, id) => ({
+    id,
+    group: id % 5 === 4 ? null : (id * 7) % 4,
+    label: labels[(id * 3) % labels.length] ?? null,
+    amount: amounts[id % amounts.length] ?? null,
+    flag: id % 3 === 2 ? null : id % 2 === 0,
+    at: times[(id * 5) % times.length] ?? null,
+  }));
   let name: string;
 
   beforeAll(async () => {
@@ -314,8 +342,9 @@ describe("datasets: keyset pages", () => {
   });
 
   // null first ascending, last descending; ties in insertion order (id)
-  function expected(orderBy: Array<{ column: "group" | "label"; direction: "asc" | "desc" }>): number[] {
-    const cmp = (a: number | string | null, b: number | string | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
+  type SortColumn = "group" | "label" | "amount" | "flag" | "at";
+  function expected(orderBy: ReadonlyArray<{ column: SortColumn; direction: "asc" | "desc" }>): number[] {
+    const cmp = (a: number | string | boolean | null, b: number | string | boolean | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
     return [...rows]
       .sort((x, y) => {
         for (const { column, direction } of orderBy) {
@@ -334,6 +363,9 @@ describe("datasets: keyset pages", () => {
     { label: "label desc", orderBy: [{ column: "label", direction: "desc" }] },
     { label: "group desc, label asc", orderBy: [{ column: "group", direction: "desc" }, { column: "label", direction: "asc" }] },
     { label: "label asc, group desc", orderBy: [{ column: "label", direction: "asc" }, { column: "group", direction: "desc" }] },
+    { label: "amount asc (integers and reals)", orderBy: [{ column: "amount", direction: "asc" }] },
+    { label: "flag desc, at asc", orderBy: [{ column: "flag", direction: "desc" }, { column: "at", direction: "asc" }] },
+    { label: "at desc, amount desc, group asc", orderBy: [{ column: "at", direction: "desc" }, { column: "amount", direction: "desc" }, { column: "group", direction: "asc" }] },
   ] as const)("orderBy $label, 7 rows a page: every row exactly once, in order", async ({ orderBy }) => {
     const want = expected([...orderBy]);
     const sizes: number[] = [];
@@ -371,5 +403,12 @@ describe("datasets: keyset pages", () => {
     const page = await flow.datasets.query(dataset, { orderBy: [{ column: "id", direction: "desc" }] });
     const ids: number[] = page.data.map((row) => row.id);
     expect(ids).toEqual([2, 1, 0]);
+    // get<S> claims the schema of a dataset found by name, with the same effect.
+    const found = await flow.datasets.get<typeof schema>(dataset.name);
+    const labels: Array<string | null> = (await flow.datasets.query(found)).data.map((row) => row.label);
+    expect(labels).toEqual(rows.slice(0, 3).map((row) => row.label));
+    // @ts-expect-error flag is boolean | null, not a string
+    const wrong: string = (await flow.datasets.query(found)).data[0]!.flag;
+    expect(typeof wrong).toBe("boolean");
   });
 });
