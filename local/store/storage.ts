@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { createWriteStream, mkdirSync, openSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { createWriteStream, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -58,6 +58,8 @@ export interface SignedClaims extends Tenant {
 }
 
 const CURSOR_KIND = "storage";
+/** Name prefix of an upload's temporary file (object files are named by a hex hash: never a clash). */
+const UPLOAD_PREFIX = ".upload-";
 const COLUMNS = "path, size, content_type, etag, metadata, updated_at";
 
 /**
@@ -79,6 +81,7 @@ export class StorageStore {
     private readonly objectsDir: string,
   ) {
     mkdirSync(objectsDir, { recursive: true, mode: 0o700 });
+    removeStaleUploads(objectsDir);
     this.selectRow = db.prepare(`SELECT ${COLUMNS} FROM storage_objects WHERE org = @org AND ws = @ws AND path = @path`);
     this.selectPage = db.prepare(
       `SELECT ${COLUMNS} FROM storage_objects
@@ -122,7 +125,7 @@ export class StorageStore {
   async put(tenant: Tenant, write: StorageWrite, content: Readable): Promise<StorageObject> {
     const dir = this.tenantDir(tenant);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temp = path.join(dir, `.upload-${randomUUID()}`);
+    const temp = path.join(dir, `${UPLOAD_PREFIX}${randomUUID()}`);
     const hash = createHash("sha256");
     let size = 0;
     const meter = new Transform({
@@ -196,6 +199,18 @@ export class StorageStore {
 
   private fileOf(tenant: Tenant, objectPath: string): string {
     return path.join(this.tenantDir(tenant), sha256(objectPath));
+  }
+}
+
+/**
+ * Removes the temporary files of uploads that a crash or a kill cut off (a clean close removes its
+ * own): started on this data dir, none of them can still be running.
+ */
+function removeStaleUploads(objectsDir: string): void {
+  for (const tenant of readdirSync(objectsDir, { withFileTypes: true })) {
+    if (!tenant.isDirectory()) continue;
+    const dir = path.join(objectsDir, tenant.name);
+    for (const name of readdirSync(dir)) if (name.startsWith(UPLOAD_PREFIX)) rmSync(path.join(dir, name), { force: true });
   }
 }
 

@@ -4,9 +4,10 @@ import { Readable, Transform } from "node:stream";
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
 import { inject, injectable } from "tsyringe";
 import type { FlowConfig } from "../container/config.js";
+import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
 import { guessContentType, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
-import { FlowValidationError } from "../errors.js";
+import { FlowAbortError, FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError, FlowValidationError } from "../errors.js";
 import { callConfig } from "../http/call-options.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
@@ -121,6 +122,7 @@ export class StorageNamespace {
   constructor(
     @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
     @inject(TOKENS.Config) private readonly config: FlowConfig,
+    @inject(TOKENS.Lifecycle) private readonly lifecycle: Lifecycle,
   ) {}
 
   /**
@@ -142,19 +144,41 @@ export class StorageNamespace {
     if (input.metadata !== undefined) headers[METADATA_HEADER] = Buffer.from(JSON.stringify(input.metadata)).toString("base64url");
     if (source.size !== undefined) headers["Content-Length"] = String(source.size);
     const config = withHeaders(callConfig(options), headers);
-    const open = (): Readable => counted(source.open(), source.size, onProgress);
-    // request(), not put(): put(url, data) would replace the data set here with its own argument.
-    const response = await this.http.request<StorageObject>({
-      ...config,
-      method: "PUT",
-      url: this.#objectPath(input.path),
-      ...(source.repeatable ? { flowBody: open } : { data: open() }),
-      // -1 is axios' "no limit" (its default; repeated so an instance-wide limit cannot cut an upload
-      // short): unlike Infinity, it adds no counting stream to the pipe.
-      maxBodyLength: -1,
-      maxContentLength: -1,
-    });
-    return objectBody<StorageObject>(response);
+    // A stream that breaks its declared size would leave the platform waiting for bytes that never
+    // come (or read its excess as a next request): it fails the upload at once, as bad input.
+    let mismatch: FlowValidationError | undefined;
+    let unreadable: Error | undefined; // the body's own failure (a file that cannot be read, say)
+    const open = (): Readable => {
+      const raw = source.open();
+      raw.on("error", (error) => (unreadable ??= error));
+      const stream = source.declared && source.size !== undefined ? exactly(raw, source.size, (error) => (mismatch = error)) : raw;
+      return counted(stream, source.size, onProgress);
+    };
+    const oneShot = source.repeatable ? undefined : open();
+    try {
+      // request(), not put(): put(url, data) would replace the data set here with its own argument.
+      const response = await this.http.request<StorageObject>({
+        ...config,
+        method: "PUT",
+        url: this.#objectPath(input.path),
+        ...(oneShot ? { data: oneShot } : { flowBody: open }),
+        // -1 is axios' "no limit" (its default; repeated so an instance-wide limit cannot cut an upload
+        // short): unlike Infinity, it adds no counting stream to the pipe.
+        maxBodyLength: -1,
+        maxContentLength: -1,
+      });
+      return objectBody<StorageObject>(response);
+    } catch (error) {
+      // A failed upload leaves the caller's stream half read and useless: destroy it, so an open
+      // file behind it is closed (the HTTP layer does the same for each body a factory made).
+      oneShot?.destroy();
+      if (mismatch) throw mismatch;
+      // The transport saw only a broken pipe; the caller needs the body's own error (closing and aborting still win).
+      if (unreadable && !(error instanceof FlowClosedError || error instanceof FlowAbortError)) {
+        throw new FlowError(`storage.put: reading the body failed (${unreadable.message}); nothing was stored`, { cause: unreadable });
+      }
+      throw error;
+    }
   }
 
   /**
@@ -162,7 +186,7 @@ export class StorageNamespace {
    * @throws {FlowNotFoundError} when there is no object at `path`.
    */
   async get(path: string, params: StorageGetParams = {}, options?: RequestOptions): Promise<Buffer> {
-    const stream = await this.getStream(path, params, options);
+    const stream = await this.#download(path, params, options, "storage.get");
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
@@ -175,18 +199,44 @@ export class StorageNamespace {
    * await pipeline(await flow.storage.getStream("exports/users.csv"), fs.createWriteStream("users.csv"));
    * @throws {FlowNotFoundError} when there is no object at `path`.
    */
-  async getStream(path: string, params: StorageGetParams = {}, options?: RequestOptions): Promise<Readable> {
+  getStream(path: string, params: StorageGetParams = {}, options?: RequestOptions): Promise<Readable> {
+    return this.#download(path, params, options, "storage.getStream");
+  }
+
+  async #download(path: string, params: StorageGetParams, options: RequestOptions | undefined, what: string): Promise<Readable> {
     const { onProgress, ...rest } = params;
-    rejectUnknown(rest, "storage.get");
-    const input = validateInput(StoragePathInput, { path }, "storage.get");
-    checkProgress(onProgress, "storage.get");
+    rejectUnknown(rest, what);
+    const input = validateInput(StoragePathInput, { path }, what);
+    checkProgress(onProgress, what);
     const response: AxiosResponse<Readable> = await this.http.get(this.#objectPath(input.path), {
       ...callConfig(options),
       responseType: "stream",
       maxContentLength: -1,
     });
     const length = Number(response.headers["content-length"]);
-    return counted(response.data, Number.isSafeInteger(length) ? length : undefined, onProgress);
+    const total = Number.isSafeInteger(length) ? length : undefined;
+    let loaded = 0;
+    // Always through a guard: an error of the raw response stream can be an axios error whose
+    // config holds the bearer token; the reader gets a FlowError instead.
+    return through(response.data, {
+      chunk: (chunk) => {
+        loaded += chunk.length;
+        onProgress?.({ loaded, total });
+      },
+      error: (error) => this.#brokeOff(error, input.path, loaded, total, options?.signal),
+    });
+  }
+
+  /** The FlowError a download stream fails with when the transfer breaks off part way. */
+  #brokeOff(error: Error, path: string, loaded: number, total: number | undefined, signal: AbortSignal | undefined): FlowError {
+    const where = `GET ${this.#objectPath(path)} (after ${loaded}${total === undefined ? "" : ` of ${total}`} bytes)`;
+    if (this.lifecycle.closed) return new FlowClosedError(`${where} was cut off because this FlowSDK instance was closed`);
+    if (signal?.aborted) return new FlowAbortError(`${where} was aborted by its signal`);
+    const code = (error as { code?: unknown }).code;
+    if (code === "ETIMEDOUT" || code === "ECONNABORTED") {
+      return new FlowTimeoutError(`${where} timed out: the connection was idle for timeoutMs (a stream left unread counts); raise timeoutMs or read it steadily`);
+    }
+    return new FlowConnectionError(`${where} broke off (${typeof code === "string" ? code : "connection lost"}); fetch the object again`);
   }
 
   /**
@@ -238,6 +288,8 @@ interface BodySource {
   repeatable: boolean;
   /** Size in bytes, when known. */
   size: number | undefined;
+  /** True when `size` is the caller's word for a stream, to be checked as it flows. */
+  declared: boolean;
 }
 
 function bodySource(body: StorageBody, size: number | undefined): BodySource {
@@ -246,7 +298,7 @@ function bodySource(body: StorageBody, size: number | undefined): BodySource {
   }
   if (typeof body === "string" || body instanceof Uint8Array) {
     const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    return { open: () => Readable.from(chunksOf(bytes), { objectMode: false }), repeatable: true, size: bytes.length };
+    return { open: () => Readable.from(chunksOf(bytes), { objectMode: false }), repeatable: true, size: bytes.length, declared: false };
   }
   if (typeof body === "function") {
     return {
@@ -257,9 +309,10 @@ function bodySource(body: StorageBody, size: number | undefined): BodySource {
       },
       repeatable: true,
       size,
+      declared: true,
     };
   }
-  if (isReadable(body)) return { open: () => toReadable(body), repeatable: false, size };
+  if (isReadable(body)) return { open: () => toReadable(body), repeatable: false, size, declared: true };
   throw new FlowValidationError("storage.put: invalid input (body: body must be a Buffer, Uint8Array, string, readable stream or a function returning one)", [
     { path: "body", message: "body must be a Buffer, Uint8Array, string, readable stream or a function returning one" },
   ]);
@@ -282,24 +335,71 @@ function toReadable(stream: Readable | NodeJS.ReadableStream): Readable {
 function counted(stream: Readable, total: number | undefined, onProgress: StorageProgressCallback | undefined): Readable {
   if (!onProgress) return stream;
   let loaded = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer | string, _encoding, done) {
-      loaded += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-      try {
-        onProgress({ loaded, total });
-      } catch (error) {
-        done(error as Error);
-        return;
-      }
-      done(null, chunk);
+  return through(stream, {
+    chunk: (chunk) => {
+      loaded += chunk.length;
+      onProgress({ loaded, total });
     },
   });
-  // Errors go both ways: a failing source fails the reader, a reader that gives up stops the source.
-  stream.on("error", (error) => counter.destroy(error));
-  counter.on("close", () => {
+}
+
+/** `stream` checked to give exactly `size` bytes; a mismatch fails it with a FlowValidationError, also handed to `fail`. */
+function exactly(stream: Readable, size: number, fail: (error: FlowValidationError) => void): Readable {
+  let seen = 0;
+  const check = (ended: boolean): void => {
+    if (ended ? seen === size : seen <= size) return;
+    const message = `the body stream gave ${ended ? "only " : "more than "}${seen} bytes, but size says ${size}`;
+    const error = new FlowValidationError(`storage.put: invalid input (size: ${message})`, [{ path: "size", message }]);
+    fail(error);
+    throw error;
+  };
+  return through(stream, {
+    chunk: (chunk) => {
+      seen += chunk.length;
+      check(false);
+    },
+    end: () => check(true),
+  });
+}
+
+/** What {@link through} does along the way. */
+interface ThroughHooks {
+  /** Called for each chunk; a throw fails the stream. */
+  chunk: (chunk: Buffer) => void;
+  /** Called at the end; a throw fails the stream. */
+  end?: () => void;
+  /** Turns an error of the source into the one the reader sees. */
+  error?: (error: Error) => Error;
+}
+
+/**
+ * `stream` piped through a Transform running `hooks`, with backpressure. Failure goes both ways: a
+ * failing source fails the reader (with `hooks.error` of its error), and a reader that gives up or
+ * fails destroys the source.
+ */
+function through(stream: Readable, hooks: ThroughHooks): Readable {
+  const guarded = (run: () => void, done: (error?: Error | null) => void): void => {
+    try {
+      run();
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
+  };
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      guarded(() => hooks.chunk(chunk), (error) => (error ? done(error) : done(null, chunk)));
+    },
+    flush(done) {
+      guarded(() => hooks.end?.(), done);
+    },
+  });
+  stream.on("error", (error) => transform.destroy(hooks.error ? hooks.error(error) : error));
+  transform.on("close", () => {
     if (!stream.readableEnded) stream.destroy();
   });
-  return stream.pipe(counter);
+  return stream.pipe(transform);
 }
 
 function checkProgress(onProgress: unknown, what: string): void {

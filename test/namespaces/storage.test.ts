@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { inspect } from "node:util";
+import { describe, expect, it, vi } from "vitest";
 import {
+  FlowAbortError,
+  FlowClosedError,
   FlowConnectionError,
   FlowNotFoundError,
   FlowPermissionError,
@@ -68,6 +71,63 @@ function raw(method: string, urlPath: string, options: { token?: string | null; 
 
 const W = "/v1/orgs/org_local/workspaces/ws_local";
 
+/** Files under `dir` that this process (which also runs the platforms under test) holds open; Linux only. */
+function openFilesUnder(dir: string): string[] {
+  const open: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(dir + path.sep)) open.push(target);
+    } catch {
+      // closed while we looked
+    }
+  }
+  return open;
+}
+const hasProcFds = existsSync("/proc/self/fd");
+
+/** Temporary upload files left under a platform's objects dir. */
+const uploadTemps = (dataDir: string): string[] =>
+  readdirSync(path.join(dataDir, "objects"), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.startsWith(".upload-"))
+    .map((e) => e.name);
+
+/** A file read slowly (16 KiB per 5 ms) through its own descriptor, closed when the stream is destroyed. */
+class SlowFile extends Readable {
+  readonly #fd: number;
+  /** True once the descriptor is closed. */
+  fdClosed = false;
+  constructor(file: string) {
+    super({ highWaterMark: 16 * 1024 });
+    this.#fd = openSync(file, "r");
+  }
+  override _read(): void {
+    setTimeout(() => {
+      if (this.destroyed) return;
+      const bytes = Buffer.alloc(16 * 1024);
+      const got = readSync(this.#fd, bytes);
+      this.push(got > 0 ? bytes.subarray(0, got) : null);
+    }, 5);
+  }
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    closeSync(this.#fd);
+    this.fdClosed = true;
+    done(error);
+  }
+}
+
+/** Runs `test` against a platform of its own on a fresh data dir, removed afterwards. */
+async function withOwnPlatform(test: (own: Awaited<ReturnType<typeof startTestPlatform>>, dataDir: string) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-storage-test-"));
+  const own = await startTestPlatform({ dataDir });
+  try {
+    await test(own, dataDir);
+  } finally {
+    await own.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe("storage: put, get, head, delete", () => {
   it("stores a Buffer and reads back the same bytes, with size, sha256 etag, guessed content type and metadata", async () => {
     const p = `${unique("buf")}notes.txt`;
@@ -128,6 +188,7 @@ describe("storage: put, get, head, delete", () => {
       const error = await caught(call);
       expect(error).toBeInstanceOf(FlowNotFoundError);
       expect(error).toMatchObject({ status: 404, code: "not_found" });
+      expect((error as Error).message).toContain(`No object at "${p}"`);
     }
   });
 
@@ -407,9 +468,7 @@ describe("storage: retries and broken uploads", () => {
   });
 
   it("an upload that breaks off stores nothing and keeps the old object", async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-storage-test-"));
-    const own = await startTestPlatform({ dataDir });
-    try {
+    await withOwnPlatform(async (own, dataDir) => {
       const ownFlow = own.createFlow();
       await ownFlow.storage.put("kept", "old content");
       const url = new URL(own.url);
@@ -425,14 +484,87 @@ describe("storage: retries and broken uploads", () => {
         req.write(Buffer.alloc(1000, 65), () => setTimeout(() => req.destroy(), 50));
         req.on("close", () => resolve());
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await vi.waitFor(() => expect(uploadTemps(dataDir)).toEqual([]));
       expect((await ownFlow.storage.get("kept")).toString()).toBe("old content");
-      const objects = path.join(dataDir, "objects");
-      const files = readdirSync(objects, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-      expect(files.map((f) => f.name).filter((n) => n.startsWith(".upload-"))).toEqual([]);
+      const files = readdirSync(path.join(dataDir, "objects"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
       expect(files).toHaveLength(1);
-    } finally {
+    });
+  });
+
+  it("a stream body whose size is wrong fails at once as bad input, and stores nothing", async () => {
+    const p = `${unique("size")}x`;
+    for (const [bytes, size] of [["abc", 10], ["abcdefghijkl", 3]] as const) {
+      const error = await caught(() => flow.storage.put(p, Readable.from([Buffer.from(bytes)]), { size }, { timeoutMs: 5_000 }));
+      expect(error).toBeInstanceOf(FlowValidationError);
+      expect((error as FlowValidationError).issues[0]).toMatchObject({ path: "size", message: expect.stringContaining(`size says ${size}`) });
+      const fromFactory = await caught(() => flow.storage.put(p, () => Readable.from([Buffer.from(bytes)]), { size }, { timeoutMs: 5_000 }));
+      expect(fromFactory).toBeInstanceOf(FlowValidationError);
+    }
+    expect(await caught(() => flow.storage.head(p))).toBeInstanceOf(FlowNotFoundError);
+  });
+
+  it.runIf(hasProcFds)("close() during an upload destroys the body (factory or stream) and the platform keeps neither a temp file nor a half object", async () => {
+    await withOwnPlatform(async (own, dataDir) => {
+      const sources = path.join(dataDir, "sources");
+      mkdirSync(sources);
+      const file = path.join(sources, "source.bin");
+      writeFileSync(file, Buffer.alloc(4 * 1024 * 1024, 7));
+      const checker = own.createFlow();
+      for (const kind of ["factory", "stream"] as const) {
+        const uploader = own.createFlow();
+        let source: SlowFile | undefined;
+        const body = kind === "factory" ? () => (source = new SlowFile(file)) : (source = new SlowFile(file));
+        const pending = caught(() => uploader.storage.put(`half-${kind}`, body, { size: 4 * 1024 * 1024 }));
+        await vi.waitFor(() => expect(uploadTemps(dataDir)).toHaveLength(1)); // the platform is receiving it
+        await uploader.close();
+        expect(await pending).toBeInstanceOf(FlowClosedError);
+        await vi.waitFor(() => expect(source?.fdClosed, kind).toBe(true));
+        await vi.waitFor(() => expect(uploadTemps(dataDir)).toEqual([]));
+        expect(await caught(() => checker.storage.head(`half-${kind}`))).toBeInstanceOf(FlowNotFoundError);
+        await vi.waitFor(() => expect([...openFilesUnder(path.join(dataDir, "objects")), ...openFilesUnder(sources)], kind).toEqual([]));
+      }
+    });
+  });
+
+  it.runIf(hasProcFds)("downloads cut off by the client or by close() free the platform's file descriptors", async () => {
+    await withOwnPlatform(async (own, dataDir) => {
+      const setup = own.createFlow();
+      await setup.storage.put("big", patternStream(4 * 1024 * 1024));
+      const url = new URL(own.url);
+      for (let i = 0; i < 5; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const req = httpRequest({ host: url.hostname, port: url.port, path: `${W}/storage/objects/big`, headers: { authorization: `Bearer ${own.env.AUTH_TOKEN}` } }, (res) => {
+            res.once("data", () => req.destroy());
+            res.on("close", () => resolve());
+          });
+          req.on("error", () => resolve());
+          req.on("timeout", () => reject(new Error("no answer")));
+          req.end();
+        });
+      }
+      const reader = own.createFlow();
+      const stream = await reader.storage.getStream("big");
+      const chunks = stream[Symbol.asyncIterator]();
+      await chunks.next();
+      await reader.close();
+      expect(await caught(async () => {
+        for (let next = await chunks.next(); !next.done; next = await chunks.next());
+      })).toBeInstanceOf(Error);
+      await vi.waitFor(() => expect(openFilesUnder(path.join(dataDir, "objects"))).toEqual([]));
+      expect((await setup.storage.head("big")).size).toBe(4 * 1024 * 1024);
+    });
+  });
+
+  it("a platform started on a data dir removes the temp files of uploads a crash cut off", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-storage-test-"));
+    try {
+      const tenantDir = path.join(dataDir, "objects", "0123456789abcdef0123456789abcdef");
+      mkdirSync(tenantDir, { recursive: true });
+      writeFileSync(path.join(tenantDir, ".upload-left-by-a-crash"), "half");
+      const own = await startTestPlatform({ dataDir });
       await own.close();
+      expect(uploadTemps(dataDir)).toEqual([]);
+    } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
@@ -463,5 +595,50 @@ describe("storage: retries and broken uploads", () => {
     const second = await flow.storage.put(p, "second", {}, { idempotencyKey: "storage-key-1" });
     expect(second.size).toBe(6);
     expect((await flow.storage.get(p)).toString()).toBe("second");
+  });
+});
+
+describe("storage: failures while streaming", () => {
+  it("a body that fails to read rejects with its own error, not a connection error, and stores nothing", async () => {
+    const p = `${unique("unreadable")}x`;
+    const missing = path.join(os.tmpdir(), `flow-no-such-file-${Date.now()}`);
+    const error = await caught(() => flow.storage.put(p, () => createReadStream(missing)));
+    expect(error).not.toBeInstanceOf(FlowConnectionError);
+    expect((error as Error).message).toMatch(/^storage\.put: reading the body failed \(ENOENT.*nothing was stored$/);
+    const midway = new Readable({ read() {} });
+    const pending = caught(() => flow.storage.put(p, midway));
+    midway.push(Buffer.alloc(1000));
+    setTimeout(() => midway.destroy(new Error("disk went away")), 20);
+    expect((await pending as Error).message).toContain("reading the body failed (disk went away)");
+    expect(await caught(() => flow.storage.head(p))).toBeInstanceOf(FlowNotFoundError);
+  });
+
+  it("a download aborted by its signal while being read fails with FlowAbortError, whose inspect output carries no token", async () => {
+    const p = `${unique("abort-read")}blob`;
+    await flow.storage.put(p, patternStream(4 * 1024 * 1024));
+    const controller = new AbortController();
+    const stream = await flow.storage.getStream(p, {}, { signal: controller.signal });
+    const chunks = stream[Symbol.asyncIterator]();
+    await chunks.next();
+    controller.abort();
+    const error = await caught(async () => {
+      for (let next = await chunks.next(); !next.done; next = await chunks.next());
+    });
+    expect(error).toBeInstanceOf(FlowAbortError);
+    expect((error as Error).message).toContain(`storage/objects/${p}`);
+    expect(inspect(error, { depth: 10 })).not.toContain(platform.env.AUTH_TOKEN!);
+  });
+
+  it("close() while a download is read fails the stream with FlowClosedError", async () => {
+    const p = `${unique("close-read")}blob`;
+    await flow.storage.put(p, patternStream(4 * 1024 * 1024));
+    const own = platform.createFlow();
+    const stream = await own.storage.getStream(p);
+    const chunks = stream[Symbol.asyncIterator]();
+    await chunks.next();
+    await own.close();
+    expect(await caught(async () => {
+      for (let next = await chunks.next(); !next.done; next = await chunks.next());
+    })).toBeInstanceOf(FlowClosedError);
   });
 });
