@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ConversationCreateInput, ConversationUpdateInput, MessageAddInput, MessageListInput, PageQuery } from "../../src/dto/index.js";
-import type { Conversation, Message, MessageRole } from "../../src/namespaces/conversations.js";
+import type { Conversation, ConversationMessage, MessageRole } from "../../src/namespaces/conversations.js";
 import type { Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
@@ -158,7 +158,7 @@ export class ConversationsStore {
    * each get their own place.
    * @throws {HttpError} 404 `not_found` when the conversation does not exist.
    */
-  addMessage(tenant: Tenant, input: MessageAddInput): Message {
+  addMessage(tenant: Tenant, input: MessageAddInput): ConversationMessage {
     return this.db.transaction(() => {
       const now = Date.now();
       const next = this.nextMessageSeq.get({ ...params(tenant), id: input.conversationId, now }) as { last_message_seq: number } | undefined;
@@ -181,7 +181,7 @@ export class ConversationsStore {
    * A page of the conversation's messages by `seq`, oldest first unless `order` is `desc`.
    * @throws {HttpError} 404 `not_found` when the conversation does not exist.
    */
-  listMessages(tenant: Tenant, input: MessageListInput): Page<Message> {
+  listMessages(tenant: Tenant, input: MessageListInput): Page<ConversationMessage> {
     this.row(tenant, input.conversationId);
     const limit = input.limit ?? DEFAULT_LIMIT;
     const order = input.order ?? "asc";
@@ -221,7 +221,7 @@ function toConversation(row: ConversationRow): Conversation {
   };
 }
 
-function toMessage(row: MessageRow): Message {
+function toMessage(row: MessageRow): ConversationMessage {
   return {
     id: row.id,
     conversationId: row.conversation_id,

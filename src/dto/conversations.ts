@@ -35,11 +35,26 @@ function Metadata(): PropertyDecorator {
   };
 }
 
+// A lone UTF-16 surrogate cannot be stored as UTF-8 (SQLite would turn it into U+FFFD) nor percent-encoded.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Decorator: a string with no lone surrogate, so it is stored and read back exactly. */
+function WellFormed(field: string): PropertyDecorator {
+  return ValidateBy({
+    name: "isWellFormed",
+    validator: {
+      validate: (value) => typeof value !== "string" || !LONE_SURROGATE.test(value),
+      defaultMessage: () => `${field} must be well-formed Unicode (it holds a lone surrogate)`,
+    },
+  });
+}
+
 /** Decorators for a conversation id. */
 function ConversationId(field: string): PropertyDecorator {
   return (target, property) => {
     KeyString(field, MAX_ID_LENGTH)(target, property);
     NotDotSegment(field)(target, property);
+    WellFormed(field)(target, property);
   };
 }
 
@@ -49,6 +64,7 @@ export class ConversationCreateInput {
   @IsOptional()
   @IsString({ message: "title must be a string" })
   @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
+  @WellFormed("title")
   title?: string | null;
 
   /** Free-form JSON data stored with the conversation; `null` or absent: `{}`. */
@@ -66,6 +82,7 @@ export class ConversationUpdateInput {
   @IsOptional()
   @IsString({ message: "title must be a string, or null to remove it" })
   @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
+  @WellFormed("title")
   title?: string | null;
 
   /** New metadata; replaces the old as a whole (`null`: `{}`). */
@@ -96,6 +113,7 @@ export class MessageAddInput {
   /** The message text; may be empty (an assistant turn that only called tools). */
   @IsString({ message: "content must be a string" })
   @MaxLength(MAX_MESSAGE_LENGTH, { message: `content must be at most ${MAX_MESSAGE_LENGTH} characters` })
+  @WellFormed("content")
   content!: string;
 
   /** Free-form JSON data stored with the message (tool call ids, token counts, ...); `null` or absent: `{}`. */

@@ -40,7 +40,7 @@ export interface Conversation<M extends ConversationMetadata = ConversationMetad
 export type MessageRole = "system" | "user" | "assistant" | "tool";
 
 /** One message of a conversation. */
-export interface Message<M extends ConversationMetadata = ConversationMetadata> {
+export interface ConversationMessage<M extends ConversationMetadata = ConversationMetadata> {
   /** The message's id (`msg_...` on the local platform). */
   id: string;
   /** The conversation it belongs to. */
@@ -128,7 +128,8 @@ export class ConversationsNamespace {
   /**
    * Resolves to the conversation `id`.
    *
-   * @throws {FlowNotFoundError} when there is none (also after `delete`).
+   * @example const thread = await flow.conversations.get<{ customerId: string }>(threadId); // thread.metadata.customerId: string
+   * @throws {FlowNotFoundError} when there is none (also after `delete`); the message names the id.
    */
   async get<M extends ConversationMetadata = ConversationMetadata>(id: string, options?: RequestOptions): Promise<Conversation<M>> {
     const input = validateInput(ConversationIdInput, { id }, "conversations.get");
@@ -139,14 +140,18 @@ export class ConversationsNamespace {
   /**
    * Lists the workspace's conversations, newest first (by creation, so pages stay stable while
    * messages are added); await for the first page or `for await` over every conversation.
+   *
+   * @example for await (const thread of flow.conversations.list()) console.log(thread.id, thread.title);
    */
   list<M extends ConversationMetadata = ConversationMetadata>(params: ConversationsListParams = {}, options?: RequestOptions): PagePromise<Conversation<M>> {
     return pagedList(this.http, () => ({ path: this.#path(), query: validateInput(ConversationListInput, params, "conversations.list") }), options);
   }
 
   /**
-   * Changes the title or replaces the metadata of the conversation `id`.
+   * Changes the title (`null` removes it) or replaces the metadata of the conversation `id`;
+   * omitted fields stay as they are.
    *
+   * @example await flow.conversations.update(thread.id, { title: "Refund for order 1234" });
    * @throws {FlowNotFoundError} when there is no such conversation.
    */
   async update<M extends ConversationMetadata = ConversationMetadata>(id: string, params: ConversationsUpdateParams<M>, options?: RequestOptions): Promise<Conversation<M>> {
@@ -166,10 +171,10 @@ export class ConversationsNamespace {
     conversationId: string,
     params: ConversationsAddMessageParams<M>,
     options?: RequestOptions,
-  ): Promise<Message<M>> {
+  ): Promise<ConversationMessage<M>> {
     const { conversationId: validId, ...body } = validateInput(MessageAddInput, withId(params, conversationId), "conversations.addMessage");
-    const response = await this.http.post<Message<M>>(`${this.#path(validId)}/messages`, body, callConfig(options));
-    return objectBody<Message<M>>(response);
+    const response = await this.http.post<ConversationMessage<M>>(`${this.#path(validId)}/messages`, body, callConfig(options));
+    return objectBody<ConversationMessage<M>>(response);
   }
 
   /**
@@ -177,13 +182,14 @@ export class ConversationsNamespace {
    * `order` is `desc`; await for the first page or `for await` over every message.
    *
    * @example for await (const message of flow.conversations.listMessages(thread.id)) history.push(message);
+   * @example const { data: lastTen } = await flow.conversations.listMessages(thread.id, { order: "desc", limit: 10 });
    * @throws {FlowNotFoundError} when there is no such conversation.
    */
   listMessages<M extends ConversationMetadata = ConversationMetadata>(
     conversationId: string,
     params: ConversationsListMessagesParams = {},
     options?: RequestOptions,
-  ): PagePromise<Message<M>> {
+  ): PagePromise<ConversationMessage<M>> {
     return pagedList(
       this.http,
       () => {
@@ -194,7 +200,12 @@ export class ConversationsNamespace {
     );
   }
 
-  /** Deletes the conversation `id` and all its messages; resolves to true when it existed. */
+  /**
+   * Deletes the conversation `id` and all its messages; resolves to true when it existed, false
+   * when there was none.
+   *
+   * @example if (!(await flow.conversations.delete(thread.id))) console.log("already gone");
+   */
   async delete(id: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(ConversationIdInput, { id }, "conversations.delete");
     const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.id), callConfig(options));

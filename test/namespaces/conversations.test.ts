@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
+import { openDatabase } from "../../local/db.js";
+import { ConversationsStore } from "../../local/store/conversations.js";
 import {
   FlowConnectionError,
   FlowNotFoundError,
   FlowPermissionError,
   FlowValidationError,
   type Conversation,
-  type Message,
+  type ConversationMessage,
   type MessageRole,
 } from "../../src/index.js";
 import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 
 const { platform, flow, offline } = await sharedPlatform();
 
-async function allMessages(id: string, params: { order?: "asc" | "desc"; limit?: number } = {}): Promise<Message[]> {
-  const messages: Message[] = [];
+async function allMessages(id: string, params: { order?: "asc" | "desc"; limit?: number } = {}): Promise<ConversationMessage[]> {
+  const messages: ConversationMessage[] = [];
   for await (const message of flow.conversations.listMessages(id, params)) messages.push(message);
   return messages;
 }
@@ -62,6 +64,26 @@ describe("conversations: create, get, update, delete", () => {
     }
   });
 
+  it("delete removes the message rows too, and only that conversation's", async () => {
+    const db = openDatabase();
+    try {
+      const store = new ConversationsStore(db);
+      const tenant = { orgId: "org_local", workspaceId: "ws_local" };
+      const other = { orgId: "org_local", workspaceId: "ws_other" };
+      const doomed = store.create(tenant, {});
+      const kept = store.create(tenant, {});
+      for (const conversation of [doomed, kept]) for (let i = 0; i < 3; i++) store.addMessage(tenant, { conversationId: conversation.id, role: "user", content: `m${i}` });
+      const count = (id: string): unknown => (db.prepare("SELECT count(*) AS n FROM conversation_messages WHERE conversation_id = ?").get(id) as { n: number }).n;
+      expect(store.delete(other, doomed.id)).toBe(false); // another workspace cannot delete it
+      expect(count(doomed.id)).toBe(3);
+      expect(store.delete(tenant, doomed.id)).toBe(true);
+      expect(count(doomed.id)).toBe(0);
+      expect(count(kept.id)).toBe(3);
+    } finally {
+      db.close();
+    }
+  });
+
   it("addMessage to a conversation that never existed is FlowNotFoundError, and update too", async () => {
     expect(await caught(() => flow.conversations.addMessage("conv_missing", { role: "user", content: "hi" }))).toBeInstanceOf(FlowNotFoundError);
     expect(await caught(() => flow.conversations.update("conv_missing", { title: "x" }))).toBeInstanceOf(FlowNotFoundError);
@@ -72,7 +94,7 @@ describe("conversations: messages", () => {
   it("addMessage returns the message with the next seq, and every role round-trips", async () => {
     const { id } = await flow.conversations.create();
     const roles: MessageRole[] = ["system", "user", "assistant", "tool"];
-    const added: Message[] = [];
+    const added: ConversationMessage[] = [];
     for (const role of roles) added.push(await flow.conversations.addMessage(id, { role, content: `${role} says hi`, metadata: { role } }));
     expect(added.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(added[0]).toMatchObject({ conversationId: id, role: "system", content: "system says hi", metadata: { role: "system" } });
@@ -83,6 +105,15 @@ describe("conversations: messages", () => {
   it("an empty content is allowed (an assistant turn that only called tools)", async () => {
     const { id } = await flow.conversations.create();
     expect(await flow.conversations.addMessage(id, { role: "assistant", content: "", metadata: { toolCalls: [{ name: "search" }] } })).toMatchObject({ content: "", seq: 1 });
+  });
+
+  it("unicode title and content (emoji, CJK, combining marks, NUL, newlines) round-trip exactly", async () => {
+    const text = "héllo 👋🏽 世界 e\u0301 a\u0000b\r\n\t“quoted” \u{10FFFF}";
+    const created = await flow.conversations.create({ title: text, metadata: { text } });
+    const added = await flow.conversations.addMessage(created.id, { role: "user", content: text, metadata: { text } });
+    expect(added).toMatchObject({ content: text, metadata: { text } });
+    expect(await flow.conversations.get(created.id)).toMatchObject({ title: text, metadata: { text } });
+    expect((await flow.conversations.listMessages(created.id)).data[0]).toMatchObject({ content: text, metadata: { text } });
   });
 
   it("adding a message moves the conversation's updatedAt", async () => {
@@ -101,6 +132,16 @@ describe("conversations: messages", () => {
     const listed = await allMessages(id, { limit: 7 });
     expect(listed.map((m) => m.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(new Set(listed.map((m) => m.id)).size).toBe(30);
+    // Each listed message is the one its add returned, and desc is the exact reverse.
+    expect(listed).toEqual([...added].sort((a, b) => a.seq - b.seq));
+    expect(await allMessages(id, { order: "desc", limit: 4 })).toEqual([...listed].reverse());
+  });
+
+  it("concurrent adds to two conversations number each one on its own", async () => {
+    const [a, b] = await Promise.all([flow.conversations.create(), flow.conversations.create()]);
+    const ids = [a.id, b.id];
+    await Promise.all(Array.from({ length: 20 }, (_, i) => flow.conversations.addMessage(ids[i % 2] ?? "", { role: "user", content: `m${i}` })));
+    for (const id of ids) expect((await allMessages(id)).map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   });
 
   it("listMessages pages oldest first by default, newest first with order desc", async () => {
@@ -125,6 +166,26 @@ describe("conversations: messages", () => {
     const page = await flow.conversations.listMessages(a.id, { limit: 1 });
     const error = await caught(() => flow.conversations.listMessages(b.id, { limit: 1, cursor: page.nextCursor ?? "" }));
     expect(error).toMatchObject({ status: 400, code: "bad_request" });
+    // Nor by the same conversation read in the other order, nor by the list of conversations.
+    expect(await caught(() => flow.conversations.listMessages(a.id, { order: "desc", cursor: page.nextCursor ?? "" }))).toMatchObject({ status: 400, code: "bad_request" });
+    expect(await caught(() => flow.conversations.list({ cursor: page.nextCursor ?? "" }))).toMatchObject({ status: 400, code: "bad_request" });
+    const conversations = await flow.conversations.list({ limit: 1 });
+    expect(await caught(() => flow.conversations.listMessages(a.id, { cursor: conversations.nextCursor ?? "" }))).toMatchObject({ status: 400, code: "bad_request" });
+  });
+
+  it("a desc cursor continues from where its page ended, even after newer messages arrive", async () => {
+    const { id } = await flow.conversations.create();
+    for (let i = 1; i <= 4; i++) await flow.conversations.addMessage(id, { role: "user", content: `m${i}` });
+    const newest = await flow.conversations.listMessages(id, { order: "desc", limit: 2 });
+    expect(newest.data.map((m) => m.seq)).toEqual([4, 3]);
+    await flow.conversations.addMessage(id, { role: "user", content: "m5" });
+    const older = await flow.conversations.listMessages(id, { order: "desc", limit: 2, cursor: newest.nextCursor ?? "" });
+    expect(older.data.map((m) => m.seq)).toEqual([2, 1]);
+    expect(older.nextCursor).toBeNull();
+    // And an asc page ending exactly at the last message says there is no next page.
+    const exact = await flow.conversations.listMessages(id, { limit: 5 });
+    expect(exact.data).toHaveLength(5);
+    expect(exact.nextCursor).toBeNull();
   });
 });
 
@@ -169,6 +230,9 @@ describe("conversations validation, before any request", () => {
     ["the id ..", () => offline.conversations.delete("..")],
     ["an id with a control character", () => offline.conversations.addMessage("conv\n1", { role: "user", content: "x" })],
     ["a bad order", () => offline.conversations.listMessages("conv_x", { order: "newest" as "asc" })],
+    ["content with a lone surrogate", () => offline.conversations.addMessage("conv_x", { role: "user", content: "half \ud83d of an emoji" })],
+    ["a title with a lone surrogate", () => offline.conversations.create({ title: "\udc00" })],
+    ["an id with a lone surrogate", () => offline.conversations.get("conv_\ud800")],
     ["a list limit of 0", () => offline.conversations.list({ limit: 0 })],
     ["a listMessages limit over 1000", () => offline.conversations.listMessages("conv_x", { limit: 1001 })],
   ])("%s is FlowValidationError", async (_label, call) => {
@@ -190,6 +254,8 @@ describe("conversations tenancy and scopes", () => {
     const wsB = flowWithToken(platform, await platform.mintToken({ workspaceId: "ws_b" }), "ws_b");
     expect(await caught(() => wsB.conversations.get(id))).toBeInstanceOf(FlowNotFoundError);
     expect(await caught(() => wsB.conversations.addMessage(id, { role: "user", content: "x" }))).toBeInstanceOf(FlowNotFoundError);
+    expect(await caught(() => wsB.conversations.listMessages(id))).toBeInstanceOf(FlowNotFoundError);
+    expect(await caught(() => wsB.conversations.update(id, { title: "taken" }))).toBeInstanceOf(FlowNotFoundError);
     expect(await wsB.conversations.delete(id)).toBe(false);
     expect((await wsB.conversations.list()).data.map((c) => c.id)).not.toContain(id);
     expect(await flow.conversations.get(id)).toMatchObject({ title: "private" });
