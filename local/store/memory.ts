@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { DEFAULT_MEMORY_SCOPE, type MemoryAddInput, type MemoryListInput, type MemorySearchInput } from "../../src/dto/index.js";
 import type { MemoryMatch, MemoryRecord } from "../../src/namespaces/memory.js";
 import type { Tenant } from "../auth.js";
@@ -33,7 +33,6 @@ interface EmbeddedRow extends Row {
   embedding: Buffer;
 }
 
-const CURSOR_KIND = "memory";
 const DEFAULT_SEARCH_LIMIT = 10;
 const COLUMNS = "seq, id, scope, content, metadata, created_at";
 
@@ -92,9 +91,13 @@ export class MemoryStore {
   /** A page of one scope's memories, newest first. */
   list(tenant: Tenant, input: MemoryListInput): Page<MemoryRecord> {
     const limit = input.limit ?? DEFAULT_LIMIT;
-    const before = input.cursor === undefined ? null : decodeCursor(CURSOR_KIND, input.cursor, "number");
-    const rows = this.selectPage.all({ ...params(tenant), scope: input.scope ?? DEFAULT_MEMORY_SCOPE, before, take: limit + 1 }) as Row[];
-    return toPage(rows, limit, toRecord, (row) => encodeCursor(CURSOR_KIND, row.seq));
+    const scope = input.scope ?? DEFAULT_MEMORY_SCOPE;
+    // The scope is part of the cursor's kind: a cursor of another scope's list is refused, not
+    // used as a position in this one.
+    const kind = `memory:${createHash("sha256").update(scope).digest("base64url").slice(0, 22)}`;
+    const before = input.cursor === undefined ? null : decodeCursor(kind, input.cursor, "number");
+    const rows = this.selectPage.all({ ...params(tenant), scope, before, take: limit + 1 }) as Row[];
+    return toPage(rows, limit, toRecord, (row) => encodeCursor(kind, row.seq));
   }
 
   /** The scope's memories closest in meaning to the query, best first (equal scores by id). */

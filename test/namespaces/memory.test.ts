@@ -124,6 +124,16 @@ describe("memory records", () => {
     expect(pages).toEqual([2, 2, 1]);
   });
 
+  it("a cursor of one scope's list is refused by another scope's (400), not used as a position in it", async () => {
+    const a = unique("cursor-a");
+    const b = unique("cursor-b");
+    await remember(a, ["one", "two", "three"]);
+    await remember(b, ["four", "five"]);
+    const cursor = (await flow.memory.list({ scope: a, limit: 1 })).nextCursor as string;
+    expect((await flow.memory.list({ scope: a, cursor })).data.map((r) => r.content)).toEqual(["two", "one"]);
+    expect(await caught(() => flow.memory.list({ scope: b, cursor }))).toMatchObject({ status: 400, code: "bad_request" });
+  });
+
   it("delete forgets one record and resolves to whether it existed; get then is a FlowNotFoundError", async () => {
     const scope = unique("delete");
     const ids = await remember(scope, ["keep me", "forget me"]);
