@@ -58,13 +58,20 @@ function ConversationId(field: string): PropertyDecorator {
   };
 }
 
+/** Decorators for an optional title (null counts as absent). */
+function Title(): PropertyDecorator {
+  return (target, property) => {
+    IsOptional()(target, property);
+    IsString({ message: "title must be a string, or null for none" })(target, property);
+    MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })(target, property);
+    WellFormed("title")(target, property);
+  };
+}
+
 /** Input of `conversations.create`. */
 export class ConversationCreateInput {
   /** Title of the conversation; `null` or absent: none. */
-  @IsOptional()
-  @IsString({ message: "title must be a string" })
-  @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
-  @WellFormed("title")
+  @Title()
   title?: string | null;
 
   /** Free-form JSON data stored with the conversation; `null` or absent: `{}`. */
@@ -79,10 +86,7 @@ export class ConversationUpdateInput {
   id!: string;
 
   /** New title; `null` removes it. */
-  @IsOptional()
-  @IsString({ message: "title must be a string, or null to remove it" })
-  @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
-  @WellFormed("title")
+  @Title()
   title?: string | null;
 
   /** New metadata; replaces the old as a whole (`null`: `{}`). */
