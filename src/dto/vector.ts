@@ -24,6 +24,9 @@ export const MAX_VECTOR_UPSERT_BYTES = 8 * 1024 * 1024 - 1024;
 // No float64 written as JSON is longer than this ("-2.2250738585072014e-308"), with its comma.
 const MAX_NUMBER_JSON = 25;
 
+/** Largest `metadata` of one record accepted, as JSON text (the same cap as memory's and a conversation's). */
+export const MAX_VECTOR_METADATA_BYTES = 64 * 1024;
+
 /** Longest vector id accepted. */
 export const MAX_VECTOR_ID = 256;
 
@@ -124,6 +127,9 @@ function recordsIssue(value: unknown, where: string): string | undefined {
     if (length !== undefined && n !== length) return `${at}.vector has ${n} dimensions but ${where}[0].vector has ${length}; a collection's vectors all have the same length`;
     length = n;
     if (metadata !== undefined && !(isPlainObject(metadata) && isJsonValue(metadata))) return `${at}.metadata must be a plain object of JSON values`;
+    if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > MAX_VECTOR_METADATA_BYTES) {
+      return `${at}.metadata must be at most ${MAX_VECTOR_METADATA_BYTES} bytes as JSON`;
+    }
   }
   return batchSizeIssue(value as Array<Record<string, unknown>>, where);
 }

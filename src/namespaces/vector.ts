@@ -50,7 +50,7 @@ export interface VectorRecord<M extends VectorMetadata = VectorMetadata> {
   id: string;
   /** The vector: finite numbers, as many as the collection's `dimensions`. */
   vector: number[];
-  /** Free-form JSON metadata, returned with matches and usable in filters. */
+  /** Free-form JSON metadata (at most 64 KiB as JSON), returned with matches and usable in filters. */
   metadata?: M | undefined;
 }
 

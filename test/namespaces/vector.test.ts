@@ -269,6 +269,7 @@ describe("vector validation, before any request", () => {
     { name: "an empty batch", call: (f) => f.vector.upsert("c", []), path: "records" },
     { name: "an unknown record field", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], meta: {} } as unknown as VectorRecord]), path: "records" },
     { name: "metadata that is not an object", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], metadata: [1] as unknown as Record<string, unknown> }]), path: "records" },
+    { name: "metadata over 64 KiB as JSON", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], metadata: { blob: "é".repeat(32_768) } }]), path: "records" },
     { name: "a collection name with a slash", call: (f) => f.vector.getCollection("a/b"), path: "name" },
     { name: "a collection name of '..'", call: (f) => f.vector.deleteCollection(".."), path: "name" },
     { name: "0 dimensions", call: (f) => f.vector.createCollection({ name: "c", dimensions: 0 }), path: "dimensions" },
