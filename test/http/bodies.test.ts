@@ -26,6 +26,61 @@ describe("request bodies", () => {
   });
 });
 
+describe("body factories (flowBody)", () => {
+  it("makes a fresh body for each attempt, sends each whole, and destroys the body of a failed attempt", async () => {
+    const server = await scripted({ status: 503 }, { status: 502 }, { status: 200, body: { ok: true } });
+    const flow = platform.createFlow({ platformUrl: server.url, maxRetries: 2 });
+    const http = flow.container.resolve(TOKENS.PlatformHttp) as AxiosInstance;
+    const made: Readable[] = [];
+    const flowBody = (): Readable => {
+      const body = Readable.from([Buffer.from("part one, "), Buffer.from("part two")]);
+      made.push(body);
+      return body;
+    };
+    const response = await http.request({ method: "PUT", url: "/upload", flowBody });
+    expect(response.data).toEqual({ ok: true });
+    expect(made).toHaveLength(3);
+    expect(server.requests.map((r) => r.body)).toEqual(Array(3).fill("part one, part two"));
+    // The same idempotency key on every attempt: one logical call.
+    expect(new Set(server.requests.map((r) => r.headers["idempotency-key"])).size).toBe(1);
+  });
+
+  it("destroys the body of an attempt that failed part way, so a file behind it is closed", async () => {
+    const server = await scripted({ status: 200, body: { ok: true } });
+    const flow = platform.createFlow({ platformUrl: server.url, maxRetries: 1, timeoutMs: 300 });
+    const http = flow.container.resolve(TOKENS.PlatformHttp) as AxiosInstance;
+    const made: Readable[] = [];
+    const flowBody = (): Readable => {
+      // The first body stalls half way (the attempt times out); the second is whole.
+      const body = made.length === 0 ? new Readable({ read() {} }) : Readable.from([Buffer.from("whole")]);
+      if (made.length === 0) body.push("half");
+      made.push(body);
+      return body;
+    };
+    await http.request({ method: "PUT", url: "/upload", flowBody });
+    expect(made).toHaveLength(2);
+    expect(made[0]?.destroyed).toBe(true);
+    expect(server.requests.map((r) => r.body)).toEqual(["whole"]);
+  });
+
+  it("is not called when the call fails before it is sent, and its failure is the call's", async () => {
+    const flow = platform.createFlow();
+    const http = flow.container.resolve(TOKENS.PlatformHttp) as AxiosInstance;
+    await flow.close();
+    let calls = 0;
+    const error = await http.request({ method: "PUT", url: "/upload", flowBody: () => (calls++, Readable.from([])) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowClosedError);
+    expect(calls).toBe(0);
+
+    const open = platform.createFlow();
+    const failing = await (open.container.resolve(TOKENS.PlatformHttp) as AxiosInstance)
+      .request({ method: "PUT", url: "/upload", flowBody: () => { throw new FlowError("cannot open the body"); } })
+      .catch((e: unknown) => e);
+    expect(failing).toBeInstanceOf(FlowError);
+    expect((failing as Error).message).toBe("cannot open the body");
+  });
+});
+
 describe("response bodies", () => {
   it("reads the error envelope of a streamed or binary call, and frees its socket", async () => {
     const flow = platform.createFlow();

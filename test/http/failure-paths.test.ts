@@ -152,3 +152,23 @@ describe("idempotent writes", () => {
     expect(await flow.state.delete("delete-once")).toBe(false);
   });
 });
+
+describe("validation errors from the platform", () => {
+  it("maps 400 validation_error to FlowValidationError with the server's issues (redacted), and other 400s to FlowAPIError", async () => {
+    const token = "tok_" + "s3cr3t".repeat(4);
+    const issues = [{ path: "rows[0].age", message: "must be a number" }, { path: "x", message: `bad Bearer ${token}` }, { nope: 1 }];
+    const server = await scripted(
+      { status: 400, body: { error: { code: "validation_error", message: "rows do not match", details: { issues } } } },
+      { status: 400, body: { error: { code: "bad_request", message: "no" } } },
+    );
+    const flow = platform.createFlow({ platformUrl: server.url });
+    const error = await flow.state.set("k", 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual(["rows[0].age", "x"]);
+    expect((error as Error).message).toMatch(/^rows do not match \(HTTP 400 validation_error on PUT .*request req_/);
+    expect(JSON.stringify((error as FlowValidationError).issues)).not.toContain(token);
+    const other = await flow.state.set("k", 1).catch((e: unknown) => e);
+    expect(other).not.toBeInstanceOf(FlowValidationError);
+    expect(other).toMatchObject({ status: 400, code: "bad_request" });
+  });
+});
