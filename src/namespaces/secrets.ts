@@ -126,14 +126,14 @@ export class SecretsNamespace {
   }
 
   /**
-   * Resolves to the values of several secrets, keyed by name. Names not in the cache (or all of
-   * them with `fresh`) are read in one request.
+   * Resolves to the values of several secrets, keyed by name (typed by the names given). Names not
+   * in the cache (or all of them with `fresh`) are read in one request.
    *
    * @example const { DB_USER, DB_PASSWORD } = await flow.secrets.getMany(["DB_USER", "DB_PASSWORD"]);
    * @throws {FlowNotFoundError} when any name is missing; the message names every missing one.
    * @throws {FlowValidationError} for an invalid name or more than 100 names, before any request.
    */
-  async getMany(names: readonly string[], params: SecretsGetManyParams = {}, options?: RequestOptions): Promise<Record<string, string>> {
+  async getMany<const N extends string>(names: readonly N[], params: SecretsGetManyParams = {}, options?: RequestOptions): Promise<Record<N, string>> {
     const input = validateInput(SecretsBatchGetInput, { names: Array.isArray(names) ? [...names] : names }, "secrets.getMany");
     const fresh = validateInput(SecretsReadParamsInput, params, "secrets.getMany").fresh === true;
     const config = callConfig(options);
@@ -156,7 +156,7 @@ export class SecretsNamespace {
       }
     }
     // Same order as asked, whatever came from the cache.
-    return Object.fromEntries(input.names.map((name) => [name, values[name] as string]));
+    return Object.fromEntries(input.names.map((name) => [name, values[name] as string])) as Record<N, string>;
   }
 
   /**

@@ -85,6 +85,14 @@ describe("secrets: reading", () => {
     expect(await flow.secrets.getMany([])).toEqual({});
   });
 
+  it("getMany's result is typed by the names given (checked by tsc)", async () => {
+    const typed = await flow.secrets.getMany(["DB_USER", "DB_PASSWORD"]);
+    const user: string = typed.DB_USER; // not `string | undefined`
+    // @ts-expect-error API_KEY was not asked for
+    expect(typed.API_KEY).toBeUndefined();
+    expect(user).toBe("db-user-value");
+  });
+
   it("getMany makes one request for all the names the cache does not hold", async () => {
     const { flow: counted, requests } = countingFlow();
     await counted.secrets.get("DB_USER");
