@@ -4,7 +4,7 @@
 // The semantics are those of local/filter.ts (`matchesFilter`), which the tests use as the oracle.
 import { canonicalTimestamp, DATASET_COLUMN_NAME } from "../../src/dto/datasets.js";
 import type { Filter, FilterCondition, FilterScalar } from "../../src/dto/filter.js";
-import type { DatasetOrderBy, DatasetSchema } from "../../src/namespaces/datasets.js";
+import type { DatasetColumnType, DatasetOrderBy, DatasetSchema } from "../../src/namespaces/datasets.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 
@@ -43,7 +43,7 @@ function validation(path: string, message: string): HttpError {
 }
 
 /** Which column a filter field names, and the JSON path to bind. */
-function resolveField(schema: DatasetSchema, field: string, where: string): { path: string; timestamp: boolean } {
+function resolveField(schema: DatasetSchema, field: string, where: string): Target {
   const parts = field.split(".");
   const [column, ...rest] = parts;
   const known = Object.keys(schema.columns).join(", ");
@@ -53,7 +53,7 @@ function resolveField(schema: DatasetSchema, field: string, where: string): { pa
   const type = schema.columns[column]?.type;
   if (rest.length > 0 && type !== "json") throw validation(where, `only json columns have paths; ${column} is a ${type} column`);
   if (rest.some((part) => part === "")) throw validation(where, "a path has no empty parts");
-  return { path: jsonPath(parts), timestamp: type === "timestamp" && rest.length === 0 };
+  return { path: jsonPath(parts), column, type: rest.length === 0 && type !== undefined ? type : "json" };
 }
 
 /**
@@ -84,7 +84,9 @@ function filterSql(schema: DatasetSchema, filter: Filter, where: string, params:
 
 interface Target {
   path: string;
-  timestamp: boolean;
+  column: string;
+  /** The column's type; `json` for a path into a json column, where any value may be. */
+  type: DatasetColumnType;
 }
 
 function conditionSql(target: Target, condition: FilterScalar | FilterCondition, where: string, params: unknown[]): string {
@@ -121,14 +123,27 @@ function conditionSql(target: Target, condition: FilterScalar | FilterCondition,
   return terms.length === 0 ? "1" : `(${terms.join(" AND ")})`;
 }
 
+// An operand of a type the column cannot hold could never match: refused, so that `{ age: "18" }`
+// on an integer column is an error rather than no rows. `null` matches a null value of any column.
 // A string compared with a timestamp column is read as a time and put in the stored form, so
 // `{ at: { $gte: "2026-01-31T00:00:00+01:00" } }` compares times, not spellings.
 function operand<T extends FilterScalar>(target: Target, value: T, where: string): T {
-  if (!target.timestamp || typeof value !== "string") return value;
+  if (value === null || target.type === "json") return value;
+  const kind = { string: "string", integer: "number", number: "number", boolean: "boolean", timestamp: "string" }[target.type];
+  if (typeof value !== kind) throw validation(where, `${target.column} is ${target.type === "integer" ? "an" : "a"} ${target.type} column; compare it with ${OPERAND[target.type]}`);
+  if (target.type !== "timestamp") return value;
   const canonical = canonicalTimestamp(value);
-  if (canonical === undefined) throw validation(where, "a timestamp column compares with an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z");
+  if (canonical === undefined) throw validation(where, `${target.column} is a timestamp column; compare it with ${OPERAND.timestamp}`);
   return canonical as T;
 }
+
+const OPERAND: Record<Exclude<DatasetColumnType, "json">, string> = {
+  string: "a string",
+  integer: "a number",
+  number: "a number",
+  boolean: "true or false (with $eq, $ne, $in or $nin)",
+  timestamp: "an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z",
+};
 
 /** Pushes a value onto `params` and returns its placeholder; template literals evaluate left to right, so order holds. */
 type Bind = (value: unknown) => string;

@@ -54,7 +54,7 @@ function inRange(date: Date): string | undefined {
 }
 
 /** What is wrong with `value` as the name of a new dataset, or undefined when it is one. */
-export function nameIssue(value: unknown, where = "name"): string | undefined {
+export function datasetNameIssue(value: unknown, where = "name"): string | undefined {
   if (typeof value !== "string") return `${where} must be a string`;
   if (!DATASET_NAME.test(value)) return `${where} must be 1–128 letters, digits, _, - or ., not starting with - or .`;
   if (DATASET_ID.test(value)) return `${where} must not look like a dataset id (ds_ and 24 hex digits): the name and the id address the same routes`;
@@ -130,7 +130,7 @@ export class DatasetRefInput {
 /** Input of `datasets.create`. */
 export class DatasetCreateInput {
   /** Name, unique in the workspace. */
-  @located("name", nameIssue)
+  @located("name", datasetNameIssue)
   name!: string;
 
   /** The columns. */

@@ -205,6 +205,7 @@ describe("datasets: query errors the platform finds", () => {
     ["a filter on a column the schema lacks", { filter: { $or: [{ a: "x" }, { nope: 1 }] } }, "filter.$or[1].nope"],
     ["a path into a column that is not json", { filter: { "a.b": 1 } }, "filter.a.b"],
     ["a string that is not a time, compared with a timestamp column", { filter: { at: { $gt: "yesterday" } } }, "filter.at.$gt"],
+    ["a number compared with a string column (it could never match)", { filter: { a: { $in: ["x", 1] } } }, "filter.a.$in[1]"],
   ])("refuses %s with FlowValidationError naming it", async (_label, params, path) => {
     const error = await caught(() => flow.datasets.query(name, params as DatasetsQueryParams));
     expect(error).toBeInstanceOf(FlowValidationError);
