@@ -109,6 +109,16 @@ describe("datasets: inserting rows", () => {
     expect((await flow.datasets.get(dataset.id)).rowCount).toBe(4);
   });
 
+  it("an insert repeated with the same idempotencyKey (a retry after a lost answer) stores its rows once", async () => {
+    const dataset = await flow.datasets.create({ name: unique("once"), schema: people });
+    const rows = [{ name: "a", age: 1 }, { name: "b", age: 2 }];
+    const first = await flow.datasets.insertRows(dataset, rows, { idempotencyKey: `insert-${dataset.id}` });
+    const again = await flow.datasets.insertRows(dataset, rows, { idempotencyKey: `insert-${dataset.id}` });
+    expect(again).toEqual(first);
+    expect((await flow.datasets.get(dataset)).rowCount).toBe(2);
+    expect((await flow.datasets.insertRows(dataset, rows)).rowCount).toBe(4);
+  });
+
   it("one bad row refuses the whole batch with FlowValidationError naming each row and column; nothing is stored", async () => {
     const name = unique("atomic");
     await flow.datasets.create({ name, schema: people });
