@@ -45,7 +45,10 @@ export interface StorageProgress {
   total: number | undefined;
 }
 
-/** Called as bytes move; the last call has `loaded` equal to the whole size. */
+/**
+ * Called as bytes move; the last call has `loaded` equal to the whole size (an empty object gets
+ * one call with 0). When a failed upload is retried, counting starts again from 0.
+ */
 export type StorageProgressCallback = (progress: StorageProgress) => void;
 
 /** Parameters of `storage.put`. */
@@ -223,6 +226,9 @@ export class StorageNamespace {
         loaded += chunk.length;
         onProgress?.({ loaded, total });
       },
+      end: () => {
+        if (loaded === 0) onProgress?.({ loaded, total });
+      },
       error: (error) => this.#brokeOff(error, input.path, loaded, total, options?.signal),
     });
   }
@@ -339,6 +345,9 @@ function counted(stream: Readable, total: number | undefined, onProgress: Storag
     chunk: (chunk) => {
       loaded += chunk.length;
       onProgress({ loaded, total });
+    },
+    end: () => {
+      if (loaded === 0) onProgress({ loaded, total }); // an empty body still reports its (only) step
     },
   });
 }
