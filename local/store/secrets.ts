@@ -1,4 +1,4 @@
-import type { SecretsListInput } from "../../src/dto/index.js";
+import { SECRET_NAME, type SecretsListInput } from "../../src/dto/index.js";
 import type { Secret } from "../../src/namespaces/secrets.js";
 import type { Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
@@ -15,8 +15,15 @@ export const SECRETS_SCHEMA = `
   UPDATE secrets SET created_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000, updated_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
 `;
 
-/** Writes secret values for a tenant, replacing any of the same name; `updatedAt` moves only when the value changes. */
+/**
+ * Writes secret values for a tenant, replacing any of the same name; `updatedAt` moves only when the value changes.
+ * @throws {TypeError} naming the first name the SDK could never read or whose value is not a string (never a value); nothing is written then.
+ */
 export function seedSecrets(db: LocalDb, tenant: Tenant, secrets: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(secrets)) {
+    if (!SECRET_NAME.test(name)) throw new TypeError(`secret name ${JSON.stringify(name.slice(0, 300))} is not valid: it must match ${SECRET_NAME}`);
+    if (typeof value !== "string") throw new TypeError(`secret ${name} must have a string value, not ${value === null ? "null" : typeof value}`);
+  }
   const upsert = db.prepare(
     `INSERT INTO secrets (org, ws, name, value, created_at, updated_at) VALUES (@org, @ws, @name, @value, @now, @now)
      ON CONFLICT (org, ws, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at

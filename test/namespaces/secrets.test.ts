@@ -417,6 +417,18 @@ describe("secrets tenancy and scopes", () => {
 
 // After the list tests, which expect only the seeded names.
 describe("secrets: unusual names", () => {
+  it("seeding refuses a name the SDK could never read, or a value that is not a string, naming it and writing nothing", () => {
+    const db = openDatabase();
+    try {
+      const tenant = { orgId: "org_local", workspaceId: "ws_local" };
+      expect(() => seedSecrets(db, tenant, { GOOD: "good-value", "bad name": "bad-name-value" })).toThrow(/"bad name" is not valid/);
+      expect(() => seedSecrets(db, tenant, { NUMERIC: 42 as unknown as string })).toThrow(/NUMERIC must have a string value, not number/);
+      expect(db.prepare("SELECT count(*) AS n FROM secrets").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   it("names that are Object.prototype members (__proto__, constructor, toString) read their own values", async () => {
     const odd: Record<string, string> = Object.fromEntries([
       ["__proto__", "proto-value"],
