@@ -106,6 +106,8 @@ export class SecretsNamespace {
     const fresh = validateInput(SecretsReadParamsInput, params, "secrets.get").fresh === true;
     const config = callConfig(options); // validates the options even when the cache answers
     this.lifecycle.assertOpen();
+    // A caller that has already given up gets no value and starts no shared read.
+    if (options?.signal?.aborted) throw abortError(`secrets.get ${input.name}`);
     if (!fresh) {
       const cached = this.#cached(input.name);
       if (cached !== undefined) return cached;
@@ -138,6 +140,7 @@ export class SecretsNamespace {
     const fresh = validateInput(SecretsReadParamsInput, params, "secrets.getMany").fresh === true;
     const config = callConfig(options);
     this.lifecycle.assertOpen();
+    if (options?.signal?.aborted) throw abortError("secrets.getMany");
     // No prototype: a secret may be named `__proto__` or `constructor`.
     const values = Object.create(null) as Record<string, string>;
     const wanted: string[] = [];
@@ -229,7 +232,11 @@ async function waitFor(pending: Promise<string>, signal: AbortSignal | undefined
   try {
     return await untilAborted(pending, [signal]);
   } catch (error) {
-    if (signal.aborted && !FlowError.isFlowError(error)) throw new FlowAbortError(`${what} was aborted by its signal`);
+    if (signal.aborted && !FlowError.isFlowError(error)) throw abortError(what);
     throw error;
   }
+}
+
+function abortError(what: string): FlowAbortError {
+  return new FlowAbortError(`${what} was aborted by its signal`);
 }

@@ -198,6 +198,11 @@ describe("secrets cache", () => {
     expect(await caught(() => aborted)).toBeInstanceOf(FlowAbortError);
     expect(await other).toBe("db-user-value");
     expect(requests("/secrets/DB_USER")).toBe(1);
+    // A signal aborted before the call starts no read at all, and gets no cached value either.
+    expect(await caught(() => counted.secrets.get("API_KEY", {}, { signal: AbortSignal.abort() }))).toBeInstanceOf(FlowAbortError);
+    expect(requests("/secrets/API_KEY")).toBe(0);
+    expect(await caught(() => counted.secrets.get("DB_USER", {}, { signal: AbortSignal.abort() }))).toBeInstanceOf(FlowAbortError);
+    expect(await caught(() => counted.secrets.getMany(["DB_USER"], {}, { signal: AbortSignal.abort() }))).toBeInstanceOf(FlowAbortError);
   });
 
   it("a value is read again once the TTL has passed, and every time with secretsCacheTtlMs 0", async () => {
