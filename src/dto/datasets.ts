@@ -33,6 +33,9 @@ export const MAX_ORDER_BY = 8;
 /** Most issues reported for one batch of rows; the rest are counted, not listed. */
 export const MAX_ROW_ISSUES = 20;
 
+/** Deepest nesting of arrays and objects in a `json` column value (SQLite's JSON functions stop at 1000 levels, and one such value would break every filtered or sorted query of the dataset). */
+export const MAX_JSON_DEPTH = 100;
+
 /** Longest dataset description. */
 export const MAX_DATASET_DESCRIPTION = 1000;
 
@@ -224,8 +227,21 @@ function convert(column: DatasetColumn, value: unknown): { ok: true; value: unkn
       return text === undefined ? { ok: false, message: "must be a Date or an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z (years 0000–9999)" } : { ok: true, value: text };
     }
     case "json":
+      if (nestsDeeperThan(value, MAX_JSON_DEPTH)) return { ok: false, message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` };
       return isJsonValue(value) ? { ok: true, value } : { ok: false, message: "must be a JSON value" };
   }
+}
+
+// Iterative, so that a value nested a million levels deep is measured without a deep stack (and
+// a cycle ends as "too deep"); isJsonValue, which recurses, only sees values within the limit.
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ item: unknown; depth: number }> = [{ item: value, depth: 1 }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (typeof next.item !== "object" || next.item === null) continue;
+    if (next.depth > max) return true;
+    for (const child of Object.values(next.item)) stack.push({ item: child, depth: next.depth + 1 });
+  }
+  return false;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -235,7 +235,7 @@ export class DatasetsNamespace {
   async insertRows<D extends DatasetRef>(dataset: D, rows: ReadonlyArray<DatasetRowInputFor<D>>, options?: RequestOptions): Promise<DatasetInsertResult> {
     const input = validateInput(DatasetInsertInput, { dataset: refOf(dataset), rows }, "datasets.insertRows");
     // Serialized once, here: to refuse a body the platform would refuse (413) with a message that says what to do.
-    const body = Buffer.from(JSON.stringify({ rows: input.rows }));
+    const body = Buffer.from(serializedRows(input.rows));
     if (body.length > MAX_INSERT_BODY_BYTES) {
       const message = `rows are ${(body.length / 2 ** 20).toFixed(1)} MiB as JSON, over the 8 MiB a request may carry; split them into smaller insertRows calls`;
       throw new FlowValidationError(`datasets.insertRows: ${message}`, [{ path: "rows", message }]);
@@ -288,6 +288,16 @@ export class DatasetsNamespace {
 
   #path(dataset: string): string {
     return workspacePath(this.config, "datasets", dataset);
+  }
+}
+
+// A cycle or a bigint in a row cannot be sent: bad input, reported before any request like the rest.
+function serializedRows(rows: unknown[]): string {
+  try {
+    return JSON.stringify({ rows });
+  } catch (error) {
+    const message = `rows cannot be sent as JSON (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
+    throw new FlowValidationError(`datasets.insertRows: ${message}`, [{ path: "rows", message }]);
   }
 }
 

@@ -7,6 +7,7 @@ import {
   FlowPermissionError,
   FlowSDK,
   FlowValidationError,
+  type DatasetJsonValue,
   type DatasetRow,
   type DatasetRowOf,
   type DatasetSchema,
@@ -117,6 +118,40 @@ describe("datasets: inserting rows", () => {
     expect(again).toEqual(first);
     expect((await flow.datasets.get(dataset)).rowCount).toBe(2);
     expect((await flow.datasets.insertRows(dataset, rows)).rowCount).toBe(4);
+  });
+
+  it("a json value nested deeper than 100 levels is refused (SQLite could not read the row back), 100 levels are kept", async () => {
+    const nest = (depth: number): unknown => {
+      let value: unknown = "core";
+      for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { v: value };
+      return value;
+    };
+    const dataset = await flow.datasets.create({ name: unique("deep"), schema: { columns: { n: { type: "integer" }, j: { type: "json" } } } });
+    const error = await caught(() => flow.datasets.insertRows(dataset, [{ n: 1, j: nest(1) as DatasetJsonValue }, { n: 101, j: nest(101) as DatasetJsonValue }]));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues).toEqual([{ path: "rows[1].j", message: "rows[1].j nests arrays and objects deeper than 100 levels" }]);
+    // 100 000 levels, sent raw (too deep for JSON.stringify): still a 400, not a stack overflow.
+    const response = await fetch(`${platform.url}/v1/orgs/org_local/workspaces/ws_local/datasets/${dataset.id}/rows`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await platform.mintToken({ scopes: ["datasets:write"] })}`, "content-type": "application/json" },
+      body: `{"rows":[{"n":1,"j":${"[".repeat(100_000)}1${"]".repeat(100_000)}}]}`,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { details: unknown } }).error.details).toEqual({ issues: [{ path: "rows[0].j", message: "rows[0].j nests arrays and objects deeper than 100 levels" }] });
+    await flow.datasets.insertRows(dataset, [{ n: 100, j: nest(100) as DatasetJsonValue }, { n: 1, j: nest(1) as DatasetJsonValue }]);
+    const page = await flow.datasets.query(dataset, { filter: { n: { $gte: 1 } }, orderBy: [{ column: "n" }] });
+    expect(page.data.map((row) => row.n)).toEqual([1, 100]);
+    expect(page.data[1]?.j).toEqual(nest(100));
+  });
+
+  it("a row that cannot be sent as JSON (a cycle, a bigint) is FlowValidationError before any request", async () => {
+    const cyclic: Record<string, unknown> = { name: "a", age: 1 };
+    cyclic["self"] = cyclic;
+    for (const row of [cyclic, { name: "b", age: 10n }]) {
+      const error = await caught(() => offline.datasets.insertRows("x", [row]));
+      expect(error).toBeInstanceOf(FlowValidationError);
+      expect((error as FlowValidationError).issues[0]).toMatchObject({ path: "rows", message: expect.stringMatching(/^rows cannot be sent as JSON \((Converting circular|Do not know how to serialize a BigInt)/) });
+    }
   });
 
   it("one bad row refuses the whole batch with FlowValidationError naming each row and column; nothing is stored", async () => {
