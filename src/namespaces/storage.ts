@@ -7,7 +7,7 @@ import type { FlowConfig } from "../container/config.js";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
 import { guessContentType, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
-import { FlowAbortError, FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError, FlowValidationError } from "../errors.js";
+import { FlowAbortError, FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError, FlowValidationError, type FlowValidationIssue } from "../errors.js";
 import { callConfig } from "../http/call-options.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
@@ -186,6 +186,8 @@ export class StorageNamespace {
 
   /**
    * Resolves to the whole content of the object at `path`; use `getStream` for large objects.
+   * @example
+   * const csv = (await flow.storage.get("exports/users.csv")).toString("utf8");
    * @throws {FlowNotFoundError} when there is no object at `path`.
    */
   async get(path: string, params: StorageGetParams = {}, options?: RequestOptions): Promise<Buffer> {
@@ -247,6 +249,8 @@ export class StorageNamespace {
 
   /**
    * Resolves to the metadata of the object at `path`, without its content.
+   * @example
+   * const { size, etag } = await flow.storage.head("exports/users.csv");
    * @throws {FlowNotFoundError} when there is no object at `path`.
    */
   async head(path: string, options?: RequestOptions): Promise<StorageObject> {
@@ -263,7 +267,11 @@ export class StorageNamespace {
     return pagedList(this.http, () => ({ path: workspacePath(this.config, "storage", "objects"), query: validateInput(StorageListInput, params, "storage.list") }), options);
   }
 
-  /** Deletes the object at `path`; resolves to true when it existed. */
+  /**
+   * Deletes the object at `path`; resolves to true when it existed.
+   * @example
+   * if (!(await flow.storage.delete("exports/old.csv"))) console.log("already gone");
+   */
   async delete(path: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(StoragePathInput, { path }, "storage.delete");
     const response = await this.http.delete<{ deleted: boolean }>(this.#objectPath(input.path), callConfig(options));
@@ -300,7 +308,7 @@ interface BodySource {
 
 function bodySource(body: StorageBody, size: number | undefined): BodySource {
   if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
-    throw new FlowValidationError("storage.put: invalid input (size: size must be a whole number of bytes, 0 or more)", [{ path: "size", message: "size must be a whole number of bytes, 0 or more" }]);
+    throw invalidInput("storage.put", [{ path: "size", message: "size must be a whole number of bytes, 0 or more" }]);
   }
   if (typeof body === "string" || body instanceof Uint8Array) {
     const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -310,7 +318,7 @@ function bodySource(body: StorageBody, size: number | undefined): BodySource {
     return {
       open: () => {
         const stream = body();
-        if (!isReadable(stream)) throw new FlowValidationError("storage.put: the body function must return a readable stream", [{ path: "body", message: "must return a readable stream" }]);
+        if (!isReadable(stream)) throw invalidInput("storage.put", [{ path: "body", message: "the body function must return a readable stream" }]);
         return toReadable(stream);
       },
       repeatable: true,
@@ -319,9 +327,7 @@ function bodySource(body: StorageBody, size: number | undefined): BodySource {
     };
   }
   if (isReadable(body)) return { open: () => toReadable(body), repeatable: false, size, declared: true };
-  throw new FlowValidationError("storage.put: invalid input (body: body must be a Buffer, Uint8Array, string, readable stream or a function returning one)", [
-    { path: "body", message: "body must be a Buffer, Uint8Array, string, readable stream or a function returning one" },
-  ]);
+  throw invalidInput("storage.put", [{ path: "body", message: "body must be a Buffer, Uint8Array, string, readable stream or a function returning one" }]);
 }
 
 function* chunksOf(bytes: Buffer): Generator<Buffer> {
@@ -358,7 +364,7 @@ function exactly(stream: Readable, size: number, fail: (error: FlowValidationErr
   const check = (ended: boolean): void => {
     if (ended ? seen === size : seen <= size) return;
     const message = `the body stream gave ${ended ? "only " : "more than "}${seen} bytes, but size says ${size}`;
-    const error = new FlowValidationError(`storage.put: invalid input (size: ${message})`, [{ path: "size", message }]);
+    const error = invalidInput("storage.put", [{ path: "size", message }]);
     fail(error);
     throw error;
   };
@@ -413,7 +419,7 @@ function through(stream: Readable, hooks: ThroughHooks): Readable {
 
 function checkProgress(onProgress: unknown, what: string): void {
   if (onProgress !== undefined && typeof onProgress !== "function") {
-    throw new FlowValidationError(`${what}: invalid input (onProgress: onProgress must be a function)`, [{ path: "onProgress", message: "onProgress must be a function" }]);
+    throw invalidInput(what, [{ path: "onProgress", message: "onProgress must be a function" }]);
   }
 }
 
@@ -421,8 +427,13 @@ function rejectUnknown(rest: object, what: string): void {
   const names = Object.keys(rest);
   if (names.length > 0) {
     const issues = names.map((name) => ({ path: name, message: `property ${name} should not exist` }));
-    throw new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
+    throw invalidInput(what, issues);
   }
+}
+
+/** A FlowValidationError worded like validateInput's: `<what>: invalid input (<path>: <message>; ...)`. */
+function invalidInput(what: string, issues: FlowValidationIssue[]): FlowValidationError {
+  return new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
 }
 
 function withHeaders(config: AxiosRequestConfig, headers: Record<string, string>): AxiosRequestConfig {

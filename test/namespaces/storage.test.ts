@@ -116,6 +116,16 @@ class SlowFile extends Readable {
   }
 }
 
+/** Reads the first chunk of `stream`, runs `interrupt`, then reads on: resolves to the error the rest of the read fails with. */
+async function interruptedRead(stream: Readable, interrupt: () => unknown): Promise<unknown> {
+  const chunks = stream[Symbol.asyncIterator]();
+  await chunks.next();
+  await interrupt();
+  return caught(async () => {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next());
+  });
+}
+
 /** Runs `test` against a platform of its own on a fresh data dir, removed afterwards. */
 async function withOwnPlatform(test: (own: Awaited<ReturnType<typeof startTestPlatform>>, dataDir: string) => Promise<void>): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-storage-test-"));
@@ -566,7 +576,7 @@ describe("storage: retries and broken uploads", () => {
     });
   });
 
-  it.runIf(hasProcFds)("downloads cut off by the client or by close() free the platform's file descriptors", async () => {
+  it.runIf(hasProcFds)("downloads cut off by the client or by close() (FlowClosedError) free the platform's file descriptors", async () => {
     await withOwnPlatform(async (own, dataDir) => {
       const setup = own.createFlow();
       await setup.storage.put("big", patternStream(4 * 1024 * 1024));
@@ -583,13 +593,7 @@ describe("storage: retries and broken uploads", () => {
         });
       }
       const reader = own.createFlow();
-      const stream = await reader.storage.getStream("big");
-      const chunks = stream[Symbol.asyncIterator]();
-      await chunks.next();
-      await reader.close();
-      expect(await caught(async () => {
-        for (let next = await chunks.next(); !next.done; next = await chunks.next());
-      })).toBeInstanceOf(Error);
+      expect(await interruptedRead(await reader.storage.getStream("big"), () => reader.close())).toBeInstanceOf(FlowClosedError);
       await vi.waitFor(() => expect(openFilesUnder(path.join(dataDir, "objects"))).toEqual([]));
       expect((await setup.storage.head("big")).size).toBe(4 * 1024 * 1024);
     });
@@ -657,28 +661,9 @@ describe("storage: failures while streaming", () => {
     const p = `${unique("abort-read")}blob`;
     await flow.storage.put(p, patternStream(4 * 1024 * 1024));
     const controller = new AbortController();
-    const stream = await flow.storage.getStream(p, {}, { signal: controller.signal });
-    const chunks = stream[Symbol.asyncIterator]();
-    await chunks.next();
-    controller.abort();
-    const error = await caught(async () => {
-      for (let next = await chunks.next(); !next.done; next = await chunks.next());
-    });
+    const error = await interruptedRead(await flow.storage.getStream(p, {}, { signal: controller.signal }), () => controller.abort());
     expect(error).toBeInstanceOf(FlowAbortError);
     expect((error as Error).message).toContain(`storage/objects/${p}`);
     expect(inspect(error, { depth: 10 })).not.toContain(platform.env.AUTH_TOKEN!);
-  });
-
-  it("close() while a download is read fails the stream with FlowClosedError", async () => {
-    const p = `${unique("close-read")}blob`;
-    await flow.storage.put(p, patternStream(4 * 1024 * 1024));
-    const own = platform.createFlow();
-    const stream = await own.storage.getStream(p);
-    const chunks = stream[Symbol.asyncIterator]();
-    await chunks.next();
-    await own.close();
-    expect(await caught(async () => {
-      for (let next = await chunks.next(); !next.done; next = await chunks.next());
-    })).toBeInstanceOf(FlowClosedError);
   });
 });
