@@ -158,21 +158,33 @@ function binder(params: unknown[]): Bind {
 /**
  * The value equals one of `values` (`$eq`, `$in`, and negated `$ne`, `$nin`): `null` matches a
  * missing or null value; an array matches when one of its items does. The list is bound as one
- * JSON array, so a 1000-value `$in` is one placeholder and one shallow expression (an `OR` per
- * value would pass SQLite's expression depth limit of 1000).
+ * JSON array read by an uncorrelated `IN (SELECT … json_each(?))`, so a 1000-value `$in` is one
+ * placeholder and one shallow expression (an `OR` per value passed SQLite's expression depth
+ * limit of 1000), and SQLite builds the list once per query instead of scanning it per row.
  */
 function equalsAnySql(target: Target, values: readonly FilterScalar[], params: unknown[]): string {
   const p = binder(params);
   const terms: string[] = [];
   if (values.includes(null)) terms.push(`(json_type(r.data, ${p(target.path)}) IS NULL OR json_type(r.data, ${p(target.path)}) IS 'null')`);
   const scalars = values.filter((value) => value !== null);
-  if (scalars.length > 0) {
+  if (scalars.length > 0 && target.type !== "json") {
+    // A typed column holds one scalar (or null), and `operand` made every value of its type: a
+    // plain IN, whose list SQLite builds once per query rather than scanning it per row.
+    // IFNULL: a null value is not in the list (0, never NULL, so that NOT keeps it for $ne / $nin).
+    terms.push(`IFNULL(json_extract(r.data, ${p(target.path)}) IN (SELECT e.value FROM json_each(${p(JSON.stringify(scalars))}) e), 0)`);
+  } else if (scalars.length > 0) {
     // json_each of a scalar is that scalar, of an array its items (of an object its members: excluded).
-    // Types must agree, numbers across integer and real, so true never equals 1 nor "1" equals 1.
-    terms.push(
-      `(json_type(r.data, ${p(target.path)}) IS NOT 'object' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) v, json_each(${p(JSON.stringify(scalars))}) e` +
-        ` WHERE (v.type = e.type OR (v.type IN ('integer', 'real') AND e.type IN ('integer', 'real'))) AND v.value = e.value))`,
-    );
+    // Types must agree, numbers across integer and real, so true never equals 1 nor "1" equals 1:
+    // one list per kind, each built once per query. (Placeholders in text order: the paths first.)
+    const head = `(json_type(r.data, ${p(target.path)}) IS NOT 'object' AND EXISTS (SELECT 1 FROM json_each(r.data, ${p(target.path)}) v WHERE `;
+    const kinds: string[] = [];
+    const numbers = scalars.filter((value) => typeof value === "number");
+    const strings = scalars.filter((value) => typeof value === "string");
+    if (numbers.length > 0) kinds.push(`(v.type IN ('integer', 'real') AND v.value IN (SELECT value FROM json_each(${p(JSON.stringify(numbers))})))`);
+    if (strings.length > 0) kinds.push(`(v.type = 'text' AND v.value IN (SELECT value FROM json_each(${p(JSON.stringify(strings))})))`);
+    if (scalars.includes(true)) kinds.push("v.type = 'true'");
+    if (scalars.includes(false)) kinds.push("v.type = 'false'");
+    terms.push(`${head}${kinds.join(" OR ")}))`);
   }
   return terms.length === 0 ? "0" : `(${terms.join(" OR ")})`;
 }
