@@ -57,16 +57,23 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
   const c = rootContainer.createChildContainer();
   const lifecycle = new Lifecycle();
   const redactor = new Redactor();
+  redactor.add(authToken); // known from the start, not only once the first request builds the TokenManager
   const cached = <T>(factory: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory(factory) });
-  const log = (c: DependencyContainer) => {
-    const logger = c.resolve(TOKENS.Logger);
-    return logger === silentLogger ? logger : redactingLogger(logger, c.resolve(TOKENS.Redactor)); // nothing to redact for no one
-  };
+  const log = (c: DependencyContainer) => c.resolve(TOKENS.Logger);
 
   c.register(TOKENS.Config, { useValue: config });
   c.register(TOKENS.Lifecycle, { useValue: lifecycle });
   c.register(TOKENS.Redactor, { useValue: redactor });
-  c.register(TOKENS.Logger, { useValue: options.logger ?? silentLogger });
+  // TOKENS.Logger always resolves to a redacting logger, so plugin code that logs through it is
+  // redacted too; a `providers` entry for TOKENS.Logger replaces the sink behind it.
+  c.register(LOG_SINK, { useValue: options.logger ?? silentLogger });
+  c.register(
+    TOKENS.Logger,
+    cached((c) => {
+      const sink = c.resolve(LOG_SINK);
+      return sink === silentLogger ? sink : redactingLogger(sink, c.resolve(TOKENS.Redactor)); // nothing to redact for no one
+    }),
+  );
   const contextStore = new RequestContextStore();
   lifecycle.onClose(() => contextStore.close());
   c.register(TOKENS.RequestContext, { useValue: contextStore });
@@ -134,10 +141,14 @@ function registerPlugins(c: DependencyContainer, plugins: readonly FlowPlugin[],
   return [...entries.values()];
 }
 
+// The logger a user gives (option `logger`, or a provider for TOKENS.Logger); TOKENS.Logger wraps it.
+const LOG_SINK: InjectionToken<FlowLogger> = Symbol("flow-sdk.LogSink");
+
 function registerProvider(c: DependencyContainer, provider: FlowProvider, origin: string): void {
-  if ("useValue" in provider) registerValue(c, provider.provide, provider.useValue);
-  else if ("useClass" in provider) registerClass(c, provider.useClass, provider.provide);
-  else if ("useFactory" in provider) c.register(provider.provide, { useFactory: instanceCachingFactory(provider.useFactory) });
+  const token = provider.provide === TOKENS.Logger ? LOG_SINK : provider.provide;
+  if ("useValue" in provider) registerValue(c, token, provider.useValue);
+  else if ("useClass" in provider) registerClass(c, provider.useClass, token);
+  else if ("useFactory" in provider) c.register(token, { useFactory: instanceCachingFactory(provider.useFactory) });
   else throw new FlowConfigError(`${origin}: a provider needs useValue, useClass or useFactory`);
 }
 
