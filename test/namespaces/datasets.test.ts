@@ -304,6 +304,15 @@ describe("datasets: query errors the platform finds", () => {
     expect(next.data).toEqual([{ a: "y", meta: null, at: null }]);
   });
 
+  it("a query's answer is never replayed for its Idempotency-Key: the same key sees rows inserted since", async () => {
+    const fresh = unique("live");
+    await flow.datasets.create({ name: fresh, schema: { columns: { a: { type: "string" } } } });
+    await flow.datasets.insertRows(fresh, [{ a: "one" }]);
+    expect((await flow.datasets.query(fresh, {}, { idempotencyKey: `q-${fresh}` })).data).toHaveLength(1);
+    await flow.datasets.insertRows(fresh, [{ a: "two" }]);
+    expect((await flow.datasets.query(fresh, {}, { idempotencyKey: `q-${fresh}` })).data).toHaveLength(2);
+  });
+
   it("a cursor of a deleted dataset is refused by the new dataset of the same name", async () => {
     const reused = unique("reused");
     await flow.datasets.create({ name: reused, schema: { columns: { a: { type: "string" } } } });
