@@ -1,6 +1,5 @@
 // flow.datasets: tabular data with a declared schema, inserted in batches and queried page by page.
 import type { AxiosInstance } from "axios";
-import { FlowError, FlowValidationError } from "../errors.js";
 import { inject, injectable } from "tsyringe";
 import type { FlowConfig } from "../container/config.js";
 import { TOKENS } from "../container/tokens.js";
@@ -14,6 +13,7 @@ import {
   validateInput,
 } from "../dto/index.js";
 import type { Filter } from "../dto/filter.js";
+import { FlowError, FlowValidationError } from "../errors.js";
 import { callConfig } from "../http/call-options.js";
 import { pagedList } from "../http/paged-list.js";
 import { workspacePath } from "../http/paths.js";
@@ -252,7 +252,7 @@ export class DatasetsNamespace {
    *
    * @example
    * for await (const row of flow.datasets.query<Order>("orders", { filter: { status: "paid" }, orderBy: [{ column: "total", direction: "desc" }] })) { ... }
-   * @throws {FlowValidationError} for a bad filter or sort key (a column the schema lacks, from the platform).
+   * @throws {FlowValidationError} for a malformed filter or sort key, before any request; for a column the schema lacks or a value its column cannot hold (`{ age: "18" }` on an integer column), from the platform.
    * @throws {FlowNotFoundError} when the dataset does not exist.
    */
   query<TRow extends object = never, D extends DatasetRef = DatasetRef>(
