@@ -149,13 +149,25 @@ export class StorageNamespace {
     const config = withHeaders(callConfig(options), headers);
     // A stream that breaks its declared size would leave the platform waiting for bytes that never
     // come (or read its excess as a next request): it fails the upload at once, as bad input.
-    let mismatch: FlowValidationError | undefined;
+    // The transport sees only a broken pipe when the body itself fails; the caller is told why.
+    let mismatch: FlowValidationError | undefined; // the stream broke its declared size
+    let thrown: { error: unknown } | undefined; // onProgress threw: the caller gets that error back
     let unreadable: Error | undefined; // the body's own failure (a file that cannot be read, say)
+    const report =
+      onProgress &&
+      ((progress: StorageProgress): void => {
+        try {
+          onProgress(progress);
+        } catch (error) {
+          thrown ??= { error };
+          throw error;
+        }
+      });
     const open = (): Readable => {
       const raw = source.open();
       raw.on("error", (error) => (unreadable ??= error));
       const stream = source.declared && source.size !== undefined ? exactly(raw, source.size, (error) => (mismatch = error)) : raw;
-      return counted(stream, source.size, onProgress);
+      return counted(stream, source.size, report);
     };
     const oneShot = source.repeatable ? undefined : open();
     try {
@@ -175,11 +187,10 @@ export class StorageNamespace {
       // A failed upload leaves the caller's stream half read and useless: destroy it, so an open
       // file behind it is closed (the HTTP layer does the same for each body a factory made).
       oneShot?.destroy();
+      if (error instanceof FlowClosedError || error instanceof FlowAbortError) throw error; // closing and aborting win
       if (mismatch) throw mismatch;
-      // The transport saw only a broken pipe; the caller needs the body's own error (closing and aborting still win).
-      if (unreadable && !(error instanceof FlowClosedError || error instanceof FlowAbortError)) {
-        throw new FlowError(`storage.put: reading the body failed (${unreadable.message}); nothing was stored`, { cause: unreadable });
-      }
+      if (thrown) throw thrown.error;
+      if (unreadable) throw new FlowError(`storage.put: reading the body failed (${unreadable.message}); nothing was stored`, { cause: unreadable });
       throw error;
     }
   }

@@ -657,6 +657,17 @@ describe("storage: failures while streaming", () => {
     expect(await caught(() => flow.storage.head(p))).toBeInstanceOf(FlowNotFoundError);
   });
 
+  it("an onProgress that throws fails the put or the download with its own error", async () => {
+    const p = `${unique("progress-throws")}x`;
+    const boom = new Error("progress callback failed");
+    for (const body of [Buffer.alloc(200_000), () => patternStream(200_000), patternStream(200_000)]) {
+      expect(await caught(() => flow.storage.put(p, body, { onProgress: () => { throw boom; } }))).toBe(boom);
+    }
+    expect(await caught(() => flow.storage.head(p))).toBeInstanceOf(FlowNotFoundError);
+    await flow.storage.put(p, Buffer.alloc(200_000));
+    expect(await caught(() => flow.storage.get(p, { onProgress: () => { throw boom; } }))).toBe(boom);
+  });
+
   it("a download aborted by its signal while being read fails with FlowAbortError, whose inspect output carries no token", async () => {
     const p = `${unique("abort-read")}blob`;
     await flow.storage.put(p, patternStream(4 * 1024 * 1024));
