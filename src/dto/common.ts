@@ -46,13 +46,29 @@ export function TtlSeconds(field = "ttlSeconds"): PropertyDecorator {
 // eslint-disable-next-line no-control-regex
 export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
-/** Decorators for a key-like string: 1 to `max` characters, no control characters. */
+// A lone UTF-16 surrogate cannot be stored as UTF-8 (SQLite would turn it into U+FFFD) nor
+// percent-encoded into a URL (encodeURIComponent throws).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Decorator: a string with no lone surrogate, so it is stored and read back exactly; other types pass. */
+export function WellFormed(field: string): PropertyDecorator {
+  return ValidateBy({
+    name: "isWellFormed",
+    validator: {
+      validate: (value) => typeof value !== "string" || !LONE_SURROGATE.test(value),
+      defaultMessage: () => `${field} must be well-formed Unicode (it holds a lone surrogate)`,
+    },
+  });
+}
+
+/** Decorators for a key-like string: 1 to `max` characters, no control characters, well-formed Unicode. */
 export function KeyString(field: string, max: number): PropertyDecorator {
   return (target, property) => {
     IsString({ message: `${field} must be a string` })(target, property);
     MinLength(1, { message: `${field} must not be empty` })(target, property);
     MaxLength(max, { message: `${field} must be at most ${max} characters` })(target, property);
     Matches(NO_CONTROL_CHARS, { message: `${field} must not contain control characters` })(target, property);
+    WellFormed(field)(target, property);
   };
 }
 

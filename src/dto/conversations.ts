@@ -1,6 +1,6 @@
 // Inputs of the conversations namespace, validated by the SDK before any request and by the local platform.
 import { IsIn, IsOptional, IsString, MaxLength, ValidateBy } from "class-validator";
-import { isJsonValue, KeyString, NotDotSegment, PageQuery } from "./common.js";
+import { isJsonValue, KeyString, NotDotSegment, PageQuery, WellFormed } from "./common.js";
 
 /** Who may write a message. */
 export const MESSAGE_ROLES = ["system", "user", "assistant", "tool"] as const;
@@ -35,26 +35,11 @@ function Metadata(): PropertyDecorator {
   };
 }
 
-// A lone UTF-16 surrogate cannot be stored as UTF-8 (SQLite would turn it into U+FFFD) nor percent-encoded.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Decorator: a string with no lone surrogate, so it is stored and read back exactly. */
-function WellFormed(field: string): PropertyDecorator {
-  return ValidateBy({
-    name: "isWellFormed",
-    validator: {
-      validate: (value) => typeof value !== "string" || !LONE_SURROGATE.test(value),
-      defaultMessage: () => `${field} must be well-formed Unicode (it holds a lone surrogate)`,
-    },
-  });
-}
-
 /** Decorators for a conversation id. */
 function ConversationId(field: string): PropertyDecorator {
   return (target, property) => {
     KeyString(field, MAX_ID_LENGTH)(target, property);
     NotDotSegment(field)(target, property);
-    WellFormed(field)(target, property);
   };
 }
 

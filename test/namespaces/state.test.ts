@@ -224,6 +224,7 @@ describe("state validation, before any request", () => {
     { name: "an empty key", call: (f) => f.state.get(""), path: "key" },
     { name: "a key with a control character", call: (f) => f.state.set("a\u0007b", 1), path: "key" },
     { name: "a key with a newline", call: (f) => f.state.delete("a\nb"), path: "key" },
+    { name: "a key with a lone surrogate", call: (f) => f.state.get("half \ud83d of an emoji"), path: "key" },
     { name: "a key longer than 512 characters", call: (f) => f.state.getWithVersion("k".repeat(513)), path: "key" },
     { name: "an undefined value", call: (f) => f.state.set("k", undefined), path: "value" },
     { name: "ttlSeconds 0", call: (f) => f.state.set("k", 1, { ttlSeconds: 0 }), path: "ttlSeconds" },
