@@ -154,6 +154,18 @@ describe("datasets: inserting rows", () => {
     }
   });
 
+  it("concurrent inserts each land whole: row counts step by batch, none lost", async () => {
+    const dataset = await flow.datasets.create({ name: unique("concurrent"), schema: { columns: { batch: { type: "integer" }, i: { type: "integer" } } } });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, batch) => flow.datasets.insertRows(dataset, Array.from({ length: 50 }, (_, i) => ({ batch, i })))));
+    expect(results.map((r) => r.rowCount).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, k) => (k + 1) * 50));
+    const rows = await all(flow.datasets.query(dataset, { limit: 1000 }));
+    expect(rows).toHaveLength(500);
+    // insertion order keeps each batch together
+    const batches = rows.map((row) => row.batch).filter((batch, k, list) => k === 0 || list[k - 1] !== batch);
+    expect(new Set(batches).size).toBe(10);
+    expect(batches).toHaveLength(10);
+  });
+
   it("one bad row refuses the whole batch with FlowValidationError naming each row and column; nothing is stored", async () => {
     const name = unique("atomic");
     await flow.datasets.create({ name, schema: people });
