@@ -32,7 +32,7 @@ export class AuditLogInput {
   /** Free-form JSON details. */
   @IsOptional()
   @IsObject({ message: "details must be a plain object" })
-  @IsJsonValue("details must hold only JSON values: no undefined, functions, bigints, NaN or cycles")
+  @IsJsonValue("details must hold only JSON values, nested at most 100 levels: no undefined, functions, bigints, NaN or cycles")
   details?: Record<string, unknown>;
 }
 

@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy } from "class-validator";
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, type ValidationArguments } from "class-validator";
 
 /** Largest page a list call may ask for. */
 export const MAX_PAGE_SIZE = 1000;
@@ -83,20 +83,89 @@ export function NotDotSegment(field: string): PropertyDecorator {
   };
 }
 
-/** True when `value` survives a JSON round trip unchanged in kind: no undefined, functions, symbols, bigints, non-finite numbers or cycles. */
-export function isJsonValue(value: unknown, seen = new Set<object>()): boolean {
+/** Largest JSON request body the protocol accepts (the local platform answers 413 above it). */
+export const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Deepest nesting of arrays and objects accepted in a JSON value. SQLite's JSON functions stop at
+ * 1000 levels, and a recursive walk of a value nested far deeper would overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Largest free-form `metadata` object (memory, vector records, conversations, messages), as JSON text. */
+export const MAX_METADATA_BYTES = 64 * 1024;
+
+/** True for an object literal (`{}` or `Object.create(null)`), not an array, class instance or null. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * True when arrays and objects in `value` nest deeper than `max` levels. Iterative, so a value
+ * nested a million levels deep is measured without a deep stack (and a cycle ends as "too deep").
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ item: unknown; depth: number }> = [{ item: value, depth: 1 }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (typeof next.item !== "object" || next.item === null) continue;
+    if (next.depth > max) return true;
+    for (const child of Object.values(next.item)) stack.push({ item: child, depth: next.depth + 1 });
+  }
+  return false;
+}
+
+/**
+ * True when `value` survives a JSON round trip unchanged in kind: no undefined, functions, symbols,
+ * bigints, non-finite numbers or cycles, and nested at most {@link MAX_JSON_DEPTH} levels.
+ */
+export function isJsonValue(value: unknown): boolean {
+  return !nestsDeeperThan(value, MAX_JSON_DEPTH) && isJsonTree(value, new Set<object>());
+}
+
+function isJsonTree(value: unknown, seen: Set<object>): boolean {
   if (value === null || typeof value === "string" || typeof value === "boolean") return true;
   if (typeof value === "number") return Number.isFinite(value);
   if (typeof value !== "object") return false;
   if (seen.has(value)) return false;
   seen.add(value);
   const ok = Array.isArray(value)
-    ? value.every((item) => isJsonValue(item, seen))
-    : Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null
-      ? Object.values(value).every((item) => isJsonValue(item, seen))
+    ? value.every((item) => isJsonTree(item, seen))
+    : isPlainObject(value)
+      ? Object.values(value).every((item) => isJsonTree(item, seen))
       : value instanceof Date; // serialises as an ISO string
   seen.delete(value);
   return ok;
+}
+
+/** What is wrong with `value` as free-form metadata, or `undefined`: a plain object of JSON values, at most `maxBytes` as JSON. */
+export function metadataIssue(value: unknown, where = "metadata", maxBytes = MAX_METADATA_BYTES): string | undefined {
+  if (!isPlainObject(value) || !isJsonValue(value)) return `${where} must be a plain object of JSON values (nested at most ${MAX_JSON_DEPTH} levels)`;
+  if (Buffer.byteLength(JSON.stringify(value)) > maxBytes) return `${where} must be at most ${maxBytes} bytes as JSON`;
+  return undefined;
+}
+
+/** Decorators for optional free-form `metadata` (see {@link metadataIssue}). */
+export function IsMetadata(maxBytes = MAX_METADATA_BYTES): PropertyDecorator {
+  return (target, property) => {
+    IsOptional()(target, property);
+    Located("isMetadata", (value, where) => metadataIssue(value, where, maxBytes))(target, property);
+  };
+}
+
+/**
+ * A decorator from a check that says where the input is wrong: `check(value, property)` returns
+ * the message (e.g. `records[3].vector has 2 numbers, not 3`), or `undefined` when it is fine.
+ */
+export function Located(name: string, check: (value: unknown, where: string) => string | undefined): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => check(value, args?.property ?? name) === undefined,
+      defaultMessage: (args?: ValidationArguments) => check(args?.value, args?.property ?? name) ?? `${name} is not valid`,
+    },
+  });
 }
 
 /** Decorator: the property must be a JSON value (null included, undefined not). */

@@ -1,6 +1,6 @@
 // Inputs of the conversations namespace, validated by the SDK before any request and by the local platform.
-import { IsIn, IsOptional, IsString, MaxLength, ValidateBy } from "class-validator";
-import { isJsonValue, KeyString, NotDotSegment, PageQuery, WellFormed } from "./common.js";
+import { IsIn, IsOptional, IsString, MaxLength } from "class-validator";
+import { IsMetadata, KeyString, NotDotSegment, PageQuery, WellFormed } from "./common.js";
 
 /** Who may write a message. */
 export const MESSAGE_ROLES = ["system", "user", "assistant", "tool"] as const;
@@ -8,32 +8,9 @@ export const MESSAGE_ROLES = ["system", "user", "assistant", "tool"] as const;
 export const MAX_TITLE_LENGTH = 1000;
 /** Longest message content accepted, in characters. */
 export const MAX_MESSAGE_LENGTH = 1_000_000;
-/** Largest `metadata` accepted, as JSON text. */
-export const MAX_METADATA_BYTES = 64 * 1024;
 /** Longest conversation id accepted. */
 const MAX_ID_LENGTH = 256;
 
-/** True for a plain object of JSON values whose JSON is at most {@link MAX_METADATA_BYTES} bytes. */
-function isMetadata(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  return isJsonValue(value) && Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES;
-}
-
-/** Decorator: optional `metadata` (null counts as absent), a plain JSON object of at most 64 KiB. */
-function Metadata(): PropertyDecorator {
-  return (target, property) => {
-    IsOptional()(target, property);
-    ValidateBy({
-      name: "isMetadata",
-      validator: {
-        validate: (value) => isMetadata(value),
-        defaultMessage: () => `metadata must be a plain object of JSON values, at most ${MAX_METADATA_BYTES} bytes as JSON`,
-      },
-    })(target, property);
-  };
-}
 
 /** Decorators for a conversation id. */
 function ConversationId(field: string): PropertyDecorator {
@@ -60,7 +37,7 @@ export class ConversationCreateInput {
   title?: string | null;
 
   /** Free-form JSON data stored with the conversation; `null` or absent: `{}`. */
-  @Metadata()
+  @IsMetadata()
   metadata?: Record<string, unknown> | null;
 }
 
@@ -75,7 +52,7 @@ export class ConversationUpdateInput {
   title?: string | null;
 
   /** New metadata; replaces the old as a whole (`null`: `{}`). */
-  @Metadata()
+  @IsMetadata()
   metadata?: Record<string, unknown> | null;
 }
 
@@ -106,7 +83,7 @@ export class MessageAddInput {
   content!: string;
 
   /** Free-form JSON data stored with the message (tool call ids, token counts, ...); `null` or absent: `{}`. */
-  @Metadata()
+  @IsMetadata()
   metadata?: Record<string, unknown> | null;
 }
 

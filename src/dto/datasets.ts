@@ -1,9 +1,9 @@
 // Inputs of the datasets namespace, validated by the SDK before any request and by the local
 // platform, plus the one check of rows against a schema (the platform runs it inside the insert).
-import { IsOptional, IsString, isISO8601, Matches, MaxLength, ValidateBy, type ValidationArguments } from "class-validator";
+import { IsOptional, IsString, isISO8601, Matches, MaxLength } from "class-validator";
 import type { FlowValidationIssue } from "../errors.js";
 import type { DatasetColumn, DatasetColumnType, DatasetOrderBy, DatasetSchema } from "../namespaces/datasets.js";
-import { isJsonValue, PageQuery } from "./common.js";
+import { isJsonValue, isPlainObject, Located, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The column types a schema may use. */
@@ -24,8 +24,8 @@ export const MAX_DATASET_COLUMNS = 100;
 /** Most rows one `insertRows` call may carry (they are inserted in one transaction). */
 export const MAX_INSERT_ROWS = 10_000;
 
-/** Most bytes the JSON body of one `insertRows` call may have: the protocol's request body limit (8 MiB). */
-export const MAX_INSERT_BODY_BYTES = 8 * 1024 * 1024;
+/** Most bytes the JSON body of one `insertRows` call may have: the protocol's request body limit. */
+export const MAX_INSERT_BODY_BYTES = MAX_JSON_BODY_BYTES;
 
 /** Most sort keys one query may use. */
 export const MAX_ORDER_BY = 8;
@@ -33,8 +33,6 @@ export const MAX_ORDER_BY = 8;
 /** Most issues reported for one batch of rows; the rest are counted, not listed. */
 export const MAX_ROW_ISSUES = 20;
 
-/** Deepest nesting of arrays and objects in a `json` column value (SQLite's JSON functions stop at 1000 levels, and one such value would break every filtered or sorted query of the dataset). */
-export const MAX_JSON_DEPTH = 100;
 
 /** Longest dataset description. */
 export const MAX_DATASET_DESCRIPTION = 1000;
@@ -112,15 +110,6 @@ export function rowsIssue(value: unknown, where = "rows"): string | undefined {
   return undefined;
 }
 
-function located(name: string, check: (value: unknown, where: string) => string | undefined): PropertyDecorator {
-  return ValidateBy({
-    name,
-    validator: {
-      validate: (value: unknown, args?: ValidationArguments) => check(value, args?.property ?? name) === undefined,
-      defaultMessage: (args?: ValidationArguments) => check(args?.value, args?.property ?? name) ?? `${name} is not valid`,
-    },
-  });
-}
 
 /** Input naming a dataset by name or id (`get`, `delete`, and the path of the others). */
 export class DatasetRefInput {
@@ -133,11 +122,11 @@ export class DatasetRefInput {
 /** Input of `datasets.create`. */
 export class DatasetCreateInput {
   /** Name, unique in the workspace. */
-  @located("name", datasetNameIssue)
+  @Located("name", datasetNameIssue)
   name!: string;
 
   /** The columns. */
-  @located("schema", schemaIssue)
+  @Located("schema", schemaIssue)
   schema!: DatasetSchema;
 
   /** What the dataset holds. */
@@ -153,7 +142,7 @@ export class DatasetListInput extends PageQuery {}
 /** Input of `datasets.insertRows`. */
 export class DatasetInsertInput extends DatasetRefInput {
   /** The rows, 1 to {@link MAX_INSERT_ROWS}. */
-  @located("rows", rowsIssue)
+  @Located("rows", rowsIssue)
   rows!: Array<Record<string, unknown>>;
 }
 
@@ -171,7 +160,7 @@ export class DatasetQueryInput extends PageQuery {
 
   /** Sort keys, most significant first. */
   @IsOptional()
-  @located("orderBy", orderByIssue)
+  @Located("orderBy", orderByIssue)
   orderBy?: DatasetOrderBy[];
 }
 
@@ -232,20 +221,3 @@ function convert(column: DatasetColumn, value: unknown): { ok: true; value: unkn
   }
 }
 
-// Iterative, so that a value nested a million levels deep is measured without a deep stack (and
-// a cycle ends as "too deep"); isJsonValue, which recurses, only sees values within the limit.
-function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<{ item: unknown; depth: number }> = [{ item: value, depth: 1 }];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    if (typeof next.item !== "object" || next.item === null) continue;
-    if (next.depth > max) return true;
-    for (const child of Object.values(next.item)) stack.push({ item: child, depth: next.depth + 1 });
-  }
-  return false;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}

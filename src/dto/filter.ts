@@ -1,6 +1,6 @@
 // The filter language shared by `datasets.query` (over a row's columns) and `vector.query` /
 // `memory.search` (over an item's metadata): one grammar, checked in one place.
-import { ValidateBy, type ValidationArguments } from "class-validator";
+import { isPlainObject, Located } from "./common.js";
 
 /** A value a filter compares against. */
 export type FilterScalar = string | number | boolean | null;
@@ -127,19 +127,8 @@ function scalarIssue(value: unknown, where: string): string | undefined {
   return `${where} must be a string, a finite number, a boolean or null`;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** Decorator: the property is a {@link Filter}; the message says where it is not. */
 export function IsFilter(): PropertyDecorator {
-  return ValidateBy({
-    name: "isFilter",
-    validator: {
-      validate: (value: unknown, args?: ValidationArguments) => filterIssue(value, args?.property ?? "filter") === undefined,
-      defaultMessage: (args?: ValidationArguments) => filterIssue(args?.value, args?.property ?? "filter") ?? "filter is not valid",
-    },
-  });
+  return Located("isFilter", filterIssue);
 }

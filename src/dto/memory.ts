@@ -1,6 +1,6 @@
 // Inputs of the memory namespace, validated by the SDK before any request and by the local platform.
-import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from "class-validator";
-import { isJsonValue, KeyString, NO_CONTROL_CHARS, NotDotSegment, PageQuery } from "./common.js";
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "class-validator";
+import { IsMetadata, KeyString, NO_CONTROL_CHARS, NotDotSegment, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The scope a memory is filed under when the caller names none. */
@@ -11,9 +11,6 @@ export const MAX_MEMORY_SCOPE = 256;
 
 /** Longest memory content accepted, in characters. */
 export const MAX_MEMORY_CONTENT = 32_768;
-
-/** Largest `metadata` accepted, as JSON text (the same cap as a conversation's). */
-export const MAX_MEMORY_METADATA_BYTES = 64 * 1024;
 
 /** Most results one `search` may ask for. */
 export const MAX_MEMORY_SEARCH_LIMIT = 100;
@@ -43,15 +40,7 @@ export class MemoryAddInput {
   content!: string;
 
   /** Free-form JSON data stored with it. */
-  @IsOptional()
-  @ValidateBy({
-    name: "isMetadata",
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === "object" && value !== null && !Array.isArray(value) && isJsonValue(value) && Buffer.byteLength(JSON.stringify(value)) <= MAX_MEMORY_METADATA_BYTES,
-      defaultMessage: () => `metadata must be a plain object of JSON values, at most ${MAX_MEMORY_METADATA_BYTES} bytes as JSON`,
-    },
-  })
+  @IsMetadata()
   metadata?: Record<string, unknown>;
 
   /** Scope to file it under; "default" when absent. */

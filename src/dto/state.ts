@@ -15,7 +15,7 @@ export class StateKeyInput {
 /** Input of `state.set` (key from the path, the rest from the body). */
 export class StateSetInput extends StateKeyInput {
   /** Any JSON value, `null` included; `undefined`, functions, NaN and cycles are refused. */
-  @IsJsonValue("value must be a JSON value: null, a boolean, a finite number, a string, or an array or plain object of those (use state.delete to remove a key)")
+  @IsJsonValue("value must be a JSON value: null, a boolean, a finite number, a string, or an array or plain object of those, nested at most 100 levels (use state.delete to remove a key)")
   value!: unknown;
 
   /** Seconds until the key expires. */

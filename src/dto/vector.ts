@@ -1,6 +1,6 @@
 // Inputs of the vector namespace, validated by the SDK before any request and by the local platform.
-import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy, type ValidationArguments } from "class-validator";
-import { isJsonValue, PageQuery } from "./common.js";
+import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from "class-validator";
+import { isPlainObject, Located, MAX_JSON_BODY_BYTES, metadataIssue, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The similarity measures a collection can use. */
@@ -19,13 +19,10 @@ export const MAX_VECTOR_TOP_K = 1000;
  * Most bytes the JSON of one `upsert` batch may take: a platform request body is at most 8 MiB,
  * and a little is left for the envelope `{ "records": [...] }`.
  */
-export const MAX_VECTOR_UPSERT_BYTES = 8 * 1024 * 1024 - 1024;
+export const MAX_VECTOR_UPSERT_BYTES = MAX_JSON_BODY_BYTES - 1024;
 
 // No float64 written as JSON is longer than this ("-2.2250738585072014e-308"), with its comma.
 const MAX_NUMBER_JSON = 25;
-
-/** Largest `metadata` of one record accepted, as JSON text (the same cap as memory's and a conversation's). */
-export const MAX_VECTOR_METADATA_BYTES = 64 * 1024;
 
 /** Longest vector id accepted. */
 export const MAX_VECTOR_ID = 256;
@@ -126,10 +123,8 @@ function recordsIssue(value: unknown, where: string): string | undefined {
     const n = (vector as number[]).length;
     if (length !== undefined && n !== length) return `${at}.vector has ${n} dimensions but ${where}[0].vector has ${length}; a collection's vectors all have the same length`;
     length = n;
-    if (metadata !== undefined && !(isPlainObject(metadata) && isJsonValue(metadata))) return `${at}.metadata must be a plain object of JSON values`;
-    if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > MAX_VECTOR_METADATA_BYTES) {
-      return `${at}.metadata must be at most ${MAX_VECTOR_METADATA_BYTES} bytes as JSON`;
-    }
+    const metadataProblem = metadata === undefined ? undefined : metadataIssue(metadata, `${at}.metadata`);
+    if (metadataProblem !== undefined) return metadataProblem;
   }
   return batchSizeIssue(value as Array<Record<string, unknown>>, where);
 }
@@ -168,11 +163,6 @@ function idIssue(id: unknown, where: string): string | undefined {
   return undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function describe(value: unknown): string {
   if (typeof value === "number") return String(value);
@@ -180,28 +170,18 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-// One decorator per check, each with a message that says where the input is wrong.
-function locatedCheck(name: string, check: (value: unknown, where: string) => string | undefined): PropertyDecorator {
-  return ValidateBy({
-    name,
-    validator: {
-      validate: (value: unknown, args?: ValidationArguments) => check(value, args?.property ?? name) === undefined,
-      defaultMessage: (args?: ValidationArguments) => check(args?.value, args?.property ?? name) ?? `${name} is not valid`,
-    },
-  });
-}
 
 /** Decorator: an array of 1 to 8192 finite numbers. */
 export function IsVector(): PropertyDecorator {
-  return locatedCheck("isVector", vectorIssue);
+  return Located("isVector", vectorIssue);
 }
 
 /** Decorator: 1 to 1000 `{ id, vector, metadata? }` records, ids unique, vectors of one length, at most {@link MAX_VECTOR_UPSERT_BYTES} as JSON. */
 export function IsVectorRecords(): PropertyDecorator {
-  return locatedCheck("isVectorRecords", recordsIssue);
+  return Located("isVectorRecords", recordsIssue);
 }
 
 /** Decorator: 1 to 1000 vector ids. */
 export function IsVectorIdList(): PropertyDecorator {
-  return locatedCheck("isVectorIdList", idListIssue);
+  return Located("isVectorIdList", idListIssue);
 }

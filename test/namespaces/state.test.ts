@@ -215,7 +215,20 @@ describe("state keys", () => {
   });
 });
 
+/** `levels` arrays, each holding the next. */
+function nested(levels: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
+
 describe("state validation, before any request", () => {
+  it("a value nested 100 levels deep is stored", async () => {
+    const key = `${unique("deep")}k`;
+    await flow.state.set(key, nested(100));
+    expect(JSON.stringify(await flow.state.get(key))).toBe(JSON.stringify(nested(100)));
+  });
+
   it("the offline instance used below really fails once a request is sent", async () => {
     expect(await caught(() => offline.state.get("k"))).toBeInstanceOf(FlowConnectionError);
   });
@@ -226,6 +239,8 @@ describe("state validation, before any request", () => {
     { name: "a key with a newline", call: (f) => f.state.delete("a\nb"), path: "key" },
     { name: "a key with a lone surrogate", call: (f) => f.state.get("half \ud83d of an emoji"), path: "key" },
     { name: "a key longer than 512 characters", call: (f) => f.state.getWithVersion("k".repeat(513)), path: "key" },
+    { name: "a value nested 101 levels deep", call: (f) => f.state.set("k", nested(101)), path: "value" },
+    { name: "a value nested a million levels deep", call: (f) => f.state.set("k", nested(1_000_000)), path: "value" },
     { name: "an undefined value", call: (f) => f.state.set("k", undefined), path: "value" },
     { name: "ttlSeconds 0", call: (f) => f.state.set("k", 1, { ttlSeconds: 0 }), path: "ttlSeconds" },
     { name: "ttlSeconds 1.5", call: (f) => f.state.set("k", 1, { ttlSeconds: 1.5 }), path: "ttlSeconds" },
