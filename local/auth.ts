@@ -16,6 +16,11 @@ export interface Tenant {
   workspaceId: string;
 }
 
+/** The `@org` and `@ws` parameters every store query is keyed by. */
+export function tenantParams(tenant: Tenant): { org: string; ws: string } {
+  return { org: tenant.orgId, ws: tenant.workspaceId };
+}
+
 /** onRequest hook: verifies the bearer token and attaches the identity to the request. */
 export function authenticate(tokens: TokenService): onRequestHookHandler {
   return async (request) => {

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { IncomingMessage } from "node:http";
 import { fastify, type FastifyInstance } from "fastify";
+import { MAX_JSON_BODY_BYTES } from "../src/dto/common.js";
 import { authenticate, authorizeWorkspace } from "./auth.js";
 import type { LocalDb } from "./db.js";
 import { errorHandler, frameworkErrorHandler, notFoundHandler, type InternalErrorReporter } from "./errors.js";
@@ -51,7 +52,6 @@ export const WORKSPACE_PREFIX = "/v1/orgs/:orgId/workspaces/:workspaceId";
 const SWEEP_INTERVAL_MS = 60_000;
 // Encoded state keys (up to 512 characters, up to 3 bytes each when percent-encoded) must fit.
 const MAX_PARAM_LENGTH = 4096;
-const BODY_LIMIT = 8 * 1024 * 1024;
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** Builds the fastify app serving docs/protocol.md; call `listen` to serve it. */
@@ -60,7 +60,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = fastify({
     logger: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: MAX_JSON_BODY_BYTES,
     genReqId,
     // Bad percent-encoding and over-long path parameters: the envelope and X-Request-Id too.
     frameworkErrors: frameworkErrorHandler(report, MAX_PARAM_LENGTH),

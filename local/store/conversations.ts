@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ConversationCreateInput, ConversationUpdateInput, MessageAddInput, MessageListInput, PageQuery } from "../../src/dto/index.js";
 import type { Conversation, ConversationMessage, MessageRole } from "../../src/namespaces/conversations.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
@@ -103,7 +103,7 @@ export class ConversationsStore {
   /** Creates an empty conversation with a new id. */
   create(tenant: Tenant, input: ConversationCreateInput): Conversation {
     const row = this.insertConversation.get({
-      ...params(tenant),
+      ...tenantParams(tenant),
       id: newId("conv"),
       title: input.title ?? null,
       metadata: JSON.stringify(input.metadata ?? {}),
@@ -124,7 +124,7 @@ export class ConversationsStore {
   list(tenant: Tenant, input: PageQuery): Page<Conversation> {
     const limit = input.limit ?? DEFAULT_LIMIT;
     const before = input.cursor === undefined ? null : decodeCursor("conversations", input.cursor, "number");
-    const rows = this.selectConversations.all({ ...params(tenant), before, take: limit + 1 }) as ConversationRow[];
+    const rows = this.selectConversations.all({ ...tenantParams(tenant), before, take: limit + 1 }) as ConversationRow[];
     return toPage(rows, limit, toConversation, (row) => encodeCursor("conversations", row.seq));
   }
 
@@ -134,7 +134,7 @@ export class ConversationsStore {
    */
   update(tenant: Tenant, input: ConversationUpdateInput): Conversation {
     const row = this.updateConversation.get({
-      ...params(tenant),
+      ...tenantParams(tenant),
       id: input.id,
       setTitle: input.title !== undefined ? 1 : 0,
       title: input.title ?? null,
@@ -148,8 +148,8 @@ export class ConversationsStore {
   /** Deletes the conversation and its messages; true when it existed. */
   delete(tenant: Tenant, id: string): boolean {
     return this.db.transaction(() => {
-      this.deleteMessages.run({ ...params(tenant), id });
-      return this.deleteConversation.run({ ...params(tenant), id }).changes > 0;
+      this.deleteMessages.run({ ...tenantParams(tenant), id });
+      return this.deleteConversation.run({ ...tenantParams(tenant), id }).changes > 0;
     })();
   }
 
@@ -161,7 +161,7 @@ export class ConversationsStore {
   addMessage(tenant: Tenant, input: MessageAddInput): ConversationMessage {
     return this.db.transaction(() => {
       const now = Date.now();
-      const next = this.nextMessageSeq.get({ ...params(tenant), id: input.conversationId, now }) as { last_message_seq: number } | undefined;
+      const next = this.nextMessageSeq.get({ ...tenantParams(tenant), id: input.conversationId, now }) as { last_message_seq: number } | undefined;
       if (!next) throw notFound(input.conversationId);
       const row: MessageRow = {
         conversation_id: input.conversationId,
@@ -172,7 +172,7 @@ export class ConversationsStore {
         metadata: JSON.stringify(input.metadata ?? {}),
         created_at: now,
       };
-      this.insertMessage.run({ ...params(tenant), conversationId: row.conversation_id, seq: row.seq, id: row.id, role: row.role, content: row.content, metadata: row.metadata, now });
+      this.insertMessage.run({ ...tenantParams(tenant), conversationId: row.conversation_id, seq: row.seq, id: row.id, role: row.role, content: row.content, metadata: row.metadata, now });
       return toMessage(row);
     }).immediate();
   }
@@ -188,20 +188,17 @@ export class ConversationsStore {
     const kind = `messages:${order}:${input.conversationId}`;
     const after = input.cursor === undefined ? null : decodeCursor(kind, input.cursor, "number");
     const select = order === "asc" ? this.selectMessagesAsc : this.selectMessagesDesc;
-    const rows = select.all({ ...params(tenant), conversationId: input.conversationId, after, take: limit + 1 }) as MessageRow[];
+    const rows = select.all({ ...tenantParams(tenant), conversationId: input.conversationId, after, take: limit + 1 }) as MessageRow[];
     return toPage(rows, limit, toMessage, (row) => encodeCursor(kind, row.seq));
   }
 
   private row(tenant: Tenant, id: string): ConversationRow {
-    const row = this.selectConversation.get({ ...params(tenant), id }) as ConversationRow | undefined;
+    const row = this.selectConversation.get({ ...tenantParams(tenant), id }) as ConversationRow | undefined;
     if (!row) throw notFound(id);
     return row;
   }
 }
 
-function params(tenant: Tenant): { org: string; ws: string } {
-  return { org: tenant.orgId, ws: tenant.workspaceId };
-}
 
 function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString("hex")}`;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { checkRows, type DatasetCreateInput, type DatasetListInput, type DatasetQueryInput } from "../../src/dto/index.js";
 import type { Dataset, DatasetInsertResult, DatasetRow, DatasetSchema } from "../../src/namespaces/datasets.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
@@ -84,7 +84,7 @@ export class DatasetsStore {
       created_at: now,
       updated_at: now,
     };
-    const inserted = this.insertDataset.run({ ...params(tenant), ...record, now }).changes > 0;
+    const inserted = this.insertDataset.run({ ...tenantParams(tenant), ...record, now }).changes > 0;
     if (!inserted) throw new HttpError(409, "already_exists", `Dataset ${JSON.stringify(input.name)} already exists in this workspace; delete it first or pick another name`);
     return toDataset(record);
   }
@@ -101,7 +101,7 @@ export class DatasetsStore {
   list(tenant: Tenant, input: DatasetListInput): Page<Dataset> {
     const limit = input.limit ?? DEFAULT_LIMIT;
     const after = input.cursor === undefined ? null : decodeCursor(LIST_CURSOR, input.cursor, "string");
-    const records = this.selectPage.all({ ...params(tenant), after, take: limit + 1 }) as DatasetRecord[];
+    const records = this.selectPage.all({ ...tenantParams(tenant), after, take: limit + 1 }) as DatasetRecord[];
     return toPage(records, limit, toDataset, (record) => encodeCursor(LIST_CURSOR, record.name));
   }
 
@@ -118,8 +118,8 @@ export class DatasetsStore {
         const more = checked.issues.length > 1 ? ` (and ${checked.issues.length - 1} more issues; see details.issues)` : "";
         throw new HttpError(400, "validation_error", `${first}${more}; no row was inserted`, { issues: checked.issues });
       }
-      for (const row of checked.rows) this.insertRow.run({ ...params(tenant), id: record.id, data: JSON.stringify(row) });
-      this.bumpCount.run({ ...params(tenant), id: record.id, n: checked.rows.length, now: Date.now() });
+      for (const row of checked.rows) this.insertRow.run({ ...tenantParams(tenant), id: record.id, data: JSON.stringify(row) });
+      this.bumpCount.run({ ...tenantParams(tenant), id: record.id, n: checked.rows.length, now: Date.now() });
       return { inserted: checked.rows.length, rowCount: record.row_count + checked.rows.length };
     })();
   }
@@ -167,13 +167,13 @@ export class DatasetsStore {
     return this.db.transaction(() => {
       const record = this.find(tenant, ref);
       if (!record) return false;
-      this.deleteRows.run({ ...params(tenant), id: record.id });
-      return this.deleteDataset.run({ ...params(tenant), id: record.id }).changes > 0;
+      this.deleteRows.run({ ...tenantParams(tenant), id: record.id });
+      return this.deleteDataset.run({ ...tenantParams(tenant), id: record.id }).changes > 0;
     })();
   }
 
   private find(tenant: Tenant, ref: string): DatasetRecord | undefined {
-    return this.selectOne.get({ ...params(tenant), ref }) as DatasetRecord | undefined;
+    return this.selectOne.get({ ...tenantParams(tenant), ref }) as DatasetRecord | undefined;
   }
 
   private record(tenant: Tenant, ref: string): DatasetRecord {
@@ -194,9 +194,6 @@ function schemaOf(record: DatasetRecord): DatasetSchema {
   return JSON.parse(record.schema) as DatasetSchema;
 }
 
-function params(tenant: Tenant): { org: string; ws: string } {
-  return { org: tenant.orgId, ws: tenant.workspaceId };
-}
 
 function toDataset(record: DatasetRecord): Dataset {
   return {

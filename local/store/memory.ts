@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { DEFAULT_MEMORY_SCOPE, type MemoryAddInput, type MemoryListInput, type MemorySearchInput } from "../../src/dto/index.js";
 import type { MemoryMatch, MemoryRecord } from "../../src/namespaces/memory.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { embedText, LOCAL_EMBEDDING_MODEL } from "../embedding.js";
 import { matchesFilter } from "../filter.js";
@@ -78,13 +78,13 @@ export class MemoryStore {
       created_at: Date.now(),
     };
     const embedding = encodeSparse(embedText(row.content));
-    this.insertRow.run({ ...params(tenant), id: row.id, scope: row.scope, content: row.content, metadata: row.metadata, now: row.created_at, model: LOCAL_EMBEDDING_MODEL, embedding });
+    this.insertRow.run({ ...tenantParams(tenant), id: row.id, scope: row.scope, content: row.content, metadata: row.metadata, now: row.created_at, model: LOCAL_EMBEDDING_MODEL, embedding });
     return toRecord(row);
   }
 
   /** The memory `id`, or undefined. */
   get(tenant: Tenant, id: string): MemoryRecord | undefined {
-    const row = this.selectRow.get({ ...params(tenant), id }) as Row | undefined;
+    const row = this.selectRow.get({ ...tenantParams(tenant), id }) as Row | undefined;
     return row && toRecord(row);
   }
 
@@ -96,7 +96,7 @@ export class MemoryStore {
     // used as a position in this one.
     const kind = `memory:${createHash("sha256").update(scope).digest("base64url").slice(0, 22)}`;
     const before = input.cursor === undefined ? null : decodeCursor(kind, input.cursor, "number");
-    const rows = this.selectPage.all({ ...params(tenant), scope, before, take: limit + 1 }) as Row[];
+    const rows = this.selectPage.all({ ...tenantParams(tenant), scope, before, take: limit + 1 }) as Row[];
     return toPage(rows, limit, toRecord, (row) => encodeCursor(kind, row.seq));
   }
 
@@ -104,7 +104,7 @@ export class MemoryStore {
   search(tenant: Tenant, input: MemorySearchInput): MemoryMatch[] {
     const query = embedText(input.query);
     const best = new TopK<Row>(input.limit ?? DEFAULT_SEARCH_LIMIT);
-    const rows = this.scanScope.iterate({ ...params(tenant), scope: input.scope ?? DEFAULT_MEMORY_SCOPE }) as Iterable<EmbeddedRow>;
+    const rows = this.scanScope.iterate({ ...tenantParams(tenant), scope: input.scope ?? DEFAULT_MEMORY_SCOPE }) as Iterable<EmbeddedRow>;
     for (const row of rows) {
       if (input.filter !== undefined && !matchesFilter(input.filter, JSON.parse(row.metadata) as Record<string, unknown>)) continue;
       // A row embedded by another version of the embedding is embedded again rather than compared unlike with like.
@@ -119,18 +119,15 @@ export class MemoryStore {
 
   /** Deletes the memory `id`; true when it existed. */
   delete(tenant: Tenant, id: string): boolean {
-    return this.deleteRow.run({ ...params(tenant), id }).changes > 0;
+    return this.deleteRow.run({ ...tenantParams(tenant), id }).changes > 0;
   }
 
   /** Deletes every memory of `scope`; returns how many. */
   clear(tenant: Tenant, scope: string): number {
-    return this.deleteScope.run({ ...params(tenant), scope }).changes;
+    return this.deleteScope.run({ ...tenantParams(tenant), scope }).changes;
   }
 }
 
-function params(tenant: Tenant): { org: string; ws: string } {
-  return { org: tenant.orgId, ws: tenant.workspaceId };
-}
 
 function toRecord(row: Row): MemoryRecord {
   return {

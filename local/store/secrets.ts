@@ -1,6 +1,6 @@
 import { SECRET_NAME, type SecretsListInput } from "../../src/dto/index.js";
 import type { Secret } from "../../src/namespaces/secrets.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
@@ -64,7 +64,7 @@ export class SecretsStore {
    * @throws {HttpError} 404 `not_found` naming the secret (never a value).
    */
   value(tenant: Tenant, name: string): string {
-    const row = this.selectValue.get({ ...params(tenant), name }) as { value: string } | undefined;
+    const row = this.selectValue.get({ ...tenantParams(tenant), name }) as { value: string } | undefined;
     if (!row) throw notFound([name]);
     return row.value;
   }
@@ -77,7 +77,7 @@ export class SecretsStore {
     const values = Object.create(null) as Record<string, string>; // a secret may be named `__proto__`
     const missing: string[] = [];
     for (const name of new Set(names)) {
-      const row = this.selectValue.get({ ...params(tenant), name }) as { value: string } | undefined;
+      const row = this.selectValue.get({ ...tenantParams(tenant), name }) as { value: string } | undefined;
       if (row) values[name] = row.value;
       else missing.push(name);
     }
@@ -89,14 +89,11 @@ export class SecretsStore {
   list(tenant: Tenant, input: SecretsListInput): Page<Secret> {
     const limit = input.limit ?? DEFAULT_LIMIT;
     const after = input.cursor === undefined ? null : decodeCursor(CURSOR_KIND, input.cursor, "string");
-    const rows = this.selectPage.all({ ...params(tenant), prefix: input.prefix ?? "", after, take: limit + 1 }) as Row[];
+    const rows = this.selectPage.all({ ...tenantParams(tenant), prefix: input.prefix ?? "", after, take: limit + 1 }) as Row[];
     return toPage(rows, limit, toSecret, (row) => encodeCursor(CURSOR_KIND, row.name));
   }
 }
 
-function params(tenant: Tenant): { org: string; ws: string } {
-  return { org: tenant.orgId, ws: tenant.workspaceId };
-}
 
 function toSecret(row: Row): Secret {
   return { name: row.name, createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString() };

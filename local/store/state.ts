@@ -1,6 +1,6 @@
 import type { StateIncrementInput, StateListInput, StateSetInput } from "../../src/dto/index.js";
 import type { StateEntry } from "../../src/namespaces/state.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
@@ -60,7 +60,7 @@ export class StateStore {
     const limit = input.limit ?? DEFAULT_LIMIT;
     const after = input.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, input.cursor, "string");
     const prefix = input.prefix ?? "";
-    const rows = this.selectPage.all({ ...params(tenant), now: Date.now(), prefix, after: after ?? null, take: limit + 1 }) as Row[];
+    const rows = this.selectPage.all({ ...tenantParams(tenant), now: Date.now(), prefix, after: after ?? null, take: limit + 1 }) as Row[];
     return toPage(rows, limit, toEntry, (row) => encodeCursor(CURSOR_KIND, row.key));
   }
 
@@ -102,7 +102,7 @@ export class StateStore {
 
   /** Removes `key`; true when a live key was removed. */
   delete(tenant: Tenant, key: string): boolean {
-    return this.deleteRow.run({ ...params(tenant), key, now: Date.now() }).changes > 0;
+    return this.deleteRow.run({ ...tenantParams(tenant), key, now: Date.now() }).changes > 0;
   }
 
   /** Deletes expired rows; returns how many. */
@@ -111,18 +111,15 @@ export class StateStore {
   }
 
   private row(tenant: Tenant, key: string, now: number): Row | undefined {
-    return this.selectRow.get({ ...params(tenant), key, now }) as Row | undefined;
+    return this.selectRow.get({ ...tenantParams(tenant), key, now }) as Row | undefined;
   }
 
   private write(tenant: Tenant, key: string, value: string, version: number, expiresAt: number | null, now: number): StateEntry {
-    this.upsert.run({ ...params(tenant), key, value, version, expiresAt, now });
+    this.upsert.run({ ...tenantParams(tenant), key, value, version, expiresAt, now });
     return toEntry({ key, value, version, expires_at: expiresAt, updated_at: now });
   }
 }
 
-function params(tenant: Tenant): { org: string; ws: string } {
-  return { org: tenant.orgId, ws: tenant.workspaceId };
-}
 
 function expiry(now: number, ttlSeconds: number | undefined): number | null {
   return ttlSeconds === undefined ? null : now + ttlSeconds * 1000;

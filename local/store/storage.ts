@@ -5,7 +5,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { StorageListInput } from "../../src/dto/index.js";
 import type { StorageObject } from "../../src/namespaces/storage.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import { ensureMeta, type LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
@@ -102,7 +102,7 @@ export class StorageStore {
 
   /** The metadata of the object at `path`, or undefined. */
   head(tenant: Tenant, objectPath: string): StorageObject | undefined {
-    const row = this.selectRow.get({ ...params(tenant), path: objectPath }) as Row | undefined;
+    const row = this.selectRow.get({ ...tenantParams(tenant), path: objectPath }) as Row | undefined;
     return row && toObject(row);
   }
 
@@ -147,7 +147,7 @@ export class StorageStore {
     const now = Date.now();
     const etag = hash.digest("hex");
     renameSync(temp, this.fileOf(tenant, write.path));
-    this.upsert.run({ ...params(tenant), path: write.path, size, contentType: write.contentType, etag, metadata: JSON.stringify(write.metadata), now });
+    this.upsert.run({ ...tenantParams(tenant), path: write.path, size, contentType: write.contentType, etag, metadata: JSON.stringify(write.metadata), now });
     return { path: write.path, size, contentType: write.contentType, etag, metadata: write.metadata, updatedAt: new Date(now).toISOString() };
   }
 
@@ -155,13 +155,13 @@ export class StorageStore {
   list(tenant: Tenant, input: StorageListInput): Page<StorageObject> {
     const limit = input.limit ?? DEFAULT_LIMIT;
     const after = input.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, input.cursor, "string");
-    const rows = this.selectPage.all({ ...params(tenant), prefix: input.prefix ?? "", after: after ?? null, take: limit + 1 }) as Row[];
+    const rows = this.selectPage.all({ ...tenantParams(tenant), prefix: input.prefix ?? "", after: after ?? null, take: limit + 1 }) as Row[];
     return toPage(rows, limit, toObject, (row) => encodeCursor(CURSOR_KIND, row.path));
   }
 
   /** Removes the object at `path`; true when it existed. */
   delete(tenant: Tenant, objectPath: string): boolean {
-    const removed = this.deleteRow.run({ ...params(tenant), path: objectPath }).changes > 0;
+    const removed = this.deleteRow.run({ ...tenantParams(tenant), path: objectPath }).changes > 0;
     if (removed) {
       try {
         unlinkSync(this.fileOf(tenant, objectPath));
@@ -223,9 +223,6 @@ function isAbort(error: unknown): boolean {
   return code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNABORTED";
 }
 
-function params(tenant: Tenant): { org: string; ws: string } {
-  return { org: tenant.orgId, ws: tenant.workspaceId };
-}
 
 function toObject(row: Row): StorageObject {
   return {

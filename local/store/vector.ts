@@ -1,7 +1,7 @@
 import type { Filter } from "../../src/dto/filter.js";
 import type { VectorCreateCollectionInput, VectorDeleteInput, VectorListCollectionsInput, VectorQueryInput, VectorUpsertInput } from "../../src/dto/index.js";
 import type { VectorCollection, VectorMatch, VectorMetric } from "../../src/namespaces/vector.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { matchesFilter } from "../filter.js";
@@ -83,7 +83,7 @@ export class VectorStore {
   create(tenant: Tenant, input: VectorCreateCollectionInput): VectorCollection {
     const metric = input.metric ?? "cosine";
     const now = Date.now();
-    const inserted = this.insertCollection.run({ ...params(tenant), name: input.name, dimensions: input.dimensions, metric, now }).changes > 0;
+    const inserted = this.insertCollection.run({ ...tenantParams(tenant), name: input.name, dimensions: input.dimensions, metric, now }).changes > 0;
     if (!inserted) throw new HttpError(409, "already_exists", `Vector collection ${JSON.stringify(input.name)} already exists; delete it first or pick another name`);
     return { name: input.name, dimensions: input.dimensions, metric, count: 0, createdAt: new Date(now).toISOString() };
   }
@@ -97,15 +97,15 @@ export class VectorStore {
   list(tenant: Tenant, input: VectorListCollectionsInput): Page<VectorCollection> {
     const limit = input.limit ?? DEFAULT_LIMIT;
     const after = input.cursor === undefined ? null : decodeCursor(CURSOR_KIND, input.cursor, "string");
-    const rows = this.selectCollections.all({ ...params(tenant), after, take: limit + 1 }) as CollectionRow[];
+    const rows = this.selectCollections.all({ ...tenantParams(tenant), after, take: limit + 1 }) as CollectionRow[];
     return toPage(rows, limit, toCollection, (row) => encodeCursor(CURSOR_KIND, row.name));
   }
 
   /** Deletes the collection and its vectors; false when there was none. */
   drop(tenant: Tenant, name: string): boolean {
     return this.db.transaction(() => {
-      this.deleteItemsOf.run({ ...params(tenant), name });
-      return this.deleteCollectionRow.run({ ...params(tenant), name }).changes > 0;
+      this.deleteItemsOf.run({ ...tenantParams(tenant), name });
+      return this.deleteCollectionRow.run({ ...tenantParams(tenant), name }).changes > 0;
     })();
   }
 
@@ -119,7 +119,7 @@ export class VectorStore {
       for (const [i, record] of input.records.entries()) checkVector(collection, record.vector, `records[${i}].vector`);
       const now = Date.now();
       for (const record of input.records) {
-        this.upsertItem.run({ ...params(tenant), name: input.name, id: record.id, vector: encodeVector(record.vector), metadata: JSON.stringify(record.metadata ?? {}), now });
+        this.upsertItem.run({ ...tenantParams(tenant), name: input.name, id: record.id, vector: encodeVector(record.vector), metadata: JSON.stringify(record.metadata ?? {}), now });
       }
       return input.records.length;
     })();
@@ -132,7 +132,7 @@ export class VectorStore {
   query(tenant: Tenant, input: VectorQueryInput): VectorMatch[] {
     const collection = this.collection(tenant, input.name);
     checkVector(collection, input.vector, "vector");
-    return searchRows(this.scanItems.iterate({ ...params(tenant), name: input.name }) as Iterable<ItemRow>, {
+    return searchRows(this.scanItems.iterate({ ...tenantParams(tenant), name: input.name }) as Iterable<ItemRow>, {
       metric: collection.metric,
       vector: input.vector,
       topK: input.topK ?? DEFAULT_TOP_K,
@@ -149,13 +149,13 @@ export class VectorStore {
     return this.db.transaction(() => {
       this.collection(tenant, input.name);
       let deleted = 0;
-      for (const id of new Set(input.ids)) deleted += this.deleteItem.run({ ...params(tenant), name: input.name, id }).changes;
+      for (const id of new Set(input.ids)) deleted += this.deleteItem.run({ ...tenantParams(tenant), name: input.name, id }).changes;
       return deleted;
     })();
   }
 
   private collection(tenant: Tenant, name: string): CollectionRow {
-    const row = this.selectCollection.get({ ...params(tenant), name }) as CollectionRow | undefined;
+    const row = this.selectCollection.get({ ...tenantParams(tenant), name }) as CollectionRow | undefined;
     if (!row) throw new HttpError(404, "not_found", `Vector collection ${JSON.stringify(name)} does not exist; create it with vector.createCollection`);
     return row;
   }
@@ -212,9 +212,6 @@ function validation(path: string, message: string): HttpError {
   return new HttpError(400, "validation_error", message, { issues: [{ path, message }] });
 }
 
-function params(tenant: Tenant): { org: string; ws: string } {
-  return { org: tenant.orgId, ws: tenant.workspaceId };
-}
 
 function toCollection(row: CollectionRow): VectorCollection {
   return { name: row.name, dimensions: row.dimensions, metric: row.metric, count: row.count, createdAt: new Date(row.created_at).toISOString() };
