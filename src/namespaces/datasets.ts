@@ -13,13 +13,13 @@ import {
   validateInput,
 } from "../dto/index.js";
 import type { Filter } from "../dto/filter.js";
-import { FlowError, FlowValidationError } from "../errors.js";
+import { FlowValidationError } from "../errors.js";
 import { callConfig } from "../http/call-options.js";
 import { pagedList } from "../http/paged-list.js";
 import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { objectBody } from "../http/response-body.js";
-import { PagePromise, type PageData } from "../pagination.js";
+import type { PagePromise } from "../pagination.js";
 
 /** The type of a dataset column's values. */
 export type DatasetColumnType = "string" | "integer" | "number" | "boolean" | "timestamp" | "json";
@@ -260,18 +260,14 @@ export class DatasetsNamespace {
     params: DatasetsQueryParams<NoInfer<DatasetQueryRow<TRow, D>>> = {},
     options?: RequestOptions,
   ): PagePromise<DatasetQueryRow<TRow, D>> {
-    // Checked once, inside the first fetch, so bad input rejects the page promise before any request.
-    let prepared: { path: string; body: object; config: ReturnType<typeof callConfig> } | undefined;
-    return new PagePromise<DatasetQueryRow<TRow, D>>(async (cursor) => {
-      if (prepared === undefined) {
+    return pagedList<DatasetQueryRow<TRow, D>>(
+      this.http,
+      () => {
         const { dataset: ref, ...body } = validateInput(DatasetQueryInput, { ...params, dataset: refOf(dataset) }, "datasets.query");
-        prepared = { path: `${this.#path(ref)}/query`, body, config: callConfig(options) };
-      }
-      const response = await this.http.post(prepared.path, cursor === undefined ? prepared.body : { ...prepared.body, cursor }, prepared.config);
-      const page = objectBody<PageData<DatasetQueryRow<TRow, D>>>(response);
-      if (!Array.isArray(page.data)) throw new FlowError(`POST ${prepared.path} answered without a page of rows; check that the base URL points at the Flow platform`);
-      return { data: page.data, nextCursor: typeof page.nextCursor === "string" ? page.nextCursor : null };
-    });
+        return { path: `${this.#path(ref)}/query`, body };
+      },
+      options,
+    );
   }
 
   /**
