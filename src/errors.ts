@@ -61,10 +61,14 @@ export class FlowValidationError extends FlowError {
   /** Every invalid field found. */
   readonly issues: readonly FlowValidationIssue[];
 
+  /** The `X-Request-Id` of the request the platform refused (400 `validation_error`); `undefined` when the SDK refused the input before sending it. */
+  readonly requestId: string | undefined;
+
   /** Creates a FlowValidationError from the issues found. */
-  constructor(message: string, issues: readonly FlowValidationIssue[] = [], options?: FlowErrorOptions) {
+  constructor(message: string, issues: readonly FlowValidationIssue[] = [], options?: FlowErrorOptions & { requestId?: string | undefined }) {
     super(message, options);
     this.issues = issues;
+    this.requestId = options?.requestId;
   }
 }
 

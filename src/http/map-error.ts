@@ -69,7 +69,7 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
   const message = redactor.text(`${serverMessage} (HTTP ${response.status} ${code} on ${where}${requestId ? `, request ${requestId}` : ""})${hint}`);
   // Input only the platform can check (rows against a dataset's schema, a vector's dimension) is
   // still bad input: the same class as a check made before the request, with the same issues.
-  if (response.status === 400 && code === "validation_error") return new FlowValidationError(message, validationIssues(redactor.value(envelope?.details)), { cause });
+  if (response.status === 400 && code === "validation_error") return new FlowValidationError(message, validationIssues(redactor.value(envelope?.details)), { cause, requestId });
   return FlowAPIError.from(
     message,
     {

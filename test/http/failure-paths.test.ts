@@ -166,6 +166,7 @@ describe("validation errors from the platform", () => {
     expect(error).toBeInstanceOf(FlowValidationError);
     expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual(["rows[0].age", "x"]);
     expect((error as Error).message).toMatch(/^rows do not match \(HTTP 400 validation_error on PUT .*request req_/);
+    expect((error as FlowValidationError).requestId).toMatch(/^req_/);
     expect(JSON.stringify((error as FlowValidationError).issues)).not.toContain(token);
     const other = await flow.state.set("k", 1).catch((e: unknown) => e);
     expect(other).not.toBeInstanceOf(FlowValidationError);

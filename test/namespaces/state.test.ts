@@ -257,6 +257,7 @@ describe("state validation, before any request", () => {
     const error = await caught(() => call(offline));
     expect(error).toBeInstanceOf(FlowValidationError);
     expect((error as FlowValidationError).issues.map((i) => i.path)).toContain(path);
+    expect((error as FlowValidationError).requestId).toBeUndefined(); // refused before any request
   });
 });
 
