@@ -8,20 +8,12 @@ import { DatasetsStore } from "../../local/store/datasets.js";
 import type { DatasetCreateInput, DatasetQueryInput } from "../../src/dto/datasets.js";
 import { filterIssue, type Filter, type FilterScalar } from "../../src/dto/filter.js";
 import type { DatasetRow } from "../../src/namespaces/datasets.js";
+import { seededRandom } from "../helpers/random.js";
 
 const tenant = { orgId: "org_t", workspaceId: "ws_t" };
 const store = new DatasetsStore(openDatabase());
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = random(20261128);
+const rand = seededRandom(20261128);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
 const strings = ["a", "b", "ab", "B", "", "é", "😀", "\uE000", "a😀", "10", "true"];

@@ -11,6 +11,7 @@ import {
   type VectorRecord,
 } from "../../src/index.js";
 import type { Filter } from "../../src/dto/filter.js";
+import { seededRandom } from "../helpers/random.js";
 import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 
 const { platform, flow, offline } = await sharedPlatform();
@@ -18,18 +19,6 @@ const { platform, flow, offline } = await sharedPlatform();
 let counter = 0;
 /** A collection name no other test uses. */
 const unique = (label: string): string => `${label}-${++counter}-${Date.now().toString(36)}`;
-
-/** mulberry32: a small seeded PRNG, so the random vectors are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVector(random: () => number, dimensions: number): number[] {
   return Array.from({ length: dimensions }, () => random() * 2 - 1);
@@ -56,7 +45,7 @@ async function upsertAll(name: string, records: readonly VectorRecord[]): Promis
 
 describe("vector ranking equals an exact brute-force ranking", () => {
   const DIMENSIONS = 24;
-  const random = prng(20261128);
+  const random = seededRandom(20261128);
   const records: VectorRecord[] = Array.from({ length: 1000 }, (_, i) => ({
     id: `v${String(i).padStart(4, "0")}`,
     vector: randomVector(random, DIMENSIONS),
@@ -232,7 +221,7 @@ describe("vector records", () => {
   it("a batch over the 8 MiB body limit is a FlowValidationError suggesting a batch size, and that size goes through", async () => {
     const name = unique("big");
     await flow.vector.createCollection({ name, dimensions: 1536, metric: "dot" });
-    const random = prng(7);
+    const random = seededRandom(7);
     const records = Array.from({ length: 1000 }, (_, i) => ({ id: `r${i}`, vector: randomVector(random, 1536) }));
     const error = await caught(() => offline.vector.upsert(name, records));
     expect(error).toBeInstanceOf(FlowValidationError);
