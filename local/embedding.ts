@@ -1,6 +1,6 @@
 // The local platform's text embedding for `memory`, used when no embedding model is configured:
 // deterministic, offline, no model download. A hashed bag of normalised words (lowercase, accents
-// folded, stopwords removed, light suffix stemming) plus character trigrams of each word, folded
+// folded, stopwords removed, Porter2 stems) plus character trigrams of each word, folded
 // into a fixed-size vector of 65 536 dimensions and L2-normalised, so cosine similarity is a plain
 // dot product. A text fills a few dozen of those dimensions, so the vector is kept sparse: the
 // large size makes it rare for two different words to land in the same dimension.
@@ -9,10 +9,11 @@
 // and spelling variants through the trigrams ("favourite" ~ "favorite"). What it does not: synonyms
 // or paraphrase ("car" and "automobile" have nothing in common here). Real semantics come from a
 // configured embedding model (the gateway's `embed`).
+import porter2 from "wink-porter2-stemmer";
 import type { SparseVector } from "./similarity.js";
 
 /** Names this embedding; stored with each memory, so a later version re-embeds old rows instead of comparing unlike vectors. */
-export const LOCAL_EMBEDDING_MODEL = "flow-local-hash-v1";
+export const LOCAL_EMBEDDING_MODEL = "flow-local-hash-v2";
 
 /** Length of every local embedding (as a dense vector); an index fits in 16 bits. */
 export const LOCAL_EMBEDDING_DIMENSIONS = 65_536;
@@ -46,34 +47,13 @@ export function words(text: string): string[] {
   return content.length > 0 ? content : all;
 }
 
-// Longest first; one is removed at most, and only when at least three letters with a vowel remain.
-const SUFFIXES = ["ations", "ation", "ments", "ment", "ness", "ence", "ance", "ings", "ing", "able", "ible", "ful", "edly", "ed", "ly"];
-
 /**
- * A light English stemmer: plural and common derivational suffixes off, doubled final consonant
- * undone, final "e" dropped, final consonant-"y" as "i". "prefers", "preferred", "preference" and
- * "prefer" all give "prefer", but it is crude: some forms of one word part ("agree" → "agre",
- * "agreed" → "agr") and some different words meet ("hope", "hop"). A Porter2 stemmer would do better
- * (see docs/design-notes.md); changing it means a new {@link LOCAL_EMBEDDING_MODEL}.
+ * The English Porter2 (Snowball) stem of a lowercase word, from `wink-porter2-stemmer`: "prefers",
+ * "preferred", "preference" and "prefer" all give "prefer". Numbers and tokens with digits pass
+ * unchanged. Changing the stemmer changes every embedding: it needs a new {@link LOCAL_EMBEDDING_MODEL}.
  */
 export function stem(word: string): string {
-  if (word.length <= 3 || !/^\p{L}+$/u.test(word)) return word;
-  let w = word;
-  if (w.endsWith("sses")) w = w.slice(0, -2);
-  else if (w.endsWith("ies")) w = `${w.slice(0, -3)}i`;
-  else if (w.endsWith("s") && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
-  for (const suffix of SUFFIXES) {
-    if (!w.endsWith(suffix)) continue;
-    const rest = w.slice(0, -suffix.length);
-    if (rest.length >= 3 && /[aeiouy]/.test(rest)) {
-      w = rest;
-      if (/([^aeioulsz])\1$/.test(w)) w = w.slice(0, -1);
-    }
-    break;
-  }
-  if (w.length > 3 && w.endsWith("e")) w = w.slice(0, -1);
-  if (w.length > 3 && /[^aeiou]y$/.test(w)) w = `${w.slice(0, -1)}i`;
-  return w;
+  return /^\p{L}+$/u.test(word) ? porter2(word) : word;
 }
 
 /** The stems of `text`'s words: what two texts must share to be similar. */

@@ -41,7 +41,7 @@ describe("local text embedding", () => {
 
   it("ignores case, punctuation, accents, possessives, word order and stopwords", () => {
     expect(similarity("The user's Café, in PARIS!", "paris cafe user")).toBeCloseTo(1, 12);
-    expect(terms("Which editor mode does the user prefer?")).toEqual(["editor", "mod", "user", "prefer"]);
+    expect(terms("Which editor mode does the user prefer?")).toEqual(["editor", "mode", "user", "prefer"]);
   });
 
   it("keeps stopwords when the text has nothing else, so it still embeds", () => {
@@ -55,7 +55,8 @@ describe("local text embedding", () => {
     [["invoice", "invoices", "invoiced"], "invoic"],
     [["policy", "policies"], "polici"],
     [["run", "running", "runs"], "run"],
-    [["close", "closed", "closes", "closing"], "clos"],
+    [["close", "closed", "closes", "closing"], "close"],
+    [["agree", "agreed", "agreeing"], "agre"],
   ])("stems %j to %j", (forms, expected) => {
     for (const form of forms) expect(stem(form)).toBe(expected);
   });
