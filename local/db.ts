@@ -1,12 +1,6 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { CONVERSATIONS_SCHEMA } from "./store/conversations.js";
-import { DATASETS_SCHEMA } from "./store/datasets.js";
-import { MEMORY_SCHEMA } from "./store/memory.js";
-import { SECRETS_SCHEMA } from "./store/secrets.js";
-import { STORAGE_SCHEMA } from "./store/storage.js";
-import { VECTOR_SCHEMA } from "./store/vector.js";
 
 /** The local platform's SQLite handle. */
 export type LocalDb = Database.Database;
@@ -60,9 +54,71 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_expiry ON idempotency (created_at);
   `,
-  // The data namespaces (issue 3). Each store file holds its tables while they are being built;
-  // TODO(issue 3): inline them here once they settle, so a later edit cannot change a migration.
-  [SECRETS_SCHEMA, STORAGE_SCHEMA, DATASETS_SCHEMA, VECTOR_SCHEMA, MEMORY_SCHEMA, CONVERSATIONS_SCHEMA].join("\n"),
+  // The data namespaces: secrets gain dates; storage, datasets, vector, memory, conversations.
+  `
+  -- Secrets seeded before this step get its time as both dates.
+  ALTER TABLE secrets ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE secrets ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE secrets SET created_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000, updated_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+
+  CREATE TABLE storage_objects (
+    org TEXT NOT NULL, ws TEXT NOT NULL, path TEXT NOT NULL,
+    size INTEGER NOT NULL, content_type TEXT NOT NULL, etag TEXT NOT NULL,
+    metadata TEXT NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, path)
+  ) WITHOUT ROWID;
+
+  -- A dataset row is one JSON document holding every column (missing nullable ones as null);
+  -- seq orders rows by insertion and breaks ties in every sort.
+  CREATE TABLE datasets (
+    org TEXT NOT NULL, ws TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
+    description TEXT, schema TEXT NOT NULL, row_count INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, id), UNIQUE (org, ws, name)
+  );
+  CREATE TABLE dataset_rows (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    org TEXT NOT NULL, ws TEXT NOT NULL, dataset_id TEXT NOT NULL, data TEXT NOT NULL
+  );
+  CREATE INDEX dataset_rows_by_dataset ON dataset_rows (org, ws, dataset_id, seq);
+
+  CREATE TABLE vector_collections (
+    org TEXT NOT NULL, ws TEXT NOT NULL, name TEXT NOT NULL,
+    dimensions INTEGER NOT NULL, metric TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE vector_items (
+    org TEXT NOT NULL, ws TEXT NOT NULL, collection TEXT NOT NULL, id TEXT NOT NULL,
+    vector BLOB NOT NULL, metadata TEXT NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, collection, id)
+  );
+
+  CREATE TABLE memories (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL, ws TEXT NOT NULL, scope TEXT NOT NULL,
+    content TEXT NOT NULL, metadata TEXT NOT NULL,
+    model TEXT NOT NULL, embedding BLOB NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX memories_by_scope ON memories (org, ws, scope, seq);
+
+  -- A conversation's seq orders the list (newest first); a message's seq is its place in the
+  -- conversation, handed out from last_message_seq inside the insert's transaction.
+  CREATE TABLE conversations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    org TEXT NOT NULL, ws TEXT NOT NULL, id TEXT NOT NULL,
+    title TEXT, metadata TEXT NOT NULL,
+    last_message_seq INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    UNIQUE (org, ws, id)
+  );
+  CREATE INDEX conversations_by_tenant ON conversations (org, ws, seq);
+  CREATE TABLE conversation_messages (
+    org TEXT NOT NULL, ws TEXT NOT NULL, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    id TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, conversation_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Opens `<dataDir>/flow-local.sqlite` (created if needed), or an in-memory database without a dataDir. */

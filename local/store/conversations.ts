@@ -6,29 +6,6 @@ import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 
-/**
- * Tables of the conversations namespace; part of migration 3 in local/db.ts. `seq` of a
- * conversation orders the list (newest first); `seq` of a message is its place in the
- * conversation, handed out from `last_message_seq` inside the insert's transaction.
- */
-export const CONVERSATIONS_SCHEMA = `
-  CREATE TABLE conversations (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    org TEXT NOT NULL, ws TEXT NOT NULL, id TEXT NOT NULL,
-    title TEXT, metadata TEXT NOT NULL,
-    last_message_seq INTEGER NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-    UNIQUE (org, ws, id)
-  );
-  CREATE INDEX conversations_by_tenant ON conversations (org, ws, seq);
-  CREATE TABLE conversation_messages (
-    org TEXT NOT NULL, ws TEXT NOT NULL, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
-    id TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, metadata TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (org, ws, conversation_id, seq)
-  ) WITHOUT ROWID;
-`;
-
 interface ConversationRow {
   seq: number;
   id: string;

@@ -7,25 +7,6 @@ import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 import { afterSql, compileFilter, keysSql, orderSql, registerDatasetFunctions, sortKeys } from "./datasets-sql.js";
 
-/**
- * Tables of the datasets namespace; part of migration 3 in local/db.ts. A row is one JSON
- * document holding every column (missing nullable ones as null); `seq` orders rows by insertion
- * and breaks ties in every sort.
- */
-export const DATASETS_SCHEMA = `
-  CREATE TABLE datasets (
-    org TEXT NOT NULL, ws TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
-    description TEXT, schema TEXT NOT NULL, row_count INTEGER NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-    PRIMARY KEY (org, ws, id), UNIQUE (org, ws, name)
-  );
-  CREATE TABLE dataset_rows (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    org TEXT NOT NULL, ws TEXT NOT NULL, dataset_id TEXT NOT NULL, data TEXT NOT NULL
-  );
-  CREATE INDEX dataset_rows_by_dataset ON dataset_rows (org, ws, dataset_id, seq);
-`;
-
 interface DatasetRecord {
   id: string;
   name: string;

@@ -8,17 +8,6 @@ import { matchesFilter } from "../filter.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 import { decodeSparse, encodeSparse, sparseDot, TopK } from "../similarity.js";
 
-/** Tables of the memory namespace; part of migration 3 in local/db.ts. */
-export const MEMORY_SCHEMA = `
-  CREATE TABLE memories (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-    org TEXT NOT NULL, ws TEXT NOT NULL, scope TEXT NOT NULL,
-    content TEXT NOT NULL, metadata TEXT NOT NULL,
-    model TEXT NOT NULL, embedding BLOB NOT NULL, created_at INTEGER NOT NULL
-  );
-  CREATE INDEX memories_by_scope ON memories (org, ws, scope, seq);
-`;
-
 interface Row {
   seq: number;
   id: string;

@@ -6,16 +6,6 @@ import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 
 /**
- * Changes to the secrets table beyond migration 1; part of migration 3 in local/db.ts. Rows seeded
- * before it get the migration's time as both dates.
- */
-export const SECRETS_SCHEMA = `
-  ALTER TABLE secrets ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
-  ALTER TABLE secrets ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
-  UPDATE secrets SET created_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000, updated_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
-`;
-
-/**
  * Writes secret values for a tenant, replacing any of the same name; `updatedAt` moves only when the value changes.
  * @throws {TypeError} naming the first name the SDK could never read or whose value is not a string (never a value); nothing is written then.
  */

@@ -10,16 +10,6 @@ import { ensureMeta, type LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 
-/** Tables of the storage namespace; part of migration 3 in local/db.ts. */
-export const STORAGE_SCHEMA = `
-  CREATE TABLE storage_objects (
-    org TEXT NOT NULL, ws TEXT NOT NULL, path TEXT NOT NULL,
-    size INTEGER NOT NULL, content_type TEXT NOT NULL, etag TEXT NOT NULL,
-    metadata TEXT NOT NULL, updated_at INTEGER NOT NULL,
-    PRIMARY KEY (org, ws, path)
-  ) WITHOUT ROWID;
-`;
-
 interface Row {
   path: string;
   size: number;

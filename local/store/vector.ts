@@ -8,20 +8,6 @@ import { matchesFilter } from "../filter.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 import { decodeVector, encodeVector, norm, scorer, TopK } from "../similarity.js";
 
-/** Tables of the vector namespace; part of migration 3 in local/db.ts. */
-export const VECTOR_SCHEMA = `
-  CREATE TABLE vector_collections (
-    org TEXT NOT NULL, ws TEXT NOT NULL, name TEXT NOT NULL,
-    dimensions INTEGER NOT NULL, metric TEXT NOT NULL, created_at INTEGER NOT NULL,
-    PRIMARY KEY (org, ws, name)
-  ) WITHOUT ROWID;
-  CREATE TABLE vector_items (
-    org TEXT NOT NULL, ws TEXT NOT NULL, collection TEXT NOT NULL, id TEXT NOT NULL,
-    vector BLOB NOT NULL, metadata TEXT NOT NULL, updated_at INTEGER NOT NULL,
-    PRIMARY KEY (org, ws, collection, id)
-  );
-`;
-
 interface CollectionRow {
   name: string;
   dimensions: number;
