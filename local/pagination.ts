@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { PageData } from "../src/pagination.js";
 import { HttpError } from "./errors.js";
 
@@ -13,6 +14,15 @@ export type Page<T> = PageData<T>;
  */
 export function encodeCursor(kind: string, after: string | number): string {
   return Buffer.from(JSON.stringify({ k: kind, a: after })).toString("base64url");
+}
+
+/**
+ * The cursor kind of a list whose pages depend on parameters (a prefix, a scope, a filter and
+ * order): the list's name plus a short hash of them, so a cursor is refused by the same list asked
+ * with other parameters instead of skipping or repeating items.
+ */
+export function listKind(list: string, ...parameters: unknown[]): string {
+  return `${list}:${createHash("sha256").update(JSON.stringify(parameters)).digest("base64url").slice(0, 22)}`;
 }
 
 /**

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { checkRows, type DatasetCreateInput, type DatasetListInput, type DatasetQueryInput } from "../../src/dto/index.js";
 import type { Dataset, DatasetInsertResult, DatasetRow, DatasetSchema } from "../../src/namespaces/datasets.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
-import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 import { afterSql, compileFilter, keysSql, orderSql, registerDatasetFunctions, sortKeys } from "./datasets-sql.js";
 
 interface DatasetRecord {
@@ -119,7 +119,7 @@ export class DatasetsStore {
     // The cursor is bound to this dataset, sort and filter: another query's cursor is refused.
     // (`{ column: "a" }` and `{ column: "a", direction: "asc" }` are the same order).
     const order = (input.orderBy ?? []).map((key) => [key.column, key.direction ?? "asc"]);
-    const kind = `datasets.rows:${record.id}:${createHash("sha256").update(JSON.stringify([order, input.filter ?? null])).digest("base64url").slice(0, 22)}`;
+    const kind = listKind(`datasets.rows:${record.id}`, order, input.filter ?? null);
     const scope = [tenant.orgId, tenant.workspaceId, record.id];
     let after = { sql: "1", params: [] as unknown[] };
     if (input.cursor !== undefined) {

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { DEFAULT_MEMORY_SCOPE, type MemoryAddInput, type MemoryListInput, type MemorySearchInput } from "../../src/dto/index.js";
 import type { MemoryMatch, MemoryRecord } from "../../src/namespaces/memory.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { embedText, LOCAL_EMBEDDING_MODEL } from "../embedding.js";
 import { matchesFilter } from "../filter.js";
-import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 import { decodeSparse, encodeSparse, sparseDot, TopK } from "../similarity.js";
 
 interface Row {
@@ -83,7 +83,7 @@ export class MemoryStore {
     const scope = input.scope ?? DEFAULT_MEMORY_SCOPE;
     // The scope is part of the cursor's kind: a cursor of another scope's list is refused, not
     // used as a position in this one.
-    const kind = `memory:${createHash("sha256").update(scope).digest("base64url").slice(0, 22)}`;
+    const kind = listKind("memory", scope);
     const before = input.cursor === undefined ? null : decodeCursor(kind, input.cursor, "number");
     const rows = this.selectPage.all({ ...tenantParams(tenant), scope, before, take: limit + 1 }) as Row[];
     return toPage(rows, limit, toRecord, (row) => encodeCursor(kind, row.seq));

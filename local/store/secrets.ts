@@ -3,7 +3,7 @@ import type { Secret } from "../../src/namespaces/secrets.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
-import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 
 /**
  * Writes secret values for a tenant, replacing any of the same name; `updatedAt` moves only when the value changes.
@@ -31,7 +31,6 @@ interface Row {
   updated_at: number;
 }
 
-const CURSOR_KIND = "secrets";
 
 /** Secret values per org and workspace; read-only over HTTP (values come from seeding). */
 export class SecretsStore {
@@ -78,9 +77,10 @@ export class SecretsStore {
   /** A page of names and dates, in name order. */
   list(tenant: Tenant, input: SecretsListInput): Page<Secret> {
     const limit = input.limit ?? DEFAULT_LIMIT;
-    const after = input.cursor === undefined ? null : decodeCursor(CURSOR_KIND, input.cursor, "string");
+    const kind = listKind("secrets", input.prefix ?? "");
+    const after = input.cursor === undefined ? null : decodeCursor(kind, input.cursor, "string");
     const rows = this.selectPage.all({ ...tenantParams(tenant), prefix: input.prefix ?? "", after, take: limit + 1 }) as Row[];
-    return toPage(rows, limit, toSecret, (row) => encodeCursor(CURSOR_KIND, row.name));
+    return toPage(rows, limit, toSecret, (row) => encodeCursor(kind, row.name));
   }
 }
 

@@ -3,7 +3,7 @@ import type { StateEntry } from "../../src/namespaces/state.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
-import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 
 
 interface Row {
@@ -14,7 +14,6 @@ interface Row {
   updated_at: number;
 }
 
-const CURSOR_KIND = "state";
 // A row whose expiry has passed is treated as absent by every query; the sweep deletes it later.
 const LIVE = "(expires_at IS NULL OR expires_at > @now)";
 
@@ -58,10 +57,11 @@ export class StateStore {
   /** A page of live entries in key order, optionally only those starting with `prefix`. */
   list(tenant: Tenant, input: StateListInput): Page<StateEntry> {
     const limit = input.limit ?? DEFAULT_LIMIT;
-    const after = input.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, input.cursor, "string");
+    const kind = listKind("state", input.prefix ?? "");
+    const after = input.cursor === undefined ? undefined : decodeCursor(kind, input.cursor, "string");
     const prefix = input.prefix ?? "";
     const rows = this.selectPage.all({ ...tenantParams(tenant), now: Date.now(), prefix, after: after ?? null, take: limit + 1 }) as Row[];
-    return toPage(rows, limit, toEntry, (row) => encodeCursor(CURSOR_KIND, row.key));
+    return toPage(rows, limit, toEntry, (row) => encodeCursor(kind, row.key));
   }
 
   /**

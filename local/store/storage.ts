@@ -8,7 +8,7 @@ import type { StorageObject } from "../../src/namespaces/storage.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import { ensureMeta, type LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
-import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 
 interface Row {
   path: string;
@@ -47,7 +47,6 @@ export interface SignedClaims extends Tenant {
   expires: number;
 }
 
-const CURSOR_KIND = "storage";
 /** Name prefix of an upload's temporary file (object files are named by a hex hash: never a clash). */
 const UPLOAD_PREFIX = ".upload-";
 const COLUMNS = "path, size, content_type, etag, metadata, updated_at";
@@ -144,9 +143,10 @@ export class StorageStore {
   /** A page of objects in path order, optionally only those starting with `prefix`. */
   list(tenant: Tenant, input: StorageListInput): Page<StorageObject> {
     const limit = input.limit ?? DEFAULT_LIMIT;
-    const after = input.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, input.cursor, "string");
+    const kind = listKind("storage", input.prefix ?? "");
+    const after = input.cursor === undefined ? undefined : decodeCursor(kind, input.cursor, "string");
     const rows = this.selectPage.all({ ...tenantParams(tenant), prefix: input.prefix ?? "", after: after ?? null, take: limit + 1 }) as Row[];
-    return toPage(rows, limit, toObject, (row) => encodeCursor(CURSOR_KIND, row.path));
+    return toPage(rows, limit, toObject, (row) => encodeCursor(kind, row.path));
   }
 
   /** Removes the object at `path`; true when it existed. */

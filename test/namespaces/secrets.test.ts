@@ -145,6 +145,9 @@ describe("secrets.list", () => {
     const sizes: number[] = [];
     for await (const page of first.pages()) sizes.push(page.data.length);
     expect(sizes).toEqual([2, 2, 2]);
+
+    const elsewhere = await caught(() => flow.secrets.list({ prefix: "DB_", cursor: first.nextCursor! }));
+    expect(elsewhere).toMatchObject({ status: 400, code: "bad_request" }); // a cursor belongs to its prefix
   });
 
   it("hands on only name and dates, even from a platform that answers with more", async () => {

@@ -180,6 +180,10 @@ describe("state.list", () => {
     const all: StateEntry[] = [];
     for await (const entry of flow.state.list({ prefix, limit: 10 })) all.push(entry);
     expect(all.map((e) => e.key)).toEqual(keys);
+
+    // A cursor belongs to its prefix: under another one it would skip keys, so it is refused.
+    const elsewhere = await caught(() => flow.state.list({ prefix: `${prefix}1`, limit: 10, cursor: first.nextCursor ?? "" }));
+    expect(elsewhere).toMatchObject({ status: 400, code: "bad_request" });
   });
 });
 

@@ -324,6 +324,14 @@ describe("storage: list", () => {
     const error = await caught(() => flow.storage.list({ cursor: statePage.nextCursor! }));
     expect(error).toMatchObject({ status: 400, code: "bad_request" });
   });
+
+  it("refuses a cursor under another prefix, where it would skip objects", async () => {
+    const base = unique("cursor-prefix");
+    for (const name of ["a", "b", "c"]) await flow.storage.put(`${base}${name}`, name);
+    const first = await flow.storage.list({ prefix: base, limit: 1 });
+    const error = await caught(() => flow.storage.list({ prefix: `${base}c`, cursor: first.nextCursor! }));
+    expect(error).toMatchObject({ status: 400, code: "bad_request" });
+  });
 });
 
 describe("storage: paths that would leave the objects directory", () => {
