@@ -134,7 +134,7 @@ function isJsonTree(value: unknown, seen: Set<object>): boolean {
     ? value.every((item) => isJsonTree(item, seen))
     : isPlainObject(value)
       ? Object.values(value).every((item) => isJsonTree(item, seen))
-      : value instanceof Date; // serialises as an ISO string
+      : value instanceof Date && !Number.isNaN(value.getTime()); // a valid Date serialises as an ISO string; an invalid one as null
   seen.delete(value);
   return ok;
 }

@@ -106,7 +106,24 @@ export function rowsIssue(value: unknown, where = "rows"): string | undefined {
   if (!Array.isArray(value)) return `${where} must be an array of row objects`;
   if (value.length === 0) return `${where} must hold at least one row`;
   if (value.length > MAX_INSERT_ROWS) return `${where} has ${value.length} rows; one call inserts at most ${MAX_INSERT_ROWS} (split them, each call is all or nothing)`;
-  for (const [i, row] of value.entries()) if (!isPlainObject(row)) return `${where}[${i}] must be an object of column values`;
+  for (const [i, row] of value.entries()) {
+    if (!isPlainObject(row)) return `${where}[${i}] must be an object of column values`;
+    for (const [column, cell] of Object.entries(row)) {
+      const issue = cellIssue(cell);
+      if (issue !== undefined) return `${where}[${i}].${column} ${issue}`;
+    }
+  }
+  return undefined;
+}
+
+// Values JSON would silently turn into null (NaN, Infinity, an invalid Date) or drop are refused
+// here, before sending: the platform would otherwise store null without a word.
+function cellIssue(cell: unknown): string | undefined {
+  if (cell === undefined) return undefined; // left out, like a missing key
+  if (typeof cell === "number" && !Number.isFinite(cell)) return `is ${cell}, which JSON cannot carry (it would arrive as null); use null for "no value"`;
+  if (cell instanceof Date && Number.isNaN(cell.getTime())) return "is an invalid Date (it would arrive as null)";
+  if (nestsDeeperThan(cell, MAX_JSON_DEPTH)) return `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels (or refers to itself)`;
+  if (!isJsonValue(cell)) return "must be a JSON value (no functions, bigints, NaN or cycles)";
   return undefined;
 }
 
@@ -216,7 +233,6 @@ function convert(column: DatasetColumn, value: unknown): { ok: true; value: unkn
       return text === undefined ? { ok: false, message: "must be a Date or an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z (years 0000–9999)" } : { ok: true, value: text };
     }
     case "json":
-      if (nestsDeeperThan(value, MAX_JSON_DEPTH)) return { ok: false, message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` };
       return isJsonValue(value) ? { ok: true, value } : { ok: false, message: "must be a JSON value" };
   }
 }

@@ -129,7 +129,8 @@ describe("datasets: inserting rows", () => {
     const dataset = await flow.datasets.create({ name: unique("deep"), schema: { columns: { n: { type: "integer" }, j: { type: "json" } } } });
     const error = await caught(() => flow.datasets.insertRows(dataset, [{ n: 1, j: nest(1) as DatasetJsonValue }, { n: 101, j: nest(101) as DatasetJsonValue }]));
     expect(error).toBeInstanceOf(FlowValidationError);
-    expect((error as FlowValidationError).issues).toEqual([{ path: "rows[1].j", message: "rows[1].j nests arrays and objects deeper than 100 levels" }]);
+    // The SDK refuses it before sending; the platform checks too (below).
+    expect((error as FlowValidationError).issues).toEqual([{ path: "rows", message: "rows[1].j nests arrays and objects deeper than 100 levels (or refers to itself)" }]);
     // 100 000 levels, sent raw (too deep for JSON.stringify): still a 400, not a stack overflow.
     const response = await fetch(`${platform.url}/v1/orgs/org_local/workspaces/ws_local/datasets/${dataset.id}/rows`, {
       method: "POST",
@@ -137,7 +138,7 @@ describe("datasets: inserting rows", () => {
       body: `{"rows":[{"n":1,"j":${"[".repeat(100_000)}1${"]".repeat(100_000)}}]}`,
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { details: unknown } }).error.details).toEqual({ issues: [{ path: "rows[0].j", message: "rows[0].j nests arrays and objects deeper than 100 levels" }] });
+    expect(((await response.json()) as { error: { details: unknown } }).error.details).toEqual({ issues: [{ path: "rows", message: "rows[0].j nests arrays and objects deeper than 100 levels (or refers to itself)" }] });
     await flow.datasets.insertRows(dataset, [{ n: 100, j: nest(100) as DatasetJsonValue }, { n: 1, j: nest(1) as DatasetJsonValue }]);
     const page = await flow.datasets.query(dataset, { filter: { n: { $gte: 1 } }, orderBy: [{ column: "n" }] });
     expect(page.data.map((row) => row.n)).toEqual([1, 100]);
@@ -150,7 +151,7 @@ describe("datasets: inserting rows", () => {
     for (const row of [cyclic, { name: "b", age: 10n }]) {
       const error = await caught(() => offline.datasets.insertRows("x", [row]));
       expect(error).toBeInstanceOf(FlowValidationError);
-      expect((error as FlowValidationError).issues[0]).toMatchObject({ path: "rows", message: expect.stringMatching(/^rows cannot be sent as JSON \((Converting circular|Do not know how to serialize a BigInt)/) });
+      expect((error as FlowValidationError).issues[0]).toMatchObject({ path: "rows", message: expect.stringMatching(/^rows\[0\]\.(self (nests arrays and objects deeper than 100 levels \(or refers to itself\))|age must be a JSON value)/) });
     }
   });
 
@@ -234,6 +235,9 @@ describe("datasets: validation before any request", () => {
     { name: "a column name with a dot", call: (f) => f.datasets.create({ name: "x", schema: { columns: { "a.b": { type: "string" } } } }), path: "schema" },
     { name: "no rows", call: (f) => f.datasets.insertRows("x", []), path: "rows" },
     { name: "more than 10 000 rows", call: (f) => f.datasets.insertRows("x", Array.from({ length: 10_001 }, () => ({ a: 1 }))), path: "rows" },
+    { name: "NaN, which JSON would turn into null", call: (f) => f.datasets.insertRows("x", [{ a: 1 }, { a: Number.NaN }]), path: "rows" },
+    { name: "Infinity, which JSON would turn into null", call: (f) => f.datasets.insertRows("x", [{ a: Number.POSITIVE_INFINITY }]), path: "rows" },
+    { name: "an invalid Date, which JSON would turn into null", call: (f) => f.datasets.insertRows("x", [{ at: new Date("garbage") }]), path: "rows" },
     { name: "a row that is not an object", call: (f) => f.datasets.insertRows("x", bad<DatasetRow[]>([{ a: 1 }, [1, 2]])), path: "rows" },
     { name: "a filter with an unknown operator", call: (f) => f.datasets.query("x", { filter: bad({ age: { $like: "a%" } }) }), path: "filter" },
     { name: "a sort direction that is not asc or desc", call: (f) => f.datasets.query("x", { orderBy: bad([{ column: "age", direction: "up" }]) }), path: "orderBy" },
