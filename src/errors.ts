@@ -3,8 +3,10 @@
  * (src/http/map-error.ts) is the only place that turns a transport failure into one.
  *
  * Messages never contain an auth token or a secret value: the HTTP layer redacts before it
- * builds a message, and no error keeps a reference to a request config or headers.
+ * builds a message, every message (and validation issue) passes `redactEverywhere` in the
+ * constructor, and no error keeps a reference to a request config or headers.
  */
+import { redactEverywhere } from "./logging/redactor.js";
 
 const BRAND = Symbol.for("flow-sdk.FlowError");
 
@@ -20,13 +22,31 @@ export class FlowError extends Error {
 
   /** Creates a FlowError with a message that says what to do. */
   constructor(message: string, options?: FlowErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Scrubbed here, once for every error class: a message may quote the caller's input.
+    super(redactEverywhere(message), options?.cause === undefined ? undefined : { cause: safeCause(options.cause) });
   }
 
   /** True for any FlowError, also one thrown by another copy of the SDK (its ESM and CJS builds). */
   static isFlowError(value: unknown): value is FlowError {
     return value instanceof FlowError || (typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true);
   }
+}
+
+/**
+ * A cause other than a FlowError is kept as a plain copy (name, message, `code`), redacted: the
+ * original may hold a token (an axios error's request config) or a secret value (an fs error's
+ * `path`), and `inspect` shows a cause in full.
+ */
+function safeCause(cause: unknown): unknown {
+  if (typeof cause === "string") return redactEverywhere(cause);
+  if (!(cause instanceof Error)) return cause;
+  const error: Error = cause; // FlowError adds no members, so the type guard below would narrow to never
+  if (FlowError.isFlowError(cause)) return cause;
+  const copy = new Error(redactEverywhere(error.message));
+  copy.name = error.name;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === "string") (copy as NodeJS.ErrnoException).code = code;
+  return copy;
 }
 
 // A registry symbol on the prototype: survives dual-package loading and stays out of inspect output.
@@ -67,7 +87,7 @@ export class FlowValidationError extends FlowError {
   /** Creates a FlowValidationError from the issues found. */
   constructor(message: string, issues: readonly FlowValidationIssue[] = [], options?: FlowErrorOptions & { requestId?: string | undefined }) {
     super(message, options);
-    this.issues = issues;
+    this.issues = issues.map((issue) => ({ ...issue, path: redactEverywhere(issue.path), message: redactEverywhere(issue.message) }));
     this.requestId = options?.requestId;
   }
 }

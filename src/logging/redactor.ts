@@ -7,6 +7,25 @@ const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const MIN_SECRET_LENGTH = 4;
 const MAX_REMEMBERED = 64;
 
+// Every Redactor still alive, so that errors the SDK raises itself are scrubbed in one place.
+const LIVE = new Set<WeakRef<Redactor>>();
+
+/**
+ * Returns `text` with every token and secret value known to any live SDK instance in this process
+ * replaced, and bearer credentials and JWTs too. `FlowError`'s constructor runs every message
+ * through it, so an error built from the caller's own input (a validation message quoting a key,
+ * a file name) cannot carry a secret value even when no instance-bound code path redacted it.
+ */
+export function redactEverywhere(text: string): string {
+  let out = text;
+  for (const ref of LIVE) {
+    const redactor = ref.deref();
+    if (redactor === undefined) LIVE.delete(ref);
+    else out = redactor.knownValues(out);
+  }
+  return out.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+}
+
 /**
  * Knows every token and secret value this SDK instance has handled and strips them from text
  * and structured values before they reach an error message or a log line.
@@ -21,6 +40,11 @@ export class Redactor {
   readonly #pinned = new Set<string>();
   // Longest first, so a value that contains another is replaced whole; rebuilt after each add.
   #ordered: string[] | undefined;
+
+  /** Creates an empty redactor, known to {@link redactEverywhere} while it lives. */
+  constructor() {
+    LIVE.add(new WeakRef(this));
+  }
 
   /** Remembers a sensitive value (a token); very short values are ignored (they would mangle ordinary text). */
   add(value: string | undefined): void {
@@ -50,10 +74,15 @@ export class Redactor {
 
   /** Returns `text` with every known sensitive value, bearer credential and JWT replaced. */
   text(text: string): string {
+    return this.knownValues(text).replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+  }
+
+  /** Returns `text` with the values this redactor remembers replaced (not the bearer/JWT patterns). */
+  knownValues(text: string): string {
     let out = text;
     this.#ordered ??= [...this.#pinned, ...this.#values].sort((a, b) => b.length - a.length);
     for (const value of this.#ordered) if (out.includes(value)) out = out.split(value).join(REDACTED);
-    return out.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+    return out;
   }
 
   /** Returns a deep copy of `value` with every string redacted, property names included. */

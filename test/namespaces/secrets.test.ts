@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
@@ -12,6 +12,7 @@ import {
   FlowClosedError,
   FlowConfigError,
   FlowConflictError,
+  FlowError,
   FlowConnectionError,
   FlowNotFoundError,
   FlowPermissionError,
@@ -343,6 +344,24 @@ describe("secret values never leak", () => {
     for (const form of [CANARY, QUOTED_CANARY, JSON.stringify(QUOTED_CANARY).slice(1, -1), encodeURIComponent(QUOTED_CANARY), new URLSearchParams({ q: QUOTED_CANARY }).toString().slice(2)]) {
       expect(all).not.toContain(form);
     }
+  });
+
+  it("a canary stays out of errors the SDK raises itself from the caller's input, their causes included", async () => {
+    const reader = platform.createFlow();
+    const canary = await reader.secrets.get("CANARY_SECRET");
+    const errors = [
+      // Validation messages that quote a key, an option name or a column name.
+      await caught(() => reader.storage.put("a.txt", "x", { metadata: { [`${canary}!`]: "1" } })),
+      await caught(() => reader.datasets.query("d", { [canary]: 1 } as never)),
+      await caught(() => reader.datasets.create({ name: "d", schema: { columns: { [`${canary}.x`]: { type: "string" } } } })),
+      await caught(() => reader.state.list({ [canary]: 1 } as never)),
+      // A body that cannot be read: the fs error's message and its `path` hold the canary.
+      await caught(() => reader.storage.put("a.txt", createReadStream(path.join(os.tmpdir(), `no-such-file-${canary}`)))),
+    ];
+    for (const error of errors) expect(error).toBeInstanceOf(FlowError);
+    const texts = errors.flatMap((error) => [String(error), (error as Error).stack ?? "", JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })]);
+    expect(texts.join("\n")).toContain(REDACTED); // the canaries were there to be removed
+    expect(texts.join("\n")).not.toContain(canary);
   });
 
   it("a secret read stays redacted however many tokens and other secrets come after it", async () => {
