@@ -27,7 +27,7 @@ export function listKind(list: string, ...parameters: unknown[]): string {
 
 /**
  * Decodes a cursor made by {@link encodeCursor} for the same `kind` and position type.
- * @throws {HttpError} 400 `bad_request` for a cursor that is not one.
+ * @throws {HttpError} 400 `validation_error` on `cursor` for a cursor that is not one of this list's.
  */
 export function decodeCursor(kind: string, cursor: string, type: "string"): string;
 export function decodeCursor(kind: string, cursor: string, type: "number"): number;
@@ -41,7 +41,8 @@ export function decodeCursor(kind: string, cursor: string, type: "string" | "num
   } catch {
     // fall through to the one error below
   }
-  throw new HttpError(400, "bad_request", "cursor is not valid here; pass the nextCursor of the previous page of this list");
+  const message = "cursor is not valid here; pass the nextCursor of the previous page of this list, asked with the same parameters";
+  throw new HttpError(400, "validation_error", message, { issues: [{ path: "cursor", message }] });
 }
 
 /** Builds a page from `limit + 1` fetched rows: the extra row only says that another page exists. */

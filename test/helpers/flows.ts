@@ -1,8 +1,8 @@
 // Helpers shared by the test files that drive a FlowSDK against a local test platform.
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import type { LocalPlatformOptions } from "../../local/index.js";
 import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
-import type { FlowSDK } from "../../src/index.js";
+import { FlowValidationError, type FlowSDK } from "../../src/index.js";
 
 /** What `/v1/_echo` answers: the request as the server received it. */
 export interface Echo {
@@ -51,4 +51,10 @@ export async function sharedPlatform(options?: LocalPlatformOptions): Promise<Sh
   const platform = await startTestPlatform(options);
   afterAll(() => platform.close());
   return { platform, flow: platform.createFlow(), offline: offlineFlow(platform) };
+}
+
+/** Asserts that `error` is the platform refusing a list cursor: a FlowValidationError on `cursor`. */
+export function expectCursorRefused(error: unknown): void {
+  expect(error).toBeInstanceOf(FlowValidationError);
+  expect((error as FlowValidationError).issues.map((issue) => issue.path)).toEqual(["cursor"]);
 }

@@ -10,7 +10,7 @@ import {
   type StateListParams,
   type StateSetParams,
 } from "../../src/index.js";
-import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
+import { caught, expectCursorRefused, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 
 const { platform, flow, offline } = await sharedPlatform();
 
@@ -183,7 +183,7 @@ describe("state.list", () => {
 
     // A cursor belongs to its prefix: under another one it would skip keys, so it is refused.
     const elsewhere = await caught(() => flow.state.list({ prefix: `${prefix}1`, limit: 10, cursor: first.nextCursor ?? "" }));
-    expect(elsewhere).toMatchObject({ status: 400, code: "bad_request" });
+    expectCursorRefused(elsewhere);
   });
 });
 
