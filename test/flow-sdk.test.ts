@@ -87,6 +87,9 @@ describe("FlowSDK", () => {
       await flow.close();
       await flow.close();
       await expect(flow.state.get("close-me")).rejects.toBeInstanceOf(FlowClosedError);
+      // A call made after close() is not "cut off": it never started.
+      await expect(flow.storage.put("x.txt", "y")).rejects.toThrow(/^this FlowSDK instance is closed; create a new one/);
+      await expect(flow.datasets.list()).rejects.toThrow(/^this FlowSDK instance is closed/);
       await expect(flow.gateway.request({ path: "/v1/health" })).rejects.toBeInstanceOf(FlowClosedError);
       await expect(flow.log("a", "b", "c")).rejects.toBeInstanceOf(FlowClosedError);
       await expect(flow.refreshAuthToken("x")).rejects.toBeInstanceOf(FlowClosedError);

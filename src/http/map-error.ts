@@ -39,7 +39,8 @@ interface Envelope {
  */
 export function mapError(error: unknown, call: FailedCall, redactor: Redactor): FlowError {
   const where = call.method && call.path !== undefined ? `${call.method} ${call.path}` : "the request";
-  // Closing and aborting win over whatever error they caused, so the caller learns why.
+  // A call made after close() says so; closing and aborting win over whatever error they caused.
+  if (error instanceof FlowClosedError) return error;
   if (call.closed) return new FlowClosedError(`${where} was cut off because this FlowSDK instance was closed`);
   if (call.aborted) return new FlowAbortError(`${where} was aborted by its signal`);
   if (FlowError.isFlowError(error)) return error;
