@@ -100,7 +100,8 @@ export class MemoryStore {
       const embedding = row.model === LOCAL_EMBEDDING_MODEL ? decodeSparse(row.embedding) : embedText(row.content);
       // Both vectors have unit length (or are zero), so the dot product is their cosine; rounding may overshoot 1.
       const score = Math.min(1, sparseDot(query, embedding));
-      if (input.minScore !== undefined && score < input.minScore) continue;
+      // A memory that shares nothing with the query is no match, whatever the limit.
+      if (score <= 0 || (input.minScore !== undefined && score < input.minScore)) continue;
       best.offer({ id: row.id, score, item: row });
     }
     return best.result().map(({ score, item }) => ({ ...toRecord(item), score }));

@@ -62,7 +62,7 @@ export interface MemorySearchParams {
   scope?: string | undefined;
   /** Only records whose metadata matches this filter (the language of datasets and vector). */
   filter?: Filter | undefined;
-  /** Leave out matches whose score is below this, from 0 to 1. */
+  /** Leave out matches whose score is below this, from 0 to 1; a score of 0 is never a match. */
   minScore?: number | undefined;
 }
 
@@ -104,9 +104,9 @@ export class MemoryNamespace {
   }
 
   /**
-   * Resolves to the scope's records closest in meaning to `query`, best first (equal scores by id).
-   * Up to `limit` records come back however weak the match (with the local embedding, a record that
-   * shares no word with the query scores 0); set `minScore` to keep only real matches.
+   * Resolves to the scope's records closest in meaning to `query`, best first (equal scores by id),
+   * at most `limit`. A record that shares nothing with the query (score 0) is never a match; set
+   * `minScore` to drop weak matches too.
    *
    * @example const hits = await flow.memory.search("what does the user like to eat?", { scope: "user:42", limit: 5 });
    * @throws {FlowValidationError} for an empty or whitespace-only query, one over 32 768 characters,
