@@ -4,12 +4,21 @@ import { FlowValidationError, type FlowValidationIssue } from "../errors.js";
 /** A DTO class: constructed empty, then filled from plain input. */
 export type DtoClass<T extends object> = new () => T;
 
-/** Flattens class-validator's nested errors into `path: message` issues. */
+// Constraints that say what kind of value is expected: for a missing value, the one message worth showing.
+const TYPE_CONSTRAINTS = ["isString", "isInt", "isNumber", "isBoolean", "isArray", "isIn", "isObject", "isDefined"];
+
+/**
+ * Flattens class-validator's nested errors into `path: message` issues. A missing value gets one
+ * issue (what kind of value is expected), not one per rule it would have had to pass.
+ */
 export function toIssues(errors: readonly ValidationError[], parent = ""): FlowValidationIssue[] {
   const issues: FlowValidationIssue[] = [];
   for (const error of errors) {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    for (const message of Object.values(error.constraints ?? {})) issues.push({ path, message });
+    const constraints = Object.entries(error.constraints ?? {});
+    const typeRule = constraints.find(([name]) => TYPE_CONSTRAINTS.includes(name));
+    const shown = error.value === undefined && constraints.length > 1 ? [typeRule ?? constraints[0]!] : constraints;
+    for (const [, message] of shown) issues.push({ path, message });
     if (error.children?.length) issues.push(...toIssues(error.children, path));
   }
   return issues;
