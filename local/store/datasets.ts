@@ -96,7 +96,7 @@ export class DatasetsStore {
       const checked = checkRows(schemaOf(record), rows);
       if (checked.issues) {
         const first = checked.issues[0]?.message ?? "rows do not match the schema";
-        const more = checked.issues.length > 1 ? ` (and ${checked.issues.length - 1} more issues; see details.issues)` : "";
+        const more = checked.issues.length > 1 ? ` (and ${checked.issues.length - 1} more issues; the SDK's error lists them all in issues)` : "";
         throw new HttpError(400, "validation_error", `${first}${more}; no row was inserted`, { issues: checked.issues });
       }
       for (const row of checked.rows) this.insertRow.run({ ...tenantParams(tenant), id: record.id, data: JSON.stringify(row) });

@@ -100,7 +100,9 @@ function metadataProblem(value: unknown): string | undefined {
     return "must be a plain object of strings";
   }
   for (const [name, item] of Object.entries(value)) {
-    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) return `name ${JSON.stringify(name.slice(0, 64))} must be 1 to 128 letters, digits, _ . or -`;
+    // Quoted whole or not at all: a cut-off quote of a value would slip past redaction.
+    if (name.length > 128) return `has a name of ${name.length} characters; a name is 1 to 128 letters, digits, _ . or -`;
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) return `name ${JSON.stringify(name)} must be 1 to 128 letters, digits, _ . or -`;
     if (typeof item !== "string") return `value of ${name} must be a string`;
   }
   if (Buffer.byteLength(JSON.stringify(value)) > MAX_STORAGE_METADATA_BYTES) return `must be at most ${MAX_STORAGE_METADATA_BYTES} bytes as JSON`;

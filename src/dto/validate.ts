@@ -8,8 +8,9 @@ export type DtoClass<T extends object> = new () => T;
 const TYPE_CONSTRAINTS = ["isString", "isInt", "isNumber", "isBoolean", "isArray", "isIn", "isObject", "isDefined"];
 
 /**
- * Flattens class-validator's nested errors into `path: message` issues. A missing value gets one
- * issue (what kind of value is expected), not one per rule it would have had to pass.
+ * Flattens class-validator's nested errors into `path: message` issues. A missing value or one of
+ * the wrong kind gets one issue (what kind of value is expected), not one per rule it would have
+ * had to pass.
  */
 export function toIssues(errors: readonly ValidationError[], parent = ""): FlowValidationIssue[] {
   const issues: FlowValidationIssue[] = [];
@@ -17,7 +18,9 @@ export function toIssues(errors: readonly ValidationError[], parent = ""): FlowV
     const path = parent ? `${parent}.${error.property}` : error.property;
     const constraints = Object.entries(error.constraints ?? {});
     const typeRule = constraints.find(([name]) => TYPE_CONSTRAINTS.includes(name));
-    const shown = error.value === undefined && constraints.length > 1 ? [typeRule ?? constraints[0]!] : constraints;
+    // A value of the wrong kind, or none, gets the one issue that says what kind is expected: the
+    // other rules (length, pattern) would only contradict it.
+    const shown = typeRule !== undefined ? [typeRule] : error.value === undefined && constraints.length > 1 ? [constraints[0]!] : constraints;
     for (const [, message] of shown) issues.push({ path, message });
     if (error.children?.length) issues.push(...toIssues(error.children, path));
   }

@@ -65,16 +65,37 @@ export class Redactor {
    */
   addSecret(value: string | undefined): void {
     if (!value || value.length < MIN_SECRET_LENGTH) return;
-    for (const form of new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), queryForm(value), new URLSearchParams({ v: value }).toString().slice(2)])) {
+    // The URI encoders throw on a lone surrogate; such a value then has only its other forms.
+    const encoded = (encode: (v: string) => string): string => {
+      try {
+        return encode(value);
+      } catch {
+        return value;
+      }
+    };
+    const forms = [
+      value,
+      JSON.stringify(value).slice(1, -1),
+      encoded(encodeURIComponent),
+      encoded((v) => v.split("/").map(encodeURIComponent).join("/")), // a storage path: each segment encoded
+      encoded(encodeURI), // a raw path given to gateway.request
+      encoded(queryForm),
+      new URLSearchParams({ v: value }).toString().slice(2),
+    ];
+    for (const form of new Set(forms)) {
       this.#values.delete(form);
       this.#pinned.add(form);
     }
     this.#ordered = undefined;
   }
 
-  /** Returns `text` with every known sensitive value, bearer credential and JWT replaced. */
+  /**
+   * Returns `text` with every sensitive value known to any live instance (this one's first), every
+   * bearer credential and every JWT replaced: a value one instance read is hidden from another's
+   * log lines too.
+   */
   text(text: string): string {
-    return this.knownValues(text).replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+    return redactEverywhere(this.knownValues(text));
   }
 
   /** Returns `text` with the values this redactor remembers replaced (not the bearer/JWT patterns). */

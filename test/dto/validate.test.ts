@@ -20,6 +20,13 @@ describe("validateInput", () => {
     expect(issuesOf(() => validateInput(StateKeyInput, {}, "state.get"))).toEqual([{ path: "key", message: "key must be a string" }]);
   });
 
+  it("gives a value of the wrong kind one issue saying what kind is expected", () => {
+    expect(issuesOf(() => validateInput(MemoryClearInput, { scope: 42 }, "memory.clear"))).toEqual([
+      { path: "scope", message: expect.stringMatching(/^scope must be a string/) },
+    ]);
+    expect(issuesOf(() => validateInput(StateKeyInput, { key: {} }, "state.get"))).toEqual([{ path: "key", message: "key must be a string" }]);
+  });
+
   it("still lists every rule a given value breaks", () => {
     const paths = issuesOf(() => validateInput(StateKeyInput, { key: "a\u0001".repeat(300) }, "state.get"));
     expect(paths.map((issue) => issue.message)).toEqual(["key must be at most 512 characters", "key must not contain control characters"]);

@@ -80,6 +80,28 @@ describe("Redactor secrets", () => {
     expect(redactor.text(`url /x/${encodeURIComponent(pem)}`)).toBe(`url /x/${REDACTED}`);
   });
 
+  it("knows a secret with slashes in a storage path (each segment encoded) and in a raw path (encodeURI)", () => {
+    const redactor = new Redactor();
+    const key = "q8+Zx/Lm9w== a#b";
+    redactor.addSecret(key);
+    const storagePath = key.split("/").map(encodeURIComponent).join("/");
+    expect(redactor.text(`GET /v1/objects/cache/${storagePath}`)).toBe(`GET /v1/objects/cache/${REDACTED}`);
+    expect(redactor.text(`GET /x/${encodeURI(key)}`)).toBe(`GET /x/${REDACTED}`);
+  });
+
+  it("takes a secret holding a lone surrogate without throwing, and still hides its raw form", () => {
+    const redactor = new Redactor();
+    expect(() => redactor.addSecret("half \ud83d of a pair")).not.toThrow();
+    expect(redactor.text("x half \ud83d of a pair y")).toBe(`x ${REDACTED} y`);
+  });
+
+  it("hides a value another live instance read, so one instance's log never shows another's secret", () => {
+    const reader = new Redactor();
+    const other = new Redactor();
+    reader.addSecret("cross-instance-canary-42");
+    expect(other.text("url /x/cross-instance-canary-42")).toBe(`url /x/${REDACTED}`);
+  });
+
   it("replaces a value that contains another one whole, not just the shorter part", () => {
     const redactor = new Redactor();
     redactor.addSecret("abcd");
