@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../local/testing.js";
+import { describe, expect, it } from "vitest";
+import { sharedPlatform } from "./helpers/flows.js";
 import {
   AuditNamespace,
   FlowClosedError,
@@ -14,13 +14,7 @@ import {
 } from "../src/index.js";
 import { BUILTIN_NAMESPACES } from "../src/namespaces/index.js";
 
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform } = await sharedPlatform();
 
 describe("FlowSDK", () => {
   it("exposes the 18 namespaces under their fixed names", () => {

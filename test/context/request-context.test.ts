@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
 import { FlowError } from "../../src/index.js";
 import { normalizeContext } from "../../src/context/request-context.js";
-import type { Echo } from "../helpers/flows.js";
+import { type Echo, sharedPlatform } from "../helpers/flows.js";
 
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform } = await sharedPlatform();
 
 describe("request context", () => {
   it("normalises headers like the Python SDK: trimmed, lower-cased, empty names dropped, values stringified", () => {

@@ -1,18 +1,12 @@
 // Request and response bodies the HTTP layer must not misread: streams, bytes, broken JSON.
 import { Readable } from "node:stream";
 import type { AxiosInstance } from "axios";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
+import { sharedPlatform } from "../helpers/flows.js";
 import { FlowClosedError, FlowError, FlowNotFoundError, FlowServerError, TOKENS } from "../../src/index.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform } = await sharedPlatform();
 const scripted = useScriptedServers();
 
 describe("request bodies", () => {

@@ -1,6 +1,5 @@
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
 import {
   FlowAbortError,
   FlowAPIError,
@@ -14,17 +13,11 @@ import {
   type FlowLogger,
 } from "../../src/index.js";
 import { USER_AGENT } from "../../src/http/headers.js";
-import type { Echo } from "../helpers/flows.js";
+import { type Echo, sharedPlatform } from "../helpers/flows.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
-let platform: TestPlatform;
+const { platform } = await sharedPlatform();
 const scripted = useScriptedServers();
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.close();
-});
 
 describe("request headers", () => {
   it("sends auth, ids from the configuration, and the User-Agent", async () => {

@@ -1,6 +1,5 @@
 // Failure paths found in review: each test names the bug it keeps fixed.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
 import {
   FlowAuthenticationError,
   FlowClosedError,
@@ -9,17 +8,11 @@ import {
   FlowTimeoutError,
   FlowValidationError,
 } from "../../src/index.js";
-import { offlineFlow } from "../helpers/flows.js";
+import { offlineFlow, sharedPlatform } from "../helpers/flows.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
-let platform: TestPlatform;
+const { platform } = await sharedPlatform();
 const scripted = useScriptedServers();
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.close();
-});
 
 describe("token provider failures", () => {
   it("asks a provider again after it threw synchronously, instead of caching the failure", async () => {

@@ -1,16 +1,10 @@
 // Token refresh at its edges: refreshAuthToken racing a 401, providers that hang or fail, bursts.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
+import { sharedPlatform } from "../helpers/flows.js";
 import { FlowAbortError, FlowAuthenticationError, FlowTimeoutError } from "../../src/index.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform } = await sharedPlatform();
 const scripted = useScriptedServers();
 const noTokenSource = { AUTH_TOKEN: undefined, AUTH_TOKEN_FILE: undefined };
 

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from "axios";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../../local/testing.js";
+import { describe, expect, it } from "vitest";
+import { sharedPlatform } from "../helpers/flows.js";
 import {
   callConfig,
   definePlugin,
@@ -40,13 +40,7 @@ class LoudState {
   }
 }
 
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.close();
-});
+const { platform } = await sharedPlatform();
 
 describe("plugins", () => {
   it("adds a namespace that uses the instance's own HTTP client, auth and config", async () => {
