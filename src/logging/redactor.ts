@@ -17,13 +17,7 @@ const LIVE = new Set<WeakRef<Redactor>>();
  * a file name) cannot carry a secret value even when no instance-bound code path redacted it.
  */
 export function redactEverywhere(text: string): string {
-  let out = text;
-  for (const ref of LIVE) {
-    const redactor = ref.deref();
-    if (redactor === undefined) LIVE.delete(ref);
-    else out = redactor.knownValues(out);
-  }
-  return out.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+  return Redactor.everywhere(text);
 }
 
 /**
@@ -90,20 +84,34 @@ export class Redactor {
   }
 
   /**
-   * Returns `text` with every sensitive value known to any live instance (this one's first), every
-   * bearer credential and every JWT replaced: a value one instance read is hidden from another's
-   * log lines too.
+   * Returns `text` with every sensitive value known to any live instance, every bearer credential
+   * and every JWT replaced: a value one instance read is hidden from another's log lines too.
    */
   text(text: string): string {
-    return redactEverywhere(this.knownValues(text));
+    return Redactor.everywhere(text);
   }
 
-  /** Returns `text` with the values this redactor remembers replaced (not the bearer/JWT patterns). */
-  knownValues(text: string): string {
+  /**
+   * The values of every live redactor, longest first across all of them, replaced in `text`, then
+   * the bearer and JWT patterns. One ordering over all values: replacing one instance's short
+   * value first could cut into another's longer value that contains it and leave its rest showing.
+   */
+  static everywhere(text: string): string {
+    const lists: string[][] = [];
+    for (const ref of LIVE) {
+      const redactor = ref.deref();
+      if (redactor === undefined) LIVE.delete(ref);
+      else lists.push(redactor.#longestFirst());
+    }
+    const values = lists.length === 1 ? (lists[0] ?? []) : lists.flat().sort((a, b) => b.length - a.length);
     let out = text;
+    for (const value of values) if (out.includes(value)) out = out.split(value).join(REDACTED);
+    return out.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+  }
+
+  #longestFirst(): string[] {
     this.#ordered ??= [...this.#pinned, ...this.#values].sort((a, b) => b.length - a.length);
-    for (const value of this.#ordered) if (out.includes(value)) out = out.split(value).join(REDACTED);
-    return out;
+    return this.#ordered;
   }
 
   /** Returns a deep copy of `value` with every string redacted, property names included. */

@@ -102,6 +102,15 @@ describe("Redactor secrets", () => {
     expect(other.text("url /x/cross-instance-canary-42")).toBe(`url /x/${REDACTED}`);
   });
 
+  it("replaces a value whole when another live instance knows a shorter value inside it", () => {
+    const short = new Redactor();
+    const long = new Redactor();
+    short.addSecret("wxyz");
+    long.addSecret("wxyz-and-the-rest-of-it");
+    expect(short.text("x wxyz-and-the-rest-of-it y")).toBe(`x ${REDACTED} y`);
+    expect(long.text("x wxyz-and-the-rest-of-it y")).toBe(`x ${REDACTED} y`);
+  });
+
   it("replaces a value that contains another one whole, not just the shorter part", () => {
     const redactor = new Redactor();
     redactor.addSecret("abcd");
