@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AuditListInput, AuditLogInput } from "../../src/dto/index.js";
 import type { AuditEvent } from "../../src/namespaces/audit.js";
-import type { Tenant } from "../auth.js";
+import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
 
@@ -66,7 +66,7 @@ export class AuditStore {
       execution_id: origin.executionId,
       created_at: Date.now(),
     };
-    const { lastInsertRowid } = this.insert.run({ ...row, org: tenant.orgId, ws: tenant.workspaceId });
+    const { lastInsertRowid } = this.insert.run({ ...row, ...tenantParams(tenant) });
     return toEvent({ ...row, seq: Number(lastInsertRowid) });
   }
 

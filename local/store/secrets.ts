@@ -21,7 +21,7 @@ export function seedSecrets(db: LocalDb, tenant: Tenant, secrets: Readonly<Recor
   );
   const now = Date.now();
   db.transaction(() => {
-    for (const [name, value] of Object.entries(secrets)) upsert.run({ org: tenant.orgId, ws: tenant.workspaceId, name, value, now });
+    for (const [name, value] of Object.entries(secrets)) upsert.run({ ...tenantParams(tenant), name, value, now });
   })();
 }
 
