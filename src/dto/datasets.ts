@@ -122,9 +122,10 @@ function cellIssue(cell: unknown): string | undefined {
   if (cell === undefined) return undefined; // left out, like a missing key
   if (typeof cell === "number" && !Number.isFinite(cell)) return `is ${cell}, which JSON cannot carry (it would arrive as null); use null for "no value"`;
   if (cell instanceof Date && Number.isNaN(cell.getTime())) return "is an invalid Date (it would arrive as null)";
+  if (isJsonValue(cell)) return undefined;
+  // Only a refused value is measured again, to say why.
   if (nestsDeeperThan(cell, MAX_JSON_DEPTH)) return `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels (or refers to itself)`;
-  if (!isJsonValue(cell)) return "must be a JSON value (no functions, bigints, NaN or cycles)";
-  return undefined;
+  return "must be a JSON value (no functions, bigints, NaN or cycles)";
 }
 
 
