@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { MAX_TTL_SECONDS, validateInput } from "../src/dto/index.js";
+import { systemClock, type Clock } from "../src/container/clock.js";
 import { ensureMeta, openDatabase, type LocalDb } from "./db.js";
 import { MintTokenInput } from "./dto.js";
 import { writePrivateFile } from "./files.js";
@@ -21,6 +22,8 @@ export interface LocalPlatformOptions {
   tokenTtlSeconds?: number | undefined;
   /** Secret values for the default org and workspace. */
   secrets?: Readonly<Record<string, string>> | undefined;
+  /** Where the platform reads the time; a `ManualClock` lets tests move time forward. @default the system clock */
+  clock?: Clock | undefined;
 }
 
 /** The environment of a code block talking to the platform, as `FlowSDK.create()` reads it. */
@@ -131,11 +134,12 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     db = openDatabase(dataDir);
     const adminKey = ensureMeta(db, "admin_key", () => randomBytes(24).toString("base64url"));
     const instanceId = randomBytes(16).toString("hex");
-    const tokens = TokenService.fromDatabase(db, ttl);
-    if (options.secrets) seedSecrets(db, { orgId: DEFAULT_ORG_ID, workspaceId: DEFAULT_WORKSPACE_ID }, options.secrets);
+    const clock = options.clock ?? systemClock;
+    const tokens = TokenService.fromDatabase(db, ttl, clock);
+    if (options.secrets) seedSecrets(db, { orgId: DEFAULT_ORG_ID, workspaceId: DEFAULT_WORKSPACE_ID }, options.secrets, clock);
     // Objects live beside the database; without a data dir, in the temp dir removed on close.
     const objectsDir = path.join(dataDir ?? tokenDir, "objects");
-    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir }));
+    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock }));
     const url = await listen(server, port).catch((error: unknown) => {
       throw listenError(error, port);
     });
@@ -144,6 +148,8 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     writeToken(token);
     const env = platformEnv(url, token, tokenFile);
     let closing: Promise<void> | undefined;
+    // A real interval even under a manual clock: the file is read by processes living in real
+    // time; the tokens it gets are still dated by the clock, so the platform accepts them.
     const rotation = setInterval(() => {
       tokens
         .mint()

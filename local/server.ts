@@ -5,6 +5,7 @@ import path from "node:path";
 import type { IncomingMessage } from "node:http";
 import { fastify, type FastifyInstance } from "fastify";
 import { MAX_JSON_BODY_BYTES } from "../src/dto/common.js";
+import { systemClock, type Clock } from "../src/container/clock.js";
 import { authenticate, authorizeWorkspace } from "./auth.js";
 import type { LocalDb } from "./db.js";
 import { errorHandler, frameworkErrorHandler, notFoundHandler, type InternalErrorReporter } from "./errors.js";
@@ -44,6 +45,8 @@ export interface ServerDeps {
   sweepIntervalMs?: number | undefined;
   /** Directory for storage objects' content. @default a temporary directory, removed when the server closes */
   objectsDir?: string | undefined;
+  /** Where every store reads the time; give the token service the same one. @default the system clock */
+  clock?: Clock | undefined;
 }
 
 /** Path prefix of workspace resources. */
@@ -70,12 +73,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // The SDK keeps connections alive; without this, close() would wait for them to time out.
     forceCloseConnections: true,
   });
-  const state = new StateStore(deps.db);
-  const audit = new AuditStore(deps.db);
-  const idempotency = new IdempotencyStore(deps.db);
+  const clock = deps.clock ?? systemClock;
+  const state = new StateStore(deps.db, clock);
+  const audit = new AuditStore(deps.db, clock);
+  const idempotency = new IdempotencyStore(deps.db, clock);
   const objectsDir = deps.objectsDir ?? mkdtempSync(path.join(os.tmpdir(), "flow-local-objects-"));
   if (deps.objectsDir === undefined) app.addHook("onClose", async () => rmSync(objectsDir, { recursive: true, force: true }));
-  const storage = new StorageStore(deps.db, objectsDir);
+  const storage = new StorageStore(deps.db, objectsDir, clock);
 
   app.setErrorHandler(errorHandler(report));
   app.setNotFoundHandler(notFoundHandler);
@@ -99,11 +103,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         stateRoutes(workspace, state);
         auditRoutes(workspace, audit);
         secretsRoutes(workspace, deps.db);
-        storageRoutes(workspace, storage);
-        datasetsRoutes(workspace, deps.db);
-        vectorRoutes(workspace, deps.db);
-        memoryRoutes(workspace, deps.db);
-        conversationsRoutes(workspace, deps.db);
+        storageRoutes(workspace, storage, clock);
+        datasetsRoutes(workspace, deps.db, clock);
+        vectorRoutes(workspace, deps.db, clock);
+        memoryRoutes(workspace, deps.db, clock);
+        conversationsRoutes(workspace, deps.db, clock);
       },
       { prefix: WORKSPACE_PREFIX },
     );
@@ -111,11 +115,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   // Expired rows are already invisible; the sweep only keeps the file from growing. A failure
   // (disk full, database locked too long) is reported, not thrown: a throw in a timer would end
-  // the process, and the next sweep tries again.
+  // the process, and the next sweep tries again. The sweep runs on a real interval (a test's
+  // manual clock need not be advanced for the file to stay small), but what has expired is
+  // judged by the clock, like every read.
   const sweep = setInterval(() => {
     for (const store of [state, idempotency]) {
       try {
-        store.purgeExpired();
+        store.purgeExpired(clock.now());
       } catch (error) {
         report(error, undefined);
       }

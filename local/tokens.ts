@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { ensureMeta, type LocalDb } from "./db.js";
 import { HttpError } from "./errors.js";
+import { systemClock, type Clock } from "../src/container/clock.js";
 import type { Identity } from "../src/namespaces/auth.js";
 
 /** Org every token gets unless told otherwise. */
@@ -43,21 +44,25 @@ export interface MintedToken {
 
 /** Signs and checks the local platform's HS256 tokens. */
 export class TokenService {
-  /** Creates a service signing with `secret`; tokens live `defaultTtlSeconds` unless told otherwise. */
+  /**
+   * Creates a service signing with `secret`; tokens live `defaultTtlSeconds` unless told otherwise,
+   * and `clock` dates them and judges their expiry.
+   */
   constructor(
     private readonly secret: Uint8Array,
     readonly defaultTtlSeconds: number = DEFAULT_TTL_SECONDS,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** A service whose secret is kept in the database, so tokens survive a restart on the same data dir. */
-  static fromDatabase(db: LocalDb, defaultTtlSeconds?: number): TokenService {
+  static fromDatabase(db: LocalDb, defaultTtlSeconds?: number, clock?: Clock): TokenService {
     const secret = ensureMeta(db, "signing_secret", () => randomBytes(32).toString("base64url"));
-    return new TokenService(Buffer.from(secret, "base64url"), defaultTtlSeconds);
+    return new TokenService(Buffer.from(secret, "base64url"), defaultTtlSeconds, clock);
   }
 
   /** Signs a token with the given claims; it lives at least `ttlSeconds` from now. */
   async mint(options: MintOptions = {}): Promise<MintedToken> {
-    const nowMs = Date.now();
+    const nowMs = this.clock.now();
     // JWT times are whole seconds: iat rounded down, exp rounded up, so the token lives at least
     // its TTL (rounding exp down from a floored iat would cut up to a second off it).
     const iat = Math.floor(nowMs / 1000);
@@ -83,7 +88,7 @@ export class TokenService {
   async verify(token: string): Promise<Identity> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.secret, { algorithms: [ALGORITHM], issuer: ISSUER }));
+      ({ payload } = await jwtVerify(token, this.secret, { algorithms: [ALGORITHM], issuer: ISSUER, currentDate: new Date(this.clock.now()) }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
         throw new HttpError(401, "token_expired", "The token has expired; mint a new one (flow-local token) or let the SDK refresh it");

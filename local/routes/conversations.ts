@@ -8,6 +8,7 @@ import {
   MessageListInput,
   validateInput,
 } from "../../src/dto/index.js";
+import type { Clock } from "../../src/container/clock.js";
 import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { queryInput } from "../pagination.js";
@@ -19,8 +20,8 @@ interface IdRoute {
 }
 
 /** Conversations routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's scope. */
-export function conversationsRoutes(app: FastifyInstance, db: LocalDb): void {
-  const store = new ConversationsStore(db);
+export function conversationsRoutes(app: FastifyInstance, db: LocalDb, clock: Clock): void {
+  const store = new ConversationsStore(db, clock);
 
   app.post("/conversations", needs("conversations:write"), async (request, reply) => {
     const input = validateInput(ConversationCreateInput, request.body ?? {}, "POST conversations");

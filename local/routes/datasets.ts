@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { DatasetCreateInput, DatasetInsertInput, DatasetListInput, DatasetQueryInput, DatasetRefInput, validateInput } from "../../src/dto/index.js";
+import type { Clock } from "../../src/container/clock.js";
 import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { queryInput } from "../pagination.js";
@@ -11,8 +12,8 @@ interface DatasetRoute {
 }
 
 /** Datasets routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's scope. */
-export function datasetsRoutes(app: FastifyInstance, db: LocalDb): void {
-  const store = new DatasetsStore(db);
+export function datasetsRoutes(app: FastifyInstance, db: LocalDb, clock: Clock): void {
+  const store = new DatasetsStore(db, clock);
 
   app.get("/datasets", needs("datasets:read"), async (request) => {
     return store.list(tenantOf(request), validateInput(DatasetListInput, queryInput(request.query), "GET datasets"));

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { MemoryAddInput, MemoryClearInput, MemoryIdInput, MemoryListInput, MemorySearchInput, validateInput } from "../../src/dto/index.js";
+import type { Clock } from "../../src/container/clock.js";
 import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
@@ -11,8 +12,8 @@ interface IdRoute {
 }
 
 /** Memory routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's scope. */
-export function memoryRoutes(app: FastifyInstance, db: LocalDb): void {
-  const store = new MemoryStore(db);
+export function memoryRoutes(app: FastifyInstance, db: LocalDb, clock: Clock): void {
+  const store = new MemoryStore(db, clock);
 
   app.post("/memory", needs("memory:write"), async (request, reply) => {
     const input = validateInput(MemoryAddInput, request.body, "POST memory");

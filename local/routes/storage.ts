@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DEFAULT_SIGNED_URL_SECONDS, guessContentType, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../../src/dto/index.js";
 import { scopeCovers } from "../../src/dto/scopes.js";
+import type { Clock } from "../../src/container/clock.js";
 import type { StorageObject } from "../../src/namespaces/storage.js";
 import { identityOf, needs, tenantOf, type Tenant } from "../auth.js";
 import { HttpError } from "../errors.js";
@@ -21,8 +22,11 @@ interface SignedRoute {
   Querystring: { expires?: unknown; signature?: unknown };
 }
 
-/** Storage routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's scope. */
-export function storageRoutes(app: FastifyInstance, store: StorageStore): void {
+/**
+ * Storage routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's
+ * scope. Signed URLs expire counting from `clock`'s now: the store judges them by the same clock.
+ */
+export function storageRoutes(app: FastifyInstance, store: StorageStore, clock: Clock): void {
   app.get("/storage/objects", needs("storage:read"), async (request) => {
     const input = validateInput(StorageListInput, queryInput(request.query), "GET storage/objects");
     return store.list(tenantOf(request), input);
@@ -49,7 +53,7 @@ export function storageRoutes(app: FastifyInstance, store: StorageStore): void {
       throw new HttpError(403, "missing_scope", "The token lacks the scope storage:write, which a PUT signed URL needs; mint one with it (flow-local token --scopes storage:write)");
     }
     const tenant = tenantOf(request);
-    const expires = Math.floor(Date.now() / 1000) + (input.expiresInSeconds ?? DEFAULT_SIGNED_URL_SECONDS);
+    const expires = Math.floor(clock.now() / 1000) + (input.expiresInSeconds ?? DEFAULT_SIGNED_URL_SECONDS);
     const signature = store.sign({ ...tenant, path: input.path, method, expires });
     const segments = [tenant.orgId, tenant.workspaceId, ...input.path.split("/")].map(encodeURIComponent).join("/");
     const url = `${request.protocol}://${request.host}/v1/storage/signed/${segments}?expires=${expires}&signature=${signature}`;

@@ -8,6 +8,7 @@ import {
   VectorQueryInput,
   VectorUpsertInput,
 } from "../../src/dto/index.js";
+import type { Clock } from "../../src/container/clock.js";
 import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { queryInput } from "../pagination.js";
@@ -19,8 +20,8 @@ interface NameRoute {
 }
 
 /** Vector routes of docs/protocol.md, relative to the workspace prefix; `needs` declares each one's scope. */
-export function vectorRoutes(app: FastifyInstance, db: LocalDb): void {
-  const store = new VectorStore(db);
+export function vectorRoutes(app: FastifyInstance, db: LocalDb, clock: Clock): void {
+  const store = new VectorStore(db, clock);
 
   app.post("/vector/collections", needs("vector:write"), async (request, reply) => {
     const input = validateInput(VectorCreateCollectionInput, request.body, "POST vector/collections");

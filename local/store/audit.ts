@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AuditListInput, AuditLogInput } from "../../src/dto/index.js";
 import type { AuditEvent } from "../../src/namespaces/audit.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from "../pagination.js";
@@ -36,8 +37,11 @@ export class AuditStore {
   private readonly insert;
   private readonly selectPage;
 
-  /** Creates a store on the platform database. */
-  constructor(db: LocalDb) {
+  /** Creates a store on the platform database, reading the time from `clock`. */
+  constructor(
+    db: LocalDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO audit_events (id, org, ws, action, resource_type, resource_id, details, actor, request_id, execution_id, created_at)
        VALUES (@id, @org, @ws, @action, @resource_type, @resource_id, @details, @actor, @request_id, @execution_id, @created_at)`,
@@ -64,7 +68,7 @@ export class AuditStore {
       actor: origin.actor,
       request_id: origin.requestId,
       execution_id: origin.executionId,
-      created_at: Date.now(),
+      created_at: this.clock.now(),
     };
     const { lastInsertRowid } = this.insert.run({ ...row, ...tenantParams(tenant) });
     return toEvent({ ...row, seq: Number(lastInsertRowid) });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ConversationCreateInput, ConversationUpdateInput, MessageAddInput, MessageListInput, PageQuery } from "../../src/dto/index.js";
 import type { Conversation, ConversationMessage, MessageRole } from "../../src/namespaces/conversations.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
@@ -41,8 +42,11 @@ export class ConversationsStore {
   private readonly selectMessagesAsc;
   private readonly selectMessagesDesc;
 
-  /** Creates a store on the platform database. */
-  constructor(private readonly db: LocalDb) {
+  /** Creates a store on the platform database, reading the time from `clock`. */
+  constructor(
+    private readonly db: LocalDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     const tenant = "org = @org AND ws = @ws";
     this.insertConversation = db.prepare(
       `INSERT INTO conversations (org, ws, id, title, metadata, created_at, updated_at) VALUES (@org, @ws, @id, @title, @metadata, @now, @now)
@@ -84,7 +88,7 @@ export class ConversationsStore {
       id: newId("conv"),
       title: input.title ?? null,
       metadata: JSON.stringify(input.metadata ?? {}),
-      now: Date.now(),
+      now: this.clock.now(),
     }) as ConversationRow;
     return toConversation(row);
   }
@@ -116,7 +120,7 @@ export class ConversationsStore {
       setTitle: input.title !== undefined ? 1 : 0,
       title: input.title ?? null,
       metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata ?? {}),
-      now: Date.now(),
+      now: this.clock.now(),
     }) as ConversationRow | undefined;
     if (!row) throw notFound(input.id);
     return toConversation(row);
@@ -137,7 +141,7 @@ export class ConversationsStore {
    */
   addMessage(tenant: Tenant, input: MessageAddInput): ConversationMessage {
     return this.db.transaction(() => {
-      const now = Date.now();
+      const now = this.clock.now();
       const next = this.nextMessageSeq.get({ ...tenantParams(tenant), id: input.conversationId, now }) as { last_message_seq: number } | undefined;
       if (!next) throw notFound(input.conversationId);
       const row: MessageRow = {

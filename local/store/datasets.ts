@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { checkRows, type DatasetCreateInput, type DatasetListInput, type DatasetQueryInput } from "../../src/dto/index.js";
 import type { Dataset, DatasetInsertResult, DatasetRow, DatasetSchema } from "../../src/namespaces/datasets.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
@@ -29,8 +30,11 @@ export class DatasetsStore {
   private readonly deleteRows;
   private readonly deleteDataset;
 
-  /** Creates a store on the platform database (and registers the SQL functions its queries use). */
-  constructor(private readonly db: LocalDb) {
+  /** Creates a store on the platform database, reading the time from `clock`, and registers the SQL functions its queries use. */
+  constructor(
+    private readonly db: LocalDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     registerDatasetFunctions(db);
     const columns = "id, name, description, schema, row_count, created_at, updated_at";
     // A reference is an id first, else a name (a name that equals another dataset's id loses).
@@ -55,7 +59,7 @@ export class DatasetsStore {
    * @throws {HttpError} 409 `already_exists` when the name is taken.
    */
   create(tenant: Tenant, input: DatasetCreateInput): Dataset {
-    const now = Date.now();
+    const now = this.clock.now();
     const record: DatasetRecord = {
       id: `ds_${randomBytes(12).toString("hex")}`,
       name: input.name,
@@ -100,7 +104,7 @@ export class DatasetsStore {
         throw new HttpError(400, "validation_error", `${first}${more}; no row was inserted`, { issues: checked.issues });
       }
       for (const row of checked.rows) this.insertRow.run({ ...tenantParams(tenant), id: record.id, data: JSON.stringify(row) });
-      this.bumpCount.run({ ...tenantParams(tenant), id: record.id, n: checked.rows.length, now: Date.now() });
+      this.bumpCount.run({ ...tenantParams(tenant), id: record.id, n: checked.rows.length, now: this.clock.now() });
       return { inserted: checked.rows.length, rowCount: record.row_count + checked.rows.length };
     })();
   }

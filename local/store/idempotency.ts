@@ -1,4 +1,5 @@
 import type { LocalDb } from "../db.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 
 /** How long a stored answer is replayed: 24 hours, per docs/protocol.md. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -33,8 +34,11 @@ export class IdempotencyStore {
   private readonly upsert;
   private readonly deleteExpired;
 
-  /** Creates a store on the platform database. */
-  constructor(db: LocalDb) {
+  /** Creates a store on the platform database, reading the time from `clock`. */
+  constructor(
+    db: LocalDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.select = db.prepare(
       "SELECT method, path, fingerprint, status, body FROM idempotency WHERE org = ? AND ws = ? AND subject = ? AND key = ? AND created_at > ?",
     );
@@ -46,17 +50,17 @@ export class IdempotencyStore {
   }
 
   /** The unexpired answer stored under `key` for `scope`, or undefined. */
-  find(scope: IdempotencyScope, key: string, now = Date.now()): StoredAnswer | undefined {
+  find(scope: IdempotencyScope, key: string, now = this.clock.now()): StoredAnswer | undefined {
     return this.select.get(scope.orgId, scope.workspaceId, scope.subject, key, now - IDEMPOTENCY_TTL_MS) as StoredAnswer | undefined;
   }
 
   /** Remembers the answer to the call made with `key` for `scope`. */
-  save(scope: IdempotencyScope, key: string, answer: StoredAnswer, now = Date.now()): void {
+  save(scope: IdempotencyScope, key: string, answer: StoredAnswer, now = this.clock.now()): void {
     this.upsert.run(scope.orgId, scope.workspaceId, scope.subject, key, answer.method, answer.path, answer.fingerprint, answer.status, answer.body, now);
   }
 
   /** Deletes answers older than 24 hours; returns how many. */
-  purgeExpired(now = Date.now()): number {
+  purgeExpired(now = this.clock.now()): number {
     return this.deleteExpired.run(now - IDEMPOTENCY_TTL_MS).changes;
   }
 }

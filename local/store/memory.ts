@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_MEMORY_SCOPE, type MemoryAddInput, type MemoryListInput, type MemorySearchInput } from "../../src/dto/index.js";
 import type { MemoryMatch, MemoryRecord } from "../../src/namespaces/memory.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { embedText, LOCAL_EMBEDDING_MODEL } from "../embedding.js";
@@ -39,8 +40,11 @@ export class MemoryStore {
   private readonly deleteRow;
   private readonly deleteScope;
 
-  /** Creates a store on the platform database. */
-  constructor(db: LocalDb) {
+  /** Creates a store on the platform database, reading the time from `clock`. */
+  constructor(
+    db: LocalDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.insertRow = db.prepare(
       `INSERT INTO memories (id, org, ws, scope, content, metadata, model, embedding, created_at)
        VALUES (@id, @org, @ws, @scope, @content, @metadata, @model, @embedding, @now)`,
@@ -64,7 +68,7 @@ export class MemoryStore {
       scope: input.scope ?? DEFAULT_MEMORY_SCOPE,
       content: input.content,
       metadata: JSON.stringify(input.metadata ?? {}),
-      created_at: Date.now(),
+      created_at: this.clock.now(),
     };
     const embedding = encodeSparse(embedText(row.content));
     this.insertRow.run({ ...tenantParams(tenant), id: row.id, scope: row.scope, content: row.content, metadata: row.metadata, now: row.created_at, model: LOCAL_EMBEDDING_MODEL, embedding });

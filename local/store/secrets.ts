@@ -1,15 +1,16 @@
 import { SECRET_NAME, type SecretsListInput } from "../../src/dto/index.js";
 import type { Secret } from "../../src/namespaces/secrets.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 
 /**
- * Writes secret values for a tenant, replacing any of the same name; `updatedAt` moves only when the value changes.
+ * Writes secret values for a tenant, replacing any of the same name; `updatedAt` (read from `clock`) moves only when the value changes.
  * @throws {TypeError} naming the first name the SDK could never read or whose value is not a string (never a value); nothing is written then.
  */
-export function seedSecrets(db: LocalDb, tenant: Tenant, secrets: Readonly<Record<string, string>>): void {
+export function seedSecrets(db: LocalDb, tenant: Tenant, secrets: Readonly<Record<string, string>>, clock: Clock = systemClock): void {
   for (const [name, value] of Object.entries(secrets)) {
     if (!SECRET_NAME.test(name)) throw new TypeError(`secret name ${JSON.stringify(name.slice(0, 300))} is not valid: it must match ${SECRET_NAME}`);
     if (typeof value !== "string") throw new TypeError(`secret ${name} must have a string value, not ${value === null ? "null" : typeof value}`);
@@ -19,7 +20,7 @@ export function seedSecrets(db: LocalDb, tenant: Tenant, secrets: Readonly<Recor
      ON CONFLICT (org, ws, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
      WHERE secrets.value IS NOT excluded.value`,
   );
-  const now = Date.now();
+  const now = clock.now();
   db.transaction(() => {
     for (const [name, value] of Object.entries(secrets)) upsert.run({ ...tenantParams(tenant), name, value, now });
   })();

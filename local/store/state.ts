@@ -1,5 +1,6 @@
 import type { StateIncrementInput, StateListInput, StateSetInput } from "../../src/dto/index.js";
 import type { StateEntry } from "../../src/namespaces/state.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
@@ -25,8 +26,11 @@ export class StateStore {
   private readonly deleteRow;
   private readonly deleteExpired;
 
-  /** Creates a store on the platform database. */
-  constructor(private readonly db: LocalDb) {
+  /** Creates a store on the platform database, reading the time from `clock`. */
+  constructor(
+    private readonly db: LocalDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     const columns = "key, value, version, expires_at, updated_at";
     this.selectRow = db.prepare(`SELECT ${columns} FROM state WHERE org = @org AND ws = @ws AND key = @key AND ${LIVE}`);
     // substr() rather than LIKE: a prefix may hold % or _, and LIKE ignores case.
@@ -50,7 +54,7 @@ export class StateStore {
 
   /** The live entry for `key`, or undefined. */
   get(tenant: Tenant, key: string): StateEntry | undefined {
-    const row = this.row(tenant, key, Date.now());
+    const row = this.row(tenant, key, this.clock.now());
     return row && toEntry(row);
   }
 
@@ -60,7 +64,7 @@ export class StateStore {
     const kind = listKind("state", input.prefix ?? "");
     const after = input.cursor === undefined ? undefined : decodeCursor(kind, input.cursor, "string");
     const prefix = input.prefix ?? "";
-    const rows = this.selectPage.all({ ...tenantParams(tenant), now: Date.now(), prefix, after: after ?? null, take: limit + 1 }) as Row[];
+    const rows = this.selectPage.all({ ...tenantParams(tenant), now: this.clock.now(), prefix, after: after ?? null, take: limit + 1 }) as Row[];
     return toPage(rows, limit, toEntry, (row) => encodeCursor(kind, row.key));
   }
 
@@ -70,7 +74,7 @@ export class StateStore {
    */
   set(tenant: Tenant, input: StateSetInput): StateEntry {
     return this.db.transaction(() => {
-      const now = Date.now();
+      const now = this.clock.now();
       const current = this.row(tenant, input.key, now)?.version ?? 0;
       if (input.ifVersion !== undefined && input.ifVersion !== current) {
         throw new HttpError(409, "version_conflict", conflictMessage(input.key, current, input.ifVersion), { currentVersion: current });
@@ -85,7 +89,7 @@ export class StateStore {
    */
   increment(tenant: Tenant, input: StateIncrementInput): StateEntry {
     return this.db.transaction(() => {
-      const now = Date.now();
+      const now = this.clock.now();
       const row = this.row(tenant, input.key, now);
       const old: unknown = row ? JSON.parse(row.value) : 0;
       if (typeof old !== "number") {
@@ -102,11 +106,11 @@ export class StateStore {
 
   /** Removes `key`; true when a live key was removed. */
   delete(tenant: Tenant, key: string): boolean {
-    return this.deleteRow.run({ ...tenantParams(tenant), key, now: Date.now() }).changes > 0;
+    return this.deleteRow.run({ ...tenantParams(tenant), key, now: this.clock.now() }).changes > 0;
   }
 
   /** Deletes expired rows; returns how many. */
-  purgeExpired(now = Date.now()): number {
+  purgeExpired(now = this.clock.now()): number {
     return this.deleteExpired.run(now).changes;
   }
 

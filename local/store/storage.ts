@@ -5,6 +5,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { StorageListInput } from "../../src/dto/index.js";
 import type { StorageObject } from "../../src/namespaces/storage.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import { ensureMeta, type LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
@@ -64,10 +65,11 @@ export class StorageStore {
   private readonly deleteRow;
   private readonly signingKey: Buffer;
 
-  /** Creates a store on the platform database, keeping content under `objectsDir` (created if needed). */
+  /** Creates a store on the platform database, keeping content under `objectsDir` (created if needed) and reading the time from `clock`. */
   constructor(
     db: LocalDb,
     private readonly objectsDir: string,
+    private readonly clock: Clock = systemClock,
   ) {
     mkdirSync(objectsDir, { recursive: true, mode: 0o700 });
     removeStaleUploads(objectsDir);
@@ -133,7 +135,7 @@ export class StorageStore {
     }
     // Rename and record in one synchronous step: no other request runs in between, so the file
     // and its row always agree, and a reader holds either the old file or the new one, whole.
-    const now = Date.now();
+    const now = this.clock.now();
     const etag = hash.digest("hex");
     renameSync(temp, this.fileOf(tenant, write.path));
     this.upsert.run({ ...tenantParams(tenant), path: write.path, size, contentType: write.contentType, etag, metadata: JSON.stringify(write.metadata), now });
@@ -172,7 +174,7 @@ export class StorageStore {
    * Checks a signed URL's signature, then its expiry.
    * @throws {HttpError} 403 `invalid_signature` (tampered, wrong method) or `url_expired`.
    */
-  verify(claims: SignedClaims, signature: string, now = Date.now()): void {
+  verify(claims: SignedClaims, signature: string, now = this.clock.now()): void {
     const expected = Buffer.from(this.sign(claims));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

@@ -1,6 +1,7 @@
 import type { Filter } from "../../src/dto/filter.js";
 import type { VectorCreateCollectionInput, VectorDeleteInput, VectorListCollectionsInput, VectorQueryInput, VectorUpsertInput } from "../../src/dto/index.js";
 import type { VectorCollection, VectorMatch, VectorMetric } from "../../src/namespaces/vector.js";
+import { systemClock, type Clock } from "../../src/container/clock.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
@@ -40,8 +41,11 @@ export class VectorStore {
   private readonly deleteItem;
   private readonly scanItems;
 
-  /** Creates a store on the platform database. */
-  constructor(private readonly db: LocalDb) {
+  /** Creates a store on the platform database, reading the time from `clock`. */
+  constructor(
+    private readonly db: LocalDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     const count = "(SELECT count(*) FROM vector_items i WHERE i.org = c.org AND i.ws = c.ws AND i.collection = c.name) AS count";
     this.selectCollection = db.prepare(`SELECT name, dimensions, metric, created_at, ${count} FROM vector_collections c WHERE org = @org AND ws = @ws AND name = @name`);
     this.selectCollections = db.prepare(
@@ -68,7 +72,7 @@ export class VectorStore {
    */
   create(tenant: Tenant, input: VectorCreateCollectionInput): VectorCollection {
     const metric = input.metric ?? "cosine";
-    const now = Date.now();
+    const now = this.clock.now();
     const inserted = this.insertCollection.run({ ...tenantParams(tenant), name: input.name, dimensions: input.dimensions, metric, now }).changes > 0;
     if (!inserted) throw new HttpError(409, "already_exists", `Vector collection ${JSON.stringify(input.name)} already exists; delete it first or pick another name`);
     return { name: input.name, dimensions: input.dimensions, metric, count: 0, createdAt: new Date(now).toISOString() };
@@ -103,7 +107,7 @@ export class VectorStore {
     return this.db.transaction(() => {
       const collection = this.collection(tenant, input.name);
       for (const [i, record] of input.records.entries()) checkVector(collection, record.vector, `records[${i}].vector`);
-      const now = Date.now();
+      const now = this.clock.now();
       for (const record of input.records) {
         this.upsertItem.run({ ...tenantParams(tenant), name: input.name, id: record.id, vector: encodeVector(record.vector), metadata: JSON.stringify(record.metadata ?? {}), now });
       }
