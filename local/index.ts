@@ -11,3 +11,4 @@ export {
   type LocalPlatformOptions,
 } from "./platform.js";
 export { DEFAULT_ORG_ID, DEFAULT_SUBJECT, DEFAULT_TTL_SECONDS, DEFAULT_WORKSPACE_ID } from "./tokens.js";
+export { ManualClock, type Clock } from "../src/container/clock.js";

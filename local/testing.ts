@@ -8,6 +8,12 @@
  * await myBlock(flow);
  * expect(await flow.state.get("visits")).toBe(1);
  * await platform.close(); // also closes every FlowSDK it created
+ *
+ * @example
+ * const clock = new ManualClock();
+ * const platform = await startTestPlatform({ clock });
+ * await platform.createFlow().state.set("k", 1, { ttlSeconds: 60 });
+ * clock.advance(60_000); // the key has expired, without sleeping
  */
 import { FlowSDK } from "../src/flow-sdk.js";
 import type { FlowOptions } from "../src/container/create-container.js";
@@ -52,3 +58,4 @@ export async function startTestPlatform(options: LocalPlatformOptions = {}): Pro
 }
 
 export { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from "./platform.js";
+export { ManualClock, type Clock } from "../src/container/clock.js";
