@@ -7,8 +7,10 @@ import { fileTokenProvider, TokenManager, type TokenProvider } from "../http/tok
 import { silentLogger, type FlowLogger } from "../logging/logger.js";
 import { Redactor } from "../logging/redactor.js";
 import { redactingLogger } from "../logging/safe-logger.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import { BUILTIN_NAMESPACES } from "../namespaces/index.js";
 import type { FlowPlugin, FlowProvider, NamespaceClass } from "../plugins/define-plugin.js";
+import { systemClock } from "./clock.js";
 import { resolveConfig, type ConfigOptions, type FlowConfig } from "./config.js";
 import { Lifecycle } from "./lifecycle.js";
 import { TOKENS } from "./tokens.js";
@@ -62,6 +64,7 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
   const log = (c: DependencyContainer) => c.resolve(TOKENS.Logger);
 
   c.register(TOKENS.Config, { useValue: config });
+  c.register(TOKENS.Clock, { useValue: systemClock });
   c.register(TOKENS.Lifecycle, { useValue: lifecycle });
   c.register(TOKENS.Redactor, { useValue: redactor });
   // TOKENS.Logger always resolves to a redacting logger, so plugin code that logs through it is
@@ -80,7 +83,7 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
   registerValue<TokenProvider | null>(c, TOKENS.TokenProvider, options.tokenProvider ?? (config.authTokenFile ? fileTokenProvider(config.authTokenFile) : null));
   c.register(
     TOKENS.TokenManager,
-    cached((c) => new TokenManager(authToken, c.resolve(TOKENS.TokenProvider), c.resolve(TOKENS.Redactor), log(c), c.resolve(TOKENS.Config).timeoutMs)),
+    cached((c) => new TokenManager(authToken, c.resolve(TOKENS.TokenProvider), c.resolve(TOKENS.Redactor), log(c), c.resolve(TOKENS.Config).timeoutMs, c.resolve(TOKENS.Clock))),
   );
   c.register(
     TOKENS.HttpAgents,
@@ -107,6 +110,8 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
     });
   c.register(TOKENS.PlatformHttp, http((cfg) => cfg.platformUrl, "PLATFORM_API_URL"));
   c.register(TOKENS.GatewayHttp, http((cfg) => cfg.gatewayUrl, "GATEWAY_URL"));
+  // The namespaces' one client of the platform API (src/internal): built on PlatformHttp.
+  registerClass(c, WorkspaceClient);
   for (const namespace of Object.values(BUILTIN_NAMESPACES) as NamespaceClass[]) registerClass(c, namespace);
 
   const pluginNamespaces = registerPlugins(c, options.plugins ?? [], reservedNames);

@@ -7,6 +7,7 @@ import type { TokenManager, TokenProvider } from "../http/token-manager.js";
 import type { Lifecycle } from "./lifecycle.js";
 import type { Redactor } from "../logging/redactor.js";
 import type { HttpAgents } from "../http/agents.js";
+import type { Clock } from "./clock.js";
 
 /**
  * Injection tokens: every provider of a FlowSDK container is registered under one of these (or
@@ -34,4 +35,6 @@ export const TOKENS = {
   Redactor: Symbol("flow-sdk.Redactor") as InjectionToken<Redactor>,
   /** The keep-alive socket pools of this instance, destroyed by `close()`. */
   HttpAgents: Symbol("flow-sdk.HttpAgents") as InjectionToken<HttpAgents>,
+  /** Where the SDK reads the time (token expiry, the secrets cache); a `ManualClock` in tests. */
+  Clock: Symbol("flow-sdk.Clock") as InjectionToken<Clock>,
 } as const;

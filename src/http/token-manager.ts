@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { systemClock, type Clock } from "../container/clock.js";
 import { FlowConfigError, FlowTimeoutError } from "../errors.js";
 import type { FlowLogger } from "../logging/logger.js";
 import type { Redactor } from "../logging/redactor.js";
@@ -74,7 +75,7 @@ export class TokenManager {
   readonly #provider: TokenProvider | null;
   readonly #redactor: Redactor;
   readonly #logger: FlowLogger;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   /**
    * Starts with `initial` (may be undefined when a provider will supply one); a provider call that
@@ -86,13 +87,13 @@ export class TokenManager {
     redactor: Redactor,
     logger: FlowLogger,
     refreshTimeoutMs = 30_000,
-    now: () => number = Date.now,
+    clock: Clock = systemClock,
   ) {
     this.#refreshTimeoutMs = refreshTimeoutMs;
     this.#provider = provider;
     this.#redactor = redactor;
     this.#logger = logger;
-    this.#now = now;
+    this.#clock = clock;
     if (initial) this.#store(initial);
   }
 
@@ -112,7 +113,7 @@ export class TokenManager {
   /** The current token when it can be sent as it is (the hot path: no refresh, no await), else undefined. */
   fresh(): CurrentToken | undefined {
     if (this.#token === undefined) return undefined;
-    if (!this.#provider || !this.#nearExpiry() || this.#now() < this.#quietUntil) return this.#current();
+    if (!this.#provider || !this.#nearExpiry() || this.#clock.now() < this.#quietUntil) return this.#current();
     return undefined;
   }
 
@@ -135,8 +136,8 @@ export class TokenManager {
     } catch (error) {
       // A token that has not expired yet is still worth sending when the refresh failed; the
       // provider is left alone for a while instead of being asked again on every request.
-      if (token === undefined || (this.#expiresAt ?? Infinity) <= this.#now()) throw error;
-      this.#quietUntil = this.#now() + QUIET_MS;
+      if (token === undefined || (this.#expiresAt ?? Infinity) <= this.#clock.now()) throw error;
+      this.#quietUntil = this.#clock.now() + QUIET_MS;
       this.#logger.warn("token refresh failed; using the current token until it expires", { error: String(error) });
     }
     return this.#current();
@@ -154,7 +155,7 @@ export class TokenManager {
     // The provider already failed (or gave the same token) for this generation: say so again
     // without asking it once per rejected request.
     const last = this.#lastRejection;
-    if (last?.generation === generation && this.#now() < last.until) {
+    if (last?.generation === generation && this.#clock.now() < last.until) {
       if (last.failure !== undefined) throw last.failure;
       return false;
     }
@@ -162,10 +163,10 @@ export class TokenManager {
     try {
       const fresh = await this.#refresh("token rejected");
       if (fresh !== rejected) return true;
-      this.#lastRejection = { generation, until: this.#now() + REJECTION_MEMO_MS, failure: undefined };
+      this.#lastRejection = { generation, until: this.#clock.now() + REJECTION_MEMO_MS, failure: undefined };
       return false;
     } catch (error) {
-      if (generation === this.#generation) this.#lastRejection = { generation, until: this.#now() + REJECTION_MEMO_MS, failure: error };
+      if (generation === this.#generation) this.#lastRejection = { generation, until: this.#clock.now() + REJECTION_MEMO_MS, failure: error };
       throw error;
     }
   }
@@ -193,7 +194,7 @@ export class TokenManager {
         if (!fresh) throw new FlowConfigError("tokenProvider returned no token (an empty string or not a string)");
         // refreshAuthToken() during the refresh wins: its token is newer than what we asked for.
         if (this.#generation === started) this.#store(fresh);
-        if (this.#nearExpiry()) this.#quietUntil = this.#now() + QUIET_MS;
+        if (this.#nearExpiry()) this.#quietUntil = this.#clock.now() + QUIET_MS;
         return this.#token!;
       });
     this.#inflight = refresh;
@@ -205,7 +206,7 @@ export class TokenManager {
   }
 
   #nearExpiry(): boolean {
-    return this.#expiresAt !== undefined && this.#expiresAt - this.#now() < REFRESH_SKEW_MS;
+    return this.#expiresAt !== undefined && this.#expiresAt - this.#clock.now() < REFRESH_SKEW_MS;
   }
 
   #store(token: string): void {
