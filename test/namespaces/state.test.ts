@@ -10,14 +10,16 @@ import {
   type StateListParams,
   type StateSetParams,
 } from "../../src/index.js";
+import { ManualClock } from "../../local/testing.js";
 import { caught, expectCursorRefused, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 
-const { platform, flow, offline } = await sharedPlatform();
+// TTLs run out when the test moves this clock, not while it sleeps.
+const clock = new ManualClock();
+const { platform, flow, offline } = await sharedPlatform({ clock });
 
 let counter = 0;
 /** A key prefix no other test uses. */
 const unique = (label: string): string => `${label}-${++counter}-${Date.now().toString(36)}:`;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function keysOf(prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -101,9 +103,11 @@ describe("state: reading and writing", () => {
   it("a key written with ttlSeconds expires and is then absent from get and list", async () => {
     const prefix = unique("ttl");
     const entry = await flow.state.set(`${prefix}k`, "soon gone", { ttlSeconds: 1 });
-    expect(entry.expiresAt).not.toBeNull();
-    expect(Date.parse(entry.expiresAt ?? "")).toBeGreaterThan(Date.now());
-    await sleep(1200);
+    expect(entry.expiresAt).toBe(new Date(clock.now() + 1000).toISOString());
+    clock.advance(999);
+    expect(await flow.state.get(`${prefix}k`)).toBe("soon gone");
+    expect(await keysOf(prefix)).toEqual([`${prefix}k`]);
+    clock.advance(1);
     expect(await flow.state.get(`${prefix}k`)).toBeUndefined();
     expect(await keysOf(prefix)).toEqual([]);
   });
@@ -112,8 +116,20 @@ describe("state: reading and writing", () => {
     const key = `${unique("ttl-clear")}k`;
     await flow.state.set(key, "a", { ttlSeconds: 1 });
     expect((await flow.state.set(key, "b")).expiresAt).toBeNull();
-    await sleep(1200);
+    clock.advance(1000);
     expect(await flow.state.get(key)).toBe("b");
+  });
+
+  it("an expired key is absent to every call: delete answers false, increment starts at 0, set starts again at version 1", async () => {
+    const prefix = unique("ttl-gone");
+    await flow.state.set(`${prefix}a`, 5, { ttlSeconds: 1 });
+    await flow.state.set(`${prefix}b`, 5, { ttlSeconds: 1 });
+    await flow.state.set(`${prefix}c`, "x", { ttlSeconds: 1 });
+    await flow.state.set(`${prefix}c`, "y", { ttlSeconds: 1 });
+    clock.advance(1000);
+    expect(await flow.state.delete(`${prefix}a`)).toBe(false);
+    expect(await flow.state.increment(`${prefix}b`)).toBe(1);
+    expect(await flow.state.set(`${prefix}c`, "z", { ifVersion: 0 })).toMatchObject({ value: "z", version: 1, expiresAt: null });
   });
 
   it("delete resolves to true for an existing key, then false", async () => {
