@@ -8,14 +8,16 @@ import {
   type AuditListParams,
   type AuditLogParams,
 } from "../../src/index.js";
+import { ManualClock } from "../../local/testing.js";
 import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
 
-const { platform, flow, offline } = await sharedPlatform();
+// Events are dated by this clock, so a test knows each createdAt to the millisecond.
+const clock = new ManualClock();
+const { platform, flow, offline } = await sharedPlatform({ clock });
 
 let counter = 0;
 /** An id no other test uses, so filters by it see only this test's events. */
 const unique = (label: string): string => `${label}-${++counter}-${Date.now().toString(36)}`;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function all(params: AuditListParams): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
@@ -26,7 +28,6 @@ async function all(params: AuditListParams): Promise<AuditEvent[]> {
 describe("audit.log", () => {
   it("returns the stored event with id, fields, actor, requestId and createdAt", async () => {
     const resourceId = unique("invoice");
-    const before = Date.now();
     const event = await flow.audit.log({ action: "invoice.paid", resourceType: "invoice", resourceId, details: { amount: 42, currency: "EUR" } });
     expect(event).toMatchObject({
       action: "invoice.paid",
@@ -39,8 +40,7 @@ describe("audit.log", () => {
     expect(event.id).toEqual(expect.any(String));
     expect(event.id).not.toBe("");
     expect(event.requestId).toMatch(/^req_/);
-    expect(Date.parse(event.createdAt)).toBeGreaterThanOrEqual(before - 1000);
-    expect(Date.parse(event.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(event.createdAt).toBe(new Date(clock.now()).toISOString());
     expect(await all({ resourceId })).toEqual([event]);
   });
 
@@ -90,13 +90,13 @@ describe("audit.list", () => {
     expect((await flow.audit.list({ resourceType: type, resourceId: "b" })).data).toEqual([b]);
   });
 
-  it("filters by since, given as a Date or as an ISO string", async () => {
+  it("filters by since, given as a Date or as an ISO string, keeping an event logged at since itself", async () => {
     const resourceId = unique("since");
     const early = await flow.log("early", "clock", resourceId);
-    await sleep(25);
-    const cut = new Date();
-    await sleep(25);
+    clock.advance(1);
+    const cut = new Date(clock.now());
     const late = await flow.log("late", "clock", resourceId);
+    expect(late.createdAt).toBe(cut.toISOString());
     expect(await all({ resourceId, since: cut })).toEqual([late]);
     expect(await all({ resourceId, since: cut.toISOString() })).toEqual([late]);
     expect(await all({ resourceId, since: new Date(Date.parse(early.createdAt) - 1000) })).toEqual([early, late]);
