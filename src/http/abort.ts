@@ -39,3 +39,25 @@ export function sleep(ms: number, signals: Signals = []): Promise<void> {
   });
   return untilAborted(waited, signals).finally(() => clearTimeout(timer));
 }
+
+/**
+ * One signal that aborts when any of `signals` does, with the first one's reason; `dispose`
+ * removes its listeners (call it when the wait is over, so a long-lived signal does not collect
+ * one listener per call).
+ */
+export function anySignal(signals: Signals): { signal: AbortSignal; dispose: () => void } {
+  const active = signals.filter((s): s is AbortSignal => s !== undefined);
+  const controller = new AbortController();
+  const aborted = active.find((s) => s.aborted);
+  if (aborted) {
+    controller.abort(aborted.reason);
+    return { signal: controller.signal, dispose: () => undefined };
+  }
+  const onAbort = (event: Event): void => {
+    dispose();
+    controller.abort((event.target as AbortSignal).reason);
+  };
+  const dispose = (): void => active.forEach((s) => s.removeEventListener("abort", onAbort));
+  active.forEach((s) => s.addEventListener("abort", onAbort, { once: true }));
+  return { signal: controller.signal, dispose };
+}

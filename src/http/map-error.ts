@@ -84,6 +84,24 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
   );
 }
 
+/**
+ * The FlowError a response body fails with when it breaks off after the answer started (a
+ * download, a stream of events): closing and aborting win, then an idle timeout, else a broken
+ * connection. `received` says how far it got, e.g. `after 512 of 1024 bytes`; `retry` what to do.
+ */
+export function mapStreamError(error: unknown, call: FailedCall & { received: string; retry: string }, redactor: Redactor): FlowError {
+  const where = `${call.method ?? "GET"} ${call.path ?? ""} (${call.received})`;
+  if (call.closed) return new FlowClosedError(`${where} was cut off because this FlowSDK instance was closed`);
+  if (call.aborted) return new FlowAbortError(`${where} was aborted by its signal`);
+  if (FlowError.isFlowError(error)) return error;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const cause = plainCause(error, redactor);
+  if (code === "ETIMEDOUT" || code === "ECONNABORTED") {
+    return new FlowTimeoutError(`${where} timed out: the connection was idle for timeoutMs (a stream left unread counts); raise timeoutMs or read it steadily`, { cause });
+  }
+  return new FlowConnectionError(`${where} broke off (${typeof code === "string" ? code : "connection lost"}); ${call.retry}`, { cause });
+}
+
 function validationIssues(details: unknown): FlowValidationIssue[] {
   const issues = (details as { issues?: unknown } | undefined)?.issues;
   if (!Array.isArray(issues)) return [];

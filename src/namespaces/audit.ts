@@ -1,13 +1,7 @@
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
-import type { FlowConfig } from "../container/config.js";
-import { TOKENS } from "../container/tokens.js";
 import { AuditListInput, AuditLogInput, validateInput } from "../dto/index.js";
-import { callConfig } from "../http/call-options.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { objectBody } from "../http/response-body.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /** One recorded audit event. */
@@ -62,10 +56,7 @@ export interface AuditListParams {
 @injectable()
 export class AuditNamespace {
   /** Built by the container. */
-  constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
-    @inject(TOKENS.Config) private readonly config: FlowConfig,
-  ) {}
+  constructor(@inject(WorkspaceClient) private readonly client: WorkspaceClient) {}
 
   /**
    * Records an event and resolves to it as stored.
@@ -76,16 +67,14 @@ export class AuditNamespace {
   async log(params: AuditLogParams, options?: RequestOptions): Promise<AuditEvent> {
     const { details, ...rest } = params;
     const input = validateInput(AuditLogInput, details === undefined ? rest : params, "audit.log");
-    const response = await this.http.post<AuditEvent>(workspacePath(this.config, "audit", "events"), input, callConfig(options));
-    return objectBody<AuditEvent>(response);
+    return this.client.post<AuditEvent>(this.client.path("audit", "events"), input, options);
   }
 
   /** Events oldest first, filtered; await for the first page or `for await` over every event. */
   list(params: AuditListParams = {}, options?: RequestOptions): PagePromise<AuditEvent> {
-    return pagedList(
-      this.http,
+    return this.client.list(
       () => ({
-        path: workspacePath(this.config, "audit", "events"),
+        path: this.client.path("audit", "events"),
         query: validateInput(AuditListInput, { ...params, ...sinceAsString(params.since) }, "audit.list"),
       }),
       options,

@@ -1,13 +1,11 @@
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
 import type { RequestContextStore } from "../context/request-context.js";
 import { scopeCovers, scopeList } from "../dto/scopes.js";
 import { FlowValidationError } from "../errors.js";
-import { callConfig } from "../http/call-options.js";
-import { objectBody } from "../http/response-body.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 
 /** Who the SDK's token belongs to. */
 export interface Identity {
@@ -28,15 +26,14 @@ export interface Identity {
 export class AuthNamespace {
   /** Built by the container. */
   constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(WorkspaceClient) private readonly client: WorkspaceClient,
     @inject(TOKENS.RequestContext) private readonly contextStore: RequestContextStore,
     @inject(TOKENS.Lifecycle) private readonly lifecycle: Lifecycle,
   ) {}
 
   /** Asks the platform who the current token belongs to. */
   async whoami(options?: RequestOptions): Promise<Identity> {
-    const response = await this.http.get<Identity>("/v1/auth/whoami", callConfig(options));
-    const identity = objectBody<Identity>(response);
+    const identity = await this.client.get<Identity>("/v1/auth/whoami", options);
     return { ...identity, scopes: scopeList(identity.scopes) };
   }
 

@@ -1,8 +1,5 @@
 // flow.conversations: chat threads and their messages, e.g. the history an agent answers from.
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
-import type { FlowConfig } from "../container/config.js";
-import { TOKENS } from "../container/tokens.js";
 import {
   ConversationCreateInput,
   ConversationIdInput,
@@ -12,11 +9,8 @@ import {
   MessageListInput,
   validateInput,
 } from "../dto/index.js";
-import { callConfig } from "../http/call-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { objectBody } from "../http/response-body.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /** Free-form JSON data stored with a conversation or a message; narrow it with a type argument. */
@@ -108,10 +102,7 @@ export interface ConversationsListMessagesParams {
 @injectable()
 export class ConversationsNamespace {
   /** Built by the container. */
-  constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
-    @inject(TOKENS.Config) private readonly config: FlowConfig,
-  ) {}
+  constructor(@inject(WorkspaceClient) private readonly client: WorkspaceClient) {}
 
   /**
    * Creates an empty conversation.
@@ -121,8 +112,7 @@ export class ConversationsNamespace {
    */
   async create<M extends ConversationMetadata = ConversationMetadata>(params: ConversationsCreateParams<M> = {}, options?: RequestOptions): Promise<Conversation<M>> {
     const input = validateInput(ConversationCreateInput, params, "conversations.create");
-    const response = await this.http.post<Conversation<M>>(this.#path(), input, callConfig(options));
-    return objectBody<Conversation<M>>(response);
+    return this.client.post<Conversation<M>>(this.#path(), input, options);
   }
 
   /**
@@ -133,8 +123,7 @@ export class ConversationsNamespace {
    */
   async get<M extends ConversationMetadata = ConversationMetadata>(id: string, options?: RequestOptions): Promise<Conversation<M>> {
     const input = validateInput(ConversationIdInput, { id }, "conversations.get");
-    const response = await this.http.get<Conversation<M>>(this.#path(input.id), callConfig(options));
-    return objectBody<Conversation<M>>(response);
+    return this.client.get<Conversation<M>>(this.#path(input.id), options);
   }
 
   /**
@@ -144,7 +133,7 @@ export class ConversationsNamespace {
    * @example for await (const thread of flow.conversations.list()) console.log(thread.id, thread.title);
    */
   list<M extends ConversationMetadata = ConversationMetadata>(params: ConversationsListParams = {}, options?: RequestOptions): PagePromise<Conversation<M>> {
-    return pagedList(this.http, () => ({ path: this.#path(), query: validateInput(ConversationListInput, params, "conversations.list") }), options);
+    return this.client.list(() => ({ path: this.#path(), query: validateInput(ConversationListInput, params, "conversations.list") }), options);
   }
 
   /**
@@ -156,8 +145,7 @@ export class ConversationsNamespace {
    */
   async update<M extends ConversationMetadata = ConversationMetadata>(id: string, params: ConversationsUpdateParams<M>, options?: RequestOptions): Promise<Conversation<M>> {
     const { id: validId, ...body } = validateInput(ConversationUpdateInput, { ...params, id }, "conversations.update");
-    const response = await this.http.patch<Conversation<M>>(this.#path(validId), body, callConfig(options));
-    return objectBody<Conversation<M>>(response);
+    return this.client.patch<Conversation<M>>(this.#path(validId), body, options);
   }
 
   /**
@@ -173,8 +161,7 @@ export class ConversationsNamespace {
     options?: RequestOptions,
   ): Promise<ConversationMessage<M>> {
     const { conversationId: validId, ...body } = validateInput(MessageAddInput, withId(params, conversationId), "conversations.addMessage");
-    const response = await this.http.post<ConversationMessage<M>>(`${this.#path(validId)}/messages`, body, callConfig(options));
-    return objectBody<ConversationMessage<M>>(response);
+    return this.client.post<ConversationMessage<M>>(`${this.#path(validId)}/messages`, body, options);
   }
 
   /**
@@ -190,9 +177,7 @@ export class ConversationsNamespace {
     params: ConversationsListMessagesParams = {},
     options?: RequestOptions,
   ): PagePromise<ConversationMessage<M>> {
-    return pagedList(
-      this.http,
-      () => {
+    return this.client.list(() => {
         const { conversationId: validId, ...query } = validateInput(MessageListInput, withId(params, conversationId), "conversations.listMessages");
         return { path: `${this.#path(validId)}/messages`, query };
       },
@@ -208,12 +193,11 @@ export class ConversationsNamespace {
    */
   async delete(id: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(ConversationIdInput, { id }, "conversations.delete");
-    const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.id), callConfig(options));
-    return objectBody<{ deleted: boolean }>(response).deleted === true;
+    return this.client.deleted(this.#path(input.id), options);
   }
 
   #path(id?: string): string {
-    return id === undefined ? workspacePath(this.config, "conversations") : workspacePath(this.config, "conversations", id);
+    return id === undefined ? this.client.path("conversations") : this.client.path("conversations", id);
   }
 }
 

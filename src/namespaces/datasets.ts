@@ -1,8 +1,5 @@
 // flow.datasets: tabular data with a declared schema, inserted in batches and queried page by page.
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
-import type { FlowConfig } from "../container/config.js";
-import { TOKENS } from "../container/tokens.js";
 import {
   DatasetCreateInput,
   DatasetInsertInput,
@@ -14,11 +11,8 @@ import {
 } from "../dto/index.js";
 import type { Filter } from "../dto/filter.js";
 import { FlowValidationError } from "../errors.js";
-import { callConfig } from "../http/call-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { objectBody } from "../http/response-body.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /** The type of a dataset column's values. */
@@ -183,10 +177,7 @@ export interface DatasetsQueryParams<TRow extends object = DatasetRow> {
 @injectable()
 export class DatasetsNamespace {
   /** Built by the container. */
-  constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
-    @inject(TOKENS.Config) private readonly config: FlowConfig,
-  ) {}
+  constructor(@inject(WorkspaceClient) private readonly client: WorkspaceClient) {}
 
   /**
    * The workspace's datasets, by name; await for the first page or `for await` over all.
@@ -194,7 +185,7 @@ export class DatasetsNamespace {
    * @example for await (const dataset of flow.datasets.list()) console.log(dataset.name, dataset.rowCount);
    */
   list(params: DatasetsListParams = {}, options?: RequestOptions): PagePromise<Dataset> {
-    return pagedList(this.http, () => ({ path: workspacePath(this.config, "datasets"), query: validateInput(DatasetListInput, params, "datasets.list") }), options);
+    return this.client.list(() => ({ path: this.client.path("datasets"), query: validateInput(DatasetListInput, params, "datasets.list") }), options);
   }
 
   /**
@@ -206,7 +197,7 @@ export class DatasetsNamespace {
    */
   async get<S extends DatasetSchema = DatasetSchema>(dataset: DatasetRef, options?: RequestOptions): Promise<Dataset<S>> {
     const input = validateInput(DatasetRefInput, { dataset: refOf(dataset) }, "datasets.get");
-    return objectBody<Dataset<S>>(await this.http.get(this.#path(input.dataset), callConfig(options)));
+    return this.client.get<Dataset<S>>(this.#path(input.dataset), options);
   }
 
   /**
@@ -219,7 +210,7 @@ export class DatasetsNamespace {
    */
   async create<const S extends DatasetSchema>(params: DatasetsCreateParams<S>, options?: RequestOptions): Promise<Dataset<S>> {
     const input = validateInput(DatasetCreateInput, params, "datasets.create");
-    return objectBody<Dataset<S>>(await this.http.post(workspacePath(this.config, "datasets"), { ...input }, callConfig(options)));
+    return this.client.post<Dataset<S>>(this.client.path("datasets"), { ...input }, options);
   }
 
   /**
@@ -240,9 +231,7 @@ export class DatasetsNamespace {
       const message = `rows are ${(body.length / 2 ** 20).toFixed(1)} MiB as JSON, over the 8 MiB a request may carry; split them into smaller insertRows calls`;
       throw new FlowValidationError(`datasets.insertRows: ${message}`, [{ path: "rows", message }]);
     }
-    const config = callConfig(options);
-    const response = await this.http.post(`${this.#path(input.dataset)}/rows`, body, { ...config, headers: { ...config.headers, "Content-Type": "application/json" } });
-    return objectBody<DatasetInsertResult>(response);
+    return this.client.post<DatasetInsertResult>(`${this.#path(input.dataset)}/rows`, body, options, { headers: { "Content-Type": "application/json" } });
   }
 
   /**
@@ -260,9 +249,7 @@ export class DatasetsNamespace {
     params: DatasetsQueryParams<NoInfer<DatasetQueryRow<TRow, D>>> = {},
     options?: RequestOptions,
   ): PagePromise<DatasetQueryRow<TRow, D>> {
-    return pagedList<DatasetQueryRow<TRow, D>>(
-      this.http,
-      () => {
+    return this.client.list<DatasetQueryRow<TRow, D>>(() => {
         const { dataset: ref, ...body } = validateInput(DatasetQueryInput, { ...params, dataset: refOf(dataset) }, "datasets.query");
         return { path: `${this.#path(ref)}/query`, body };
       },
@@ -278,12 +265,11 @@ export class DatasetsNamespace {
    */
   async delete(dataset: DatasetRef, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(DatasetRefInput, { dataset: refOf(dataset) }, "datasets.delete");
-    const response = await this.http.delete(this.#path(input.dataset), callConfig(options));
-    return objectBody<{ deleted: boolean }>(response).deleted === true;
+    return this.client.deleted(this.#path(input.dataset), options);
   }
 
   #path(dataset: string): string {
-    return workspacePath(this.config, "datasets", dataset);
+    return this.client.path("datasets", dataset);
   }
 }
 

@@ -1,15 +1,9 @@
 // flow.memory: long-term memory for agents: store text, recall it later by meaning.
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
-import type { FlowConfig } from "../container/config.js";
-import { TOKENS } from "../container/tokens.js";
 import type { Filter } from "../dto/filter.js";
 import { MemoryAddInput, MemoryClearInput, MemoryIdInput, MemoryListInput, MemorySearchInput, validateInput } from "../dto/index.js";
-import { callConfig } from "../http/call-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { objectBody } from "../http/response-body.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /** Free-form JSON data stored with a memory; narrow it with a type argument. */
@@ -86,10 +80,7 @@ export interface MemoryListParams {
 @injectable()
 export class MemoryNamespace {
   /** Built by the container. */
-  constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
-    @inject(TOKENS.Config) private readonly config: FlowConfig,
-  ) {}
+  constructor(@inject(WorkspaceClient) private readonly client: WorkspaceClient) {}
 
   /**
    * Remembers a piece of text and resolves to the stored record.
@@ -99,8 +90,7 @@ export class MemoryNamespace {
    */
   async add<M extends MemoryMetadata = MemoryMetadata>(params: MemoryAddParams<M>, options?: RequestOptions): Promise<MemoryRecord<M>> {
     const input = validateInput(MemoryAddInput, params, "memory.add");
-    const response = await this.http.post<MemoryRecord<M>>(workspacePath(this.config, "memory"), input, callConfig(options));
-    return objectBody<MemoryRecord<M>>(response);
+    return this.client.post<MemoryRecord<M>>(this.client.path("memory"), input, options);
   }
 
   /**
@@ -114,8 +104,7 @@ export class MemoryNamespace {
    */
   async search<M extends MemoryMetadata = MemoryMetadata>(query: string, params: MemorySearchParams = {}, options?: RequestOptions): Promise<Array<MemoryMatch<M>>> {
     const input = validateInput(MemorySearchInput, { ...params, query }, "memory.search");
-    const response = await this.http.post<{ matches: Array<MemoryMatch<M>> }>(workspacePath(this.config, "memory", "search"), input, callConfig(options));
-    return objectBody<{ matches: Array<MemoryMatch<M>> }>(response).matches;
+    return (await this.client.post<{ matches: Array<MemoryMatch<M>> }>(this.client.path("memory", "search"), input, options)).matches;
   }
 
   /**
@@ -127,20 +116,18 @@ export class MemoryNamespace {
    */
   async get<M extends MemoryMetadata = MemoryMetadata>(id: string, options?: RequestOptions): Promise<MemoryRecord<M>> {
     const input = validateInput(MemoryIdInput, { id }, "memory.get");
-    const response = await this.http.get<MemoryRecord<M>>(workspacePath(this.config, "memory", input.id), callConfig(options));
-    return objectBody<MemoryRecord<M>>(response);
+    return this.client.get<MemoryRecord<M>>(this.client.path("memory", input.id), options);
   }
 
   /** The records of one scope, newest first; await for the first page or `for await` over every one. */
   list<M extends MemoryMetadata = MemoryMetadata>(params: MemoryListParams = {}, options?: RequestOptions): PagePromise<MemoryRecord<M>> {
-    return pagedList(this.http, () => ({ path: workspacePath(this.config, "memory"), query: validateInput(MemoryListInput, params, "memory.list") }), options);
+    return this.client.list(() => ({ path: this.client.path("memory"), query: validateInput(MemoryListInput, params, "memory.list") }), options);
   }
 
   /** Forgets the record `id` (whatever its scope, like `get`); resolves to true when it existed in this workspace. */
   async delete(id: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(MemoryIdInput, { id }, "memory.delete");
-    const response = await this.http.delete<{ deleted: boolean }>(workspacePath(this.config, "memory", input.id), callConfig(options));
-    return objectBody<{ deleted: boolean }>(response).deleted === true;
+    return this.client.deleted(this.client.path("memory", input.id), options);
   }
 
   /**
@@ -149,7 +136,6 @@ export class MemoryNamespace {
    */
   async clear(scope: string, options?: RequestOptions): Promise<number> {
     const input = validateInput(MemoryClearInput, { scope }, "memory.clear");
-    const response = await this.http.post<{ deleted: number }>(workspacePath(this.config, "memory", "clear"), input, callConfig(options));
-    return objectBody<{ deleted: number }>(response).deleted;
+    return (await this.client.post<{ deleted: number }>(this.client.path("memory", "clear"), input, options)).deleted;
   }
 }

@@ -1,18 +1,15 @@
 // flow.secrets: read the secrets configured for the workspace, with a short in-memory cache.
 import { inspect } from "node:util";
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
+import type { Clock } from "../container/clock.js";
 import type { FlowConfig } from "../container/config.js";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
 import { SecretNameInput, SecretsBatchGetInput, SecretsListInput, SecretsReadParamsInput, validateInput } from "../dto/index.js";
 import { FlowAbortError, FlowError } from "../errors.js";
 import { untilAborted } from "../http/abort.js";
-import { callConfig } from "../http/call-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { objectBody } from "../http/response-body.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { Redactor } from "../logging/redactor.js";
 import type { PagePromise } from "../pagination.js";
 
@@ -81,10 +78,11 @@ export class SecretsNamespace {
 
   /** Built by the container; registers the cache with `close()`. */
   constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
+    @inject(WorkspaceClient) private readonly client: WorkspaceClient,
     @inject(TOKENS.Config) private readonly config: FlowConfig,
     @inject(TOKENS.Lifecycle) private readonly lifecycle: Lifecycle,
     @inject(TOKENS.Redactor) private readonly redactor: Redactor,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
   ) {
     lifecycle.onClose(() => {
       this.#cache.clear();
@@ -104,7 +102,7 @@ export class SecretsNamespace {
   async get(name: string, params: SecretsGetParams = {}, options?: RequestOptions): Promise<string> {
     const input = validateInput(SecretNameInput, { name }, "secrets.get");
     const fresh = validateInput(SecretsReadParamsInput, params, "secrets.get").fresh === true;
-    const config = callConfig(options); // validates the options even when the cache answers
+    this.client.checkOptions(options); // even when the cache answers
     this.lifecycle.assertOpen();
     // A caller that has already given up gets no value and starts no shared read.
     if (options?.signal?.aborted) throw abortError(`secrets.get ${input.name}`);
@@ -115,7 +113,7 @@ export class SecretsNamespace {
     let pending = fresh ? undefined : this.#inFlight.get(input.name);
     if (pending === undefined) {
       // The shared request carries no caller's signal: one caller giving up must not fail the others.
-      const { signal: _signal, ...shared } = config;
+      const { signal: _signal, ...shared } = options ?? {};
       pending = this.#fetchOne(input.name, ++this.#reads, shared);
       this.#inFlight.set(input.name, pending);
       const settled = pending;
@@ -138,7 +136,7 @@ export class SecretsNamespace {
   async getMany<const N extends string>(names: readonly N[], params: SecretsGetManyParams = {}, options?: RequestOptions): Promise<Record<N, string>> {
     const input = validateInput(SecretsBatchGetInput, { names: Array.isArray(names) ? [...names] : names }, "secrets.getMany");
     const fresh = validateInput(SecretsReadParamsInput, params, "secrets.getMany").fresh === true;
-    const config = callConfig(options);
+    this.client.checkOptions(options);
     this.lifecycle.assertOpen();
     if (options?.signal?.aborted) throw abortError("secrets.getMany");
     // No prototype: a secret may be named `__proto__` or `constructor`.
@@ -151,8 +149,7 @@ export class SecretsNamespace {
     }
     if (wanted.length > 0) {
       const read = ++this.#reads;
-      const response = await this.http.post<{ values: unknown }>(`${workspacePath(this.config, "secrets")}:batchGet`, { names: wanted }, config);
-      const answered = objectBody<{ values: unknown }>(response).values;
+      const answered = (await this.client.post<{ values: unknown }>(`${this.client.path("secrets")}:batchGet`, { names: wanted }, options)).values;
       for (const name of wanted) {
         const value = typeof answered === "object" && answered !== null && Object.hasOwn(answered, name) ? (answered as Record<string, unknown>)[name] : undefined;
         values[name] = this.#remember(name, value, read, "POST secrets:batchGet");
@@ -169,9 +166,8 @@ export class SecretsNamespace {
    */
   list(params: SecretsListParams = {}, options?: RequestOptions): PagePromise<Secret> {
     // Each item is rebuilt from its name and dates: whatever else an answer holds is never handed on.
-    return pagedList<Secret>(
-      this.http,
-      () => ({ path: workspacePath(this.config, "secrets"), query: validateInput(SecretsListInput, params, "secrets.list") }),
+    return this.client.list<Secret>(
+      () => ({ path: this.client.path("secrets"), query: validateInput(SecretsListInput, params, "secrets.list") }),
       options,
       ({ name, createdAt, updatedAt }) => ({ name, createdAt, updatedAt }),
     );
@@ -182,9 +178,9 @@ export class SecretsNamespace {
     return `SecretsNamespace { cached: ${this.#cache.size}, cacheTtlMs: ${this.config.secretsCacheTtlMs} }`;
   }
 
-  async #fetchOne(name: string, read: number, config: ReturnType<typeof callConfig>): Promise<string> {
-    const response = await this.http.get<SecretValueBody>(workspacePath(this.config, "secrets", name), config);
-    return this.#remember(name, objectBody<SecretValueBody>(response).value, read, "GET secrets/:name");
+  async #fetchOne(name: string, read: number, options: RequestOptions): Promise<string> {
+    const answer = await this.client.get<SecretValueBody>(this.client.path("secrets", name), options);
+    return this.#remember(name, answer.value, read, "GET secrets/:name");
   }
 
   /** Hands a value read to the redactor, caches it (unless a later-started read already did), and returns it. */
@@ -197,7 +193,7 @@ export class SecretsNamespace {
     // A read that ends after close() must not refill the emptied cache.
     if (this.config.secretsCacheTtlMs > 0 && !this.lifecycle.closed && (this.#cache.get(name)?.read ?? 0) < read) {
       this.#cache.delete(name); // re-inserted last: the Map's order is the order of storing
-      this.#cache.set(name, { value, expiresAt: Date.now() + this.config.secretsCacheTtlMs, read });
+      this.#cache.set(name, { value, expiresAt: this.clock.now() + this.config.secretsCacheTtlMs, read });
       if (this.#cache.size > MAX_CACHED_SECRETS) this.#trim();
     }
     return value;
@@ -205,7 +201,7 @@ export class SecretsNamespace {
 
   /** Drops expired entries, then the least recently stored ones, down to {@link MAX_CACHED_SECRETS}. */
   #trim(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [name, entry] of this.#cache) if (entry.expiresAt <= now) this.#cache.delete(name);
     for (const name of this.#cache.keys()) {
       if (this.#cache.size <= MAX_CACHED_SECRETS) break;
@@ -216,7 +212,7 @@ export class SecretsNamespace {
   #cached(name: string): string | undefined {
     const entry = this.#cache.get(name);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt > Date.now()) return entry.value;
+    if (entry.expiresAt > this.clock.now()) return entry.value;
     this.#cache.delete(name);
     return undefined;
   }

@@ -1,13 +1,7 @@
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
-import type { FlowConfig } from "../container/config.js";
-import { TOKENS } from "../container/tokens.js";
 import { StateIncrementInput, StateKeyInput, StateListInput, StateSetInput, validateInput } from "../dto/index.js";
-import { callConfig } from "../http/call-options.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { objectBody } from "../http/response-body.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /** A stored key with its value and bookkeeping. */
@@ -52,10 +46,7 @@ export interface StateListParams {
 @injectable()
 export class StateNamespace {
   /** Built by the container. */
-  constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
-    @inject(TOKENS.Config) private readonly config: FlowConfig,
-  ) {}
+  constructor(@inject(WorkspaceClient) private readonly client: WorkspaceClient) {}
 
   /**
    * The value stored at `key`, or `undefined` when it is missing or expired.
@@ -73,8 +64,7 @@ export class StateNamespace {
 
   async #entry<T>(key: string, options: RequestOptions | undefined, what: string): Promise<StateEntry<T> | undefined> {
     const input = validateInput(StateKeyInput, { key }, what);
-    const response = await this.http.get<StateEntry<T> | undefined>(this.#path(input.key), callConfig(options, { allowNotFound: true }));
-    return response.status === 404 ? undefined : objectBody<StateEntry<T>>(response);
+    return this.client.find<StateEntry<T>>(this.#path(input.key), options);
   }
 
   /**
@@ -87,15 +77,13 @@ export class StateNamespace {
   async set<T = unknown>(key: string, value: T, params: StateSetParams = {}, options?: RequestOptions): Promise<StateEntry<T>> {
     const input = validateInput(StateSetInput, { ...params, key, value }, "state.set");
     const { key: _key, ...body } = input;
-    const response = await this.http.put<StateEntry<T>>(this.#path(input.key), body, callConfig(options));
-    return objectBody<StateEntry<T>>(response);
+    return this.client.put<StateEntry<T>>(this.#path(input.key), body, options);
   }
 
   /** Deletes `key`; resolves to true when it existed. */
   async delete(key: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(StateKeyInput, { key }, "state.delete");
-    const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.key), callConfig(options));
-    return objectBody<{ deleted: boolean }>(response).deleted === true;
+    return this.client.deleted(this.#path(input.key), options);
   }
 
   /**
@@ -107,8 +95,7 @@ export class StateNamespace {
   async increment(key: string, by = 1, params: StateIncrementParams = {}, options?: RequestOptions): Promise<number> {
     const input = validateInput(StateIncrementInput, { ...params, key, by }, "state.increment");
     const { key: _key, ...body } = input;
-    const response = await this.http.post<StateEntry<number>>(`${this.#path(input.key)}/increment`, body, callConfig(options));
-    return objectBody<StateEntry<number>>(response).value;
+    return (await this.client.post<StateEntry<number>>(`${this.#path(input.key)}/increment`, body, options)).value;
   }
 
   /**
@@ -117,10 +104,10 @@ export class StateNamespace {
    * @example for await (const entry of flow.state.list({ prefix: "cart:" })) keys.push(entry.key);
    */
   list<T = unknown>(params: StateListParams = {}, options?: RequestOptions): PagePromise<StateEntry<T>> {
-    return pagedList(this.http, () => ({ path: workspacePath(this.config, "state"), query: validateInput(StateListInput, params, "state.list") }), options);
+    return this.client.list(() => ({ path: this.client.path("state"), query: validateInput(StateListInput, params, "state.list") }), options);
   }
 
   #path(key: string): string {
-    return workspacePath(this.config, "state", key);
+    return this.client.path("state", key);
   }
 }

@@ -1,25 +1,18 @@
 // flow.storage: object storage addressed by path; uploads and downloads stream, so a large
 // object never has to sit in memory.
-import { Readable, Transform } from "node:stream";
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
+import type { Readable } from "node:stream";
 import { inject, injectable } from "tsyringe";
-import type { FlowConfig } from "../container/config.js";
-import type { Lifecycle } from "../container/lifecycle.js";
-import { TOKENS } from "../container/tokens.js";
 import { guessContentType, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
-import { FlowAbortError, FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError, FlowValidationError, type FlowValidationIssue } from "../errors.js";
-import { callConfig } from "../http/call-options.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { objectBody } from "../http/response-body.js";
+import { bodySource, checkProgress, invalidInput, type ProgressCallback, type TransferProgress, type UploadBody } from "../internal/streams.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /**
  * What `storage.put` accepts: bytes, text (stored as UTF-8), a stream read to its end, or a
  * function returning a fresh stream for each attempt (which makes a streamed upload retryable).
  */
-export type StorageBody = Buffer | Uint8Array | string | Readable | NodeJS.ReadableStream | (() => Readable | NodeJS.ReadableStream);
+export type StorageBody = UploadBody;
 
 /** A stored object's metadata. */
 export interface StorageObject {
@@ -37,19 +30,14 @@ export interface StorageObject {
   updatedAt: string;
 }
 
-/** Progress of an upload or a download. */
-export interface StorageProgress {
-  /** Bytes sent (put) or received (get) so far. */
-  loaded: number;
-  /** Total bytes, when known (not for an upload from a stream of unknown length). */
-  total: number | undefined;
-}
+/** Progress of an upload or a download: bytes sent (put) or received (get) so far, and the total when known. */
+export type StorageProgress = TransferProgress;
 
 /**
  * Called as bytes move; the last call has `loaded` equal to the whole size (an empty object gets
  * one call with 0). When a failed upload is retried, counting starts again from 0.
  */
-export type StorageProgressCallback = (progress: StorageProgress) => void;
+export type StorageProgressCallback = ProgressCallback;
 
 /** Parameters of `storage.put`. */
 export interface StoragePutParams {
@@ -111,8 +99,6 @@ export interface StorageSignedUrl {
 
 /** Header carrying user metadata: base64url of its JSON. */
 const METADATA_HEADER = "X-Flow-Metadata";
-/** Chunk size for Buffer bodies sent as a stream (so progress has steps). */
-const CHUNK = 64 * 1024;
 
 /**
  * Stores objects by path in the workspace. Uploads and downloads are streamed both ways;
@@ -122,11 +108,7 @@ const CHUNK = 64 * 1024;
 @injectable()
 export class StorageNamespace {
   /** Built by the container. */
-  constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
-    @inject(TOKENS.Config) private readonly config: FlowConfig,
-    @inject(TOKENS.Lifecycle) private readonly lifecycle: Lifecycle,
-  ) {}
+  constructor(@inject(WorkspaceClient) private readonly client: WorkspaceClient) {}
 
   /**
    * Writes `body` at `path`, replacing any object there, and resolves to the stored object. The
@@ -142,57 +124,10 @@ export class StorageNamespace {
     const { onProgress, size, ...rest } = params;
     const input = validateInput(StoragePutInput, { ...rest, path }, "storage.put");
     checkProgress(onProgress, "storage.put");
-    const source = bodySource(body, size);
+    const source = bodySource(body, size, "storage.put");
     const headers: Record<string, string> = { "Content-Type": input.contentType ?? guessContentType(input.path) };
     if (input.metadata !== undefined) headers[METADATA_HEADER] = Buffer.from(JSON.stringify(input.metadata)).toString("base64url");
-    if (source.size !== undefined) headers["Content-Length"] = String(source.size);
-    const config = withHeaders(callConfig(options), headers);
-    // A stream that breaks its declared size would leave the platform waiting for bytes that never
-    // come (or read its excess as a next request): it fails the upload at once, as bad input.
-    // The transport sees only a broken pipe when the body itself fails; the caller is told why.
-    let mismatch: FlowValidationError | undefined; // the stream broke its declared size
-    let thrown: { error: unknown } | undefined; // onProgress threw: the caller gets that error back
-    let unreadable: Error | undefined; // the body's own failure (a file that cannot be read, say)
-    const report =
-      onProgress &&
-      ((progress: StorageProgress): void => {
-        try {
-          onProgress(progress);
-        } catch (error) {
-          thrown ??= { error };
-          throw error;
-        }
-      });
-    const open = (): Readable => {
-      const raw = source.open();
-      raw.on("error", (error) => (unreadable ??= error));
-      const stream = source.declared && source.size !== undefined ? exactly(raw, source.size, (error) => (mismatch = error)) : raw;
-      return counted(stream, source.size, report);
-    };
-    const oneShot = source.repeatable ? undefined : open();
-    try {
-      // request(), not put(): put(url, data) would replace the data set here with its own argument.
-      const response = await this.http.request<StorageObject>({
-        ...config,
-        method: "PUT",
-        url: this.#objectPath(input.path),
-        ...(oneShot ? { data: oneShot } : { flowBody: open }),
-        // -1 is axios' "no limit" (its default; repeated so an instance-wide limit cannot cut an upload
-        // short): unlike Infinity, it adds no counting stream to the pipe.
-        maxBodyLength: -1,
-        maxContentLength: -1,
-      });
-      return objectBody<StorageObject>(response);
-    } catch (error) {
-      // A failed upload leaves the caller's stream half read and useless: destroy it, so an open
-      // file behind it is closed (the HTTP layer does the same for each body a factory made).
-      oneShot?.destroy();
-      if (error instanceof FlowClosedError || error instanceof FlowAbortError) throw error; // closing and aborting win
-      if (mismatch) throw mismatch;
-      if (thrown) throw thrown.error;
-      if (unreadable) throw new FlowError(`storage.put: reading the body failed (${unreadable.message}); nothing was stored`, { cause: unreadable });
-      throw error;
-    }
+    return this.client.upload<StorageObject>("PUT", this.#objectPath(input.path), source, { headers, onProgress, what: "storage.put" }, options);
   }
 
   /**
@@ -224,38 +159,7 @@ export class StorageNamespace {
     rejectUnknown(rest, what);
     const input = validateInput(StoragePathInput, { path }, what);
     checkProgress(onProgress, what);
-    const response: AxiosResponse<Readable> = await this.http.get(this.#objectPath(input.path), {
-      ...callConfig(options),
-      responseType: "stream",
-      maxContentLength: -1,
-    });
-    const length = Number(response.headers["content-length"]);
-    const total = Number.isSafeInteger(length) ? length : undefined;
-    let loaded = 0;
-    // Always through a guard: an error of the raw response stream can be an axios error whose
-    // config holds the bearer token; the reader gets a FlowError instead.
-    return through(response.data, {
-      chunk: (chunk) => {
-        loaded += chunk.length;
-        onProgress?.({ loaded, total });
-      },
-      end: () => {
-        if (loaded === 0) onProgress?.({ loaded, total });
-      },
-      error: (error) => this.#brokeOff(error, input.path, loaded, total, options?.signal),
-    });
-  }
-
-  /** The FlowError a download stream fails with when the transfer breaks off part way. */
-  #brokeOff(error: Error, path: string, loaded: number, total: number | undefined, signal: AbortSignal | undefined): FlowError {
-    const where = `GET ${this.#objectPath(path)} (after ${loaded}${total === undefined ? "" : ` of ${total}`} bytes)`;
-    if (this.lifecycle.closed) return new FlowClosedError(`${where} was cut off because this FlowSDK instance was closed`);
-    if (signal?.aborted) return new FlowAbortError(`${where} was aborted by its signal`);
-    const code = (error as { code?: unknown }).code;
-    if (code === "ETIMEDOUT" || code === "ECONNABORTED") {
-      return new FlowTimeoutError(`${where} timed out: the connection was idle for timeoutMs (a stream left unread counts); raise timeoutMs or read it steadily`);
-    }
-    return new FlowConnectionError(`${where} broke off (${typeof code === "string" ? code : "connection lost"}); fetch the object again`);
+    return this.client.download(this.#objectPath(input.path), onProgress, options);
   }
 
   /**
@@ -266,8 +170,7 @@ export class StorageNamespace {
    */
   async head(path: string, options?: RequestOptions): Promise<StorageObject> {
     const input = validateInput(StoragePathInput, { path }, "storage.head");
-    const response = await this.http.get<StorageObject>(workspacePath(this.config, "storage", "metadata", ...input.path.split("/")), callConfig(options));
-    return objectBody<StorageObject>(response);
+    return this.client.get<StorageObject>(this.client.path("storage", "metadata", ...input.path.split("/")), options);
   }
 
   /**
@@ -275,7 +178,7 @@ export class StorageNamespace {
    * @example for await (const object of flow.storage.list({ prefix: "reports/" })) console.log(object.path, object.size);
    */
   list(params: StorageListParams = {}, options?: RequestOptions): PagePromise<StorageObject> {
-    return pagedList(this.http, () => ({ path: workspacePath(this.config, "storage", "objects"), query: validateInput(StorageListInput, params, "storage.list") }), options);
+    return this.client.list(() => ({ path: this.client.path("storage", "objects"), query: validateInput(StorageListInput, params, "storage.list") }), options);
   }
 
   /**
@@ -285,8 +188,7 @@ export class StorageNamespace {
    */
   async delete(path: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(StoragePathInput, { path }, "storage.delete");
-    const response = await this.http.delete<{ deleted: boolean }>(this.#objectPath(input.path), callConfig(options));
-    return objectBody<{ deleted: boolean }>(response).deleted === true;
+    return this.client.deleted(this.#objectPath(input.path), options);
   }
 
   /**
@@ -297,140 +199,11 @@ export class StorageNamespace {
    */
   async signedUrl(path: string, params: StorageSignedUrlParams = {}, options?: RequestOptions): Promise<StorageSignedUrl> {
     const input = validateInput(StorageSignedUrlInput, { ...params, path }, "storage.signedUrl");
-    const response = await this.http.post<StorageSignedUrl>(workspacePath(this.config, "storage", "signed-urls"), { ...input }, callConfig(options));
-    return objectBody<StorageSignedUrl>(response);
+    return this.client.post<StorageSignedUrl>(this.client.path("storage", "signed-urls"), { ...input }, options);
   }
 
   #objectPath(path: string): string {
-    return workspacePath(this.config, "storage", "objects", ...path.split("/"));
-  }
-}
-
-interface BodySource {
-  /** Opens the body as a stream (again, when repeatable). */
-  open: () => Readable;
-  /** True when `open` may be called once per attempt. */
-  repeatable: boolean;
-  /** Size in bytes, when known. */
-  size: number | undefined;
-  /** True when `size` is the caller's word for a stream, to be checked as it flows. */
-  declared: boolean;
-}
-
-function bodySource(body: StorageBody, size: number | undefined): BodySource {
-  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
-    throw invalidInput("storage.put", [{ path: "size", message: "size must be a whole number of bytes, 0 or more" }]);
-  }
-  if (typeof body === "string" || body instanceof Uint8Array) {
-    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    return { open: () => Readable.from(chunksOf(bytes), { objectMode: false }), repeatable: true, size: bytes.length, declared: false };
-  }
-  if (typeof body === "function") {
-    return {
-      open: () => {
-        const stream = body();
-        if (!isReadable(stream)) throw invalidInput("storage.put", [{ path: "body", message: "the body function must return a readable stream" }]);
-        return toReadable(stream);
-      },
-      repeatable: true,
-      size,
-      declared: true,
-    };
-  }
-  if (isReadable(body)) return { open: () => toReadable(body), repeatable: false, size, declared: true };
-  throw invalidInput("storage.put", [{ path: "body", message: "body must be a Buffer, Uint8Array, string, readable stream or a function returning one" }]);
-}
-
-function* chunksOf(bytes: Buffer): Generator<Buffer> {
-  if (bytes.length === 0) return;
-  for (let start = 0; start < bytes.length; start += CHUNK) yield bytes.subarray(start, start + CHUNK);
-}
-
-function isReadable(value: unknown): value is Readable | NodeJS.ReadableStream {
-  return typeof value === "object" && value !== null && typeof (value as { pipe?: unknown }).pipe === "function" && typeof (value as { on?: unknown }).on === "function";
-}
-
-function toReadable(stream: Readable | NodeJS.ReadableStream): Readable {
-  return stream instanceof Readable ? stream : new Readable().wrap(stream);
-}
-
-/** `stream` as is without a callback; else passed through a counter that reports each chunk as it goes by. */
-function counted(stream: Readable, total: number | undefined, onProgress: StorageProgressCallback | undefined): Readable {
-  if (!onProgress) return stream;
-  let loaded = 0;
-  return through(stream, {
-    chunk: (chunk) => {
-      loaded += chunk.length;
-      onProgress({ loaded, total });
-    },
-    end: () => {
-      if (loaded === 0) onProgress({ loaded, total }); // an empty body still reports its (only) step
-    },
-  });
-}
-
-/** `stream` checked to give exactly `size` bytes; a mismatch fails it with a FlowValidationError, also handed to `fail`. */
-function exactly(stream: Readable, size: number, fail: (error: FlowValidationError) => void): Readable {
-  let seen = 0;
-  const check = (ended: boolean): void => {
-    if (ended ? seen === size : seen <= size) return;
-    const message = `the body stream gave ${ended ? "only " : "more than "}${seen} bytes, but size says ${size}`;
-    const error = invalidInput("storage.put", [{ path: "size", message }]);
-    fail(error);
-    throw error;
-  };
-  return through(stream, {
-    chunk: (chunk) => {
-      seen += chunk.length;
-      check(false);
-    },
-    end: () => check(true),
-  });
-}
-
-/** What {@link through} does along the way. */
-interface ThroughHooks {
-  /** Called for each chunk; a throw fails the stream. */
-  chunk: (chunk: Buffer) => void;
-  /** Called at the end; a throw fails the stream. */
-  end?: () => void;
-  /** Turns an error of the source into the one the reader sees. */
-  error?: (error: Error) => Error;
-}
-
-/**
- * `stream` piped through a Transform running `hooks`, with backpressure. Failure goes both ways: a
- * failing source fails the reader (with `hooks.error` of its error), and a reader that gives up or
- * fails destroys the source.
- */
-function through(stream: Readable, hooks: ThroughHooks): Readable {
-  const guarded = (run: () => void, done: (error?: Error | null) => void): void => {
-    try {
-      run();
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
-    done();
-  };
-  const transform = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      guarded(() => hooks.chunk(chunk), (error) => (error ? done(error) : done(null, chunk)));
-    },
-    flush(done) {
-      guarded(() => hooks.end?.(), done);
-    },
-  });
-  stream.on("error", (error) => transform.destroy(hooks.error ? hooks.error(error) : error));
-  transform.on("close", () => {
-    if (!stream.readableEnded) stream.destroy();
-  });
-  return stream.pipe(transform);
-}
-
-function checkProgress(onProgress: unknown, what: string): void {
-  if (onProgress !== undefined && typeof onProgress !== "function") {
-    throw invalidInput(what, [{ path: "onProgress", message: "onProgress must be a function" }]);
+    return this.client.path("storage", "objects", ...path.split("/"));
   }
 }
 
@@ -440,13 +213,4 @@ function rejectUnknown(rest: object, what: string): void {
     const issues = names.map((name) => ({ path: name, message: `property ${name} should not exist` }));
     throw invalidInput(what, issues);
   }
-}
-
-/** A FlowValidationError worded like validateInput's: `<what>: invalid input (<path>: <message>; ...)`. */
-function invalidInput(what: string, issues: FlowValidationIssue[]): FlowValidationError {
-  return new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
-}
-
-function withHeaders(config: AxiosRequestConfig, headers: Record<string, string>): AxiosRequestConfig {
-  return { ...config, headers: { ...headers, ...(config.headers as Record<string, string> | undefined) } };
 }

@@ -1,8 +1,5 @@
 // flow.vector: collections of embedding vectors with metadata, searched by similarity.
-import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
-import type { FlowConfig } from "../container/config.js";
-import { TOKENS } from "../container/tokens.js";
 import type { Filter } from "../dto/filter.js";
 import {
   validateInput,
@@ -13,11 +10,8 @@ import {
   VectorQueryInput,
   VectorUpsertInput,
 } from "../dto/index.js";
-import { callConfig } from "../http/call-options.js";
-import { pagedList } from "../http/paged-list.js";
-import { workspacePath } from "../http/paths.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { objectBody } from "../http/response-body.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /**
@@ -112,10 +106,7 @@ export interface VectorQueryParams {
 @injectable()
 export class VectorNamespace {
   /** Built by the container. */
-  constructor(
-    @inject(TOKENS.PlatformHttp) private readonly http: AxiosInstance,
-    @inject(TOKENS.Config) private readonly config: FlowConfig,
-  ) {}
+  constructor(@inject(WorkspaceClient) private readonly client: WorkspaceClient) {}
 
   /**
    * Creates an empty collection.
@@ -126,8 +117,7 @@ export class VectorNamespace {
    */
   async createCollection(params: VectorCreateCollectionParams, options?: RequestOptions): Promise<VectorCollection> {
     const input = validateInput(VectorCreateCollectionInput, params, "vector.createCollection");
-    const response = await this.http.post<VectorCollection>(workspacePath(this.config, "vector", "collections"), input, callConfig(options));
-    return objectBody<VectorCollection>(response);
+    return this.client.post<VectorCollection>(this.client.path("vector", "collections"), input, options);
   }
 
   /**
@@ -137,15 +127,12 @@ export class VectorNamespace {
    */
   async getCollection(name: string, options?: RequestOptions): Promise<VectorCollection> {
     const input = validateInput(VectorCollectionInput, { name }, "vector.getCollection");
-    const response = await this.http.get<VectorCollection>(this.#path(input.name), callConfig(options));
-    return objectBody<VectorCollection>(response);
+    return this.client.get<VectorCollection>(this.#path(input.name), options);
   }
 
   /** The workspace's collections by name; await for the first page or `for await` over every one. */
   listCollections(params: VectorListCollectionsParams = {}, options?: RequestOptions): PagePromise<VectorCollection> {
-    return pagedList(
-      this.http,
-      () => ({ path: workspacePath(this.config, "vector", "collections"), query: validateInput(VectorListCollectionsInput, params, "vector.listCollections") }),
+    return this.client.list(() => ({ path: this.client.path("vector", "collections"), query: validateInput(VectorListCollectionsInput, params, "vector.listCollections") }),
       options,
     );
   }
@@ -153,8 +140,7 @@ export class VectorNamespace {
   /** Deletes the collection `name` and every vector in it; resolves to true when it existed. */
   async deleteCollection(name: string, options?: RequestOptions): Promise<boolean> {
     const input = validateInput(VectorCollectionInput, { name }, "vector.deleteCollection");
-    const response = await this.http.delete<{ deleted: boolean }>(this.#path(input.name), callConfig(options));
-    return objectBody<{ deleted: boolean }>(response).deleted === true;
+    return this.client.deleted(this.#path(input.name), options);
   }
 
   /**
@@ -169,8 +155,7 @@ export class VectorNamespace {
    */
   async upsert<M extends VectorMetadata = VectorMetadata>(collection: string, records: ReadonlyArray<VectorRecord<M>>, options?: RequestOptions): Promise<number> {
     const input = validateInput(VectorUpsertInput, { name: collection, records }, "vector.upsert");
-    const response = await this.http.post<{ upserted: number }>(`${this.#path(input.name)}/upsert`, { records: input.records }, callConfig(options));
-    return objectBody<{ upserted: number }>(response).upserted;
+    return (await this.client.post<{ upserted: number }>(`${this.#path(input.name)}/upsert`, { records: input.records }, options)).upserted;
   }
 
   /**
@@ -183,8 +168,7 @@ export class VectorNamespace {
    */
   async query<M extends VectorMetadata = VectorMetadata>(collection: string, params: VectorQueryParams, options?: RequestOptions): Promise<Array<VectorMatch<M>>> {
     const { name, ...body } = validateInput(VectorQueryInput, { ...params, name: collection }, "vector.query");
-    const response = await this.http.post<{ matches: Array<VectorMatch<M>> }>(`${this.#path(name)}/query`, body, callConfig(options));
-    return objectBody<{ matches: Array<VectorMatch<M>> }>(response).matches;
+    return (await this.client.post<{ matches: Array<VectorMatch<M>> }>(`${this.#path(name)}/query`, body, options)).matches;
   }
 
   /**
@@ -195,11 +179,10 @@ export class VectorNamespace {
    */
   async delete(collection: string, ids: readonly string[], options?: RequestOptions): Promise<number> {
     const input = validateInput(VectorDeleteInput, { name: collection, ids }, "vector.delete");
-    const response = await this.http.post<{ deleted: number }>(`${this.#path(input.name)}/delete`, { ids: input.ids }, callConfig(options));
-    return objectBody<{ deleted: number }>(response).deleted;
+    return (await this.client.post<{ deleted: number }>(`${this.#path(input.name)}/delete`, { ids: input.ids }, options)).deleted;
   }
 
   #path(name: string): string {
-    return workspacePath(this.config, "vector", "collections", name);
+    return this.client.path("vector", "collections", name);
   }
 }
