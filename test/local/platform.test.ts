@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { DB_FILE, MIGRATIONS, openDatabase } from "../../local/db.js";
-import { startLocalPlatform, type LocalPlatform, type LocalPlatformMintOptions } from "../../local/index.js";
+import { ManualClock, startLocalPlatform, type LocalPlatform, type LocalPlatformMintOptions } from "../../local/index.js";
 import { buildServer, listen } from "../../local/server.js";
 import { TokenService } from "../../local/tokens.js";
 import { FlowValidationError } from "../../src/errors.js";
@@ -47,9 +47,11 @@ function expectError(answer: Answer, status: number, code: string): void {
 }
 
 describe("startLocalPlatform on a shared in-memory platform", () => {
+  // Tokens expire when a test moves this clock, not while it sleeps.
+  const clock = new ManualClock();
   let platform: LocalPlatform;
   beforeAll(async () => {
-    platform = await startLocalPlatform();
+    platform = await startLocalPlatform({ clock });
   });
   afterAll(async () => {
     await platform.close();
@@ -89,18 +91,22 @@ describe("startLocalPlatform on a shared in-memory platform", () => {
     expectError(basic, 401, "invalid_token");
   });
 
-  it("refuses an expired token with 401 token_expired", async () => {
+  it("refuses a token with 401 token_expired from the second of its exp", async () => {
     const token = await platform.mintToken({ ttlSeconds: 1 });
     expect((await call(platform.url, "/v1/auth/whoami", { token })).status).toBe(200);
-    await sleep(2100);
+    clock.set(expOf(token) * 1000 - 1);
+    expect((await call(platform.url, "/v1/auth/whoami", { token })).status).toBe(200);
+    clock.set(expOf(token) * 1000);
     expectError(await call(platform.url, "/v1/auth/whoami", { token }), 401, "token_expired");
   });
 
   it("tells whoami the identity of the token", async () => {
-    const answer = await call(platform.url, "/v1/auth/whoami", { token: platform.env.AUTH_TOKEN });
+    const token = platform.env.AUTH_TOKEN;
+    const answer = await call(platform.url, "/v1/auth/whoami", { token });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ subject: "local-user", orgId: "org_local", workspaceId: "ws_local", scopes: ["*"], expiresAt: expect.any(String) });
-    expect(Date.parse(answer.body.expiresAt)).toBeGreaterThan(Date.now());
+    expect(answer.body.expiresAt).toBe(new Date(expOf(token) * 1000).toISOString());
+    expect(Date.parse(answer.body.expiresAt)).toBeGreaterThan(clock.now());
   });
 
   it("puts the minted claims in the token whoami reads back", async () => {
@@ -359,13 +365,16 @@ describe("startLocalPlatform lifecycle", () => {
     expect(least).toBeGreaterThanOrEqual(500);
   });
 
-  it("mints a token that lives at least its TTL", async () => {
-    const platform = await started();
-    for (let i = 0; i < 20; i++) {
-      const before = Date.now();
+  it("mints a token that lives at least its TTL, wherever in a second it is minted", async () => {
+    // From a whole second through every 37th millisecond of it: iat rounds down, exp up.
+    const clock = new ManualClock(Math.ceil(Date.now() / 1000) * 1000);
+    const platform = await started({ clock });
+    for (let i = 0; i < 28; i++) {
       const token = await platform.mintToken({ ttlSeconds: 1 });
-      expect(expOf(token) * 1000 - before).toBeGreaterThanOrEqual(1000);
-      await sleep(37);
+      const left = expOf(token) * 1000 - clock.now();
+      expect(left).toBeGreaterThanOrEqual(1000);
+      expect(left).toBeLessThan(2000);
+      clock.advance(37);
     }
   });
 
@@ -398,6 +407,24 @@ describe("startLocalPlatform lifecycle", () => {
 });
 
 describe("the expiry sweep", () => {
+  it("runs on a real interval but deletes what has expired by the platform's clock", async () => {
+    const db = openDatabase();
+    const clock = new ManualClock(Date.now() + 24 * 3600 * 1000);
+    const server = buildServer({ db, tokens: new TokenService(new Uint8Array(32).fill(8), undefined, clock), adminKey: "admin", clock, sweepIntervalMs: 20 });
+    try {
+      const insert = db.prepare("INSERT INTO state (org, ws, key, value, version, expires_at, updated_at) VALUES ('o', 'w', ?, '1', 1, ?, 1)");
+      // The first has expired by the clock, a day ahead, but not by the wall clock; the second by neither.
+      insert.run("expired", Date.now() + 3600 * 1000);
+      insert.run("live", clock.now() + 1000);
+      const keys = (): unknown[] => db.prepare("SELECT key FROM state ORDER BY key").pluck().all();
+      for (const stop = Date.now() + 2000; keys().includes("expired") && Date.now() < stop; ) await sleep(20);
+      expect(keys()).toEqual(["live"]);
+    } finally {
+      await server.close();
+      db.close();
+    }
+  });
+
   it("reports a failure through reportError and keeps serving", async () => {
     const db = openDatabase();
     const tokens = new TokenService(new Uint8Array(32).fill(9));
