@@ -14,6 +14,8 @@ export const CONFIG_ENV = {
   jobId: "JOB_ID",
   requestId: "REQUEST_ID",
   ringId: "RING_ID",
+  traceparent: "TRACEPARENT",
+  tracestate: "TRACESTATE",
 } as const;
 
 /** A setting that has an environment variable. */
@@ -39,6 +41,10 @@ export interface FlowConfig {
   readonly requestId: string | undefined;
   /** Deployment ring (`RING_ID`). */
   readonly ringId: string | undefined;
+  /** W3C `traceparent` to send when no request context with one is bound (`TRACEPARENT`); set for each code block execution. */
+  readonly traceparent: string | undefined;
+  /** W3C `tracestate` sent with {@link FlowConfig.traceparent} (`TRACESTATE`). */
+  readonly tracestate: string | undefined;
   /** File the token is re-read from (`AUTH_TOKEN_FILE`); the path only, never the token. */
   readonly authTokenFile: string | undefined;
   /** Time limit of each request attempt, in milliseconds. */
@@ -59,6 +65,7 @@ export const DEFAULT_SECRETS_CACHE_TTL_MS = 60_000;
 export const MAX_SECRETS_CACHE_TTL_MS = 3_600_000;
 
 const ID = /^[^\s/\\?#%\u0000-\u001f\u007f]+$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const ID_MESSAGE = "must not contain spaces, slashes, '?', '#', '%' or control characters";
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ["http", "https"] };
 
@@ -73,6 +80,8 @@ class ConfigInput {
   @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) jobId?: string;
   @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) ringId?: string;
   @IsOptional() @IsString() @MaxLength(256) @Matches(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" }) requestId?: string;
+  @IsOptional() @IsString() @Matches(TRACEPARENT, { message: "must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>" }) traceparent?: string;
+  @IsOptional() @IsString() @MaxLength(512) @Matches(/^[\x20-\x7e]+$/, { message: "must be printable ASCII (a header value)" }) tracestate?: string;
   @IsOptional() @IsString() @Matches(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces (a header value)" }) authToken?: string;
   @IsOptional() @IsString() authTokenFile?: string;
   @IsInt() @Min(1) @Max(3_600_000) timeoutMs!: number;
@@ -104,6 +113,10 @@ export interface ConfigOptions {
   requestId?: string | undefined;
   /** Deployment ring; else `RING_ID`. */
   ringId?: string | undefined;
+  /** W3C `traceparent` sent when no bound context has one; else `TRACEPARENT`. */
+  traceparent?: string | undefined;
+  /** W3C `tracestate` sent with that `traceparent`; else `TRACESTATE`. */
+  tracestate?: string | undefined;
   /**
    * Time limit of each request attempt, in milliseconds.
    * @default 30000
@@ -143,6 +156,8 @@ const HINTS: Partial<Record<keyof ConfigInput, string>> = {
   maxRetries: "use a whole number from 0 to 10",
   secretsCacheTtlMs: "use a whole number of milliseconds from 0 (no cache) to 3600000",
   authToken: "set it to the token exactly as issued (no quotes, spaces or line breaks)",
+  traceparent: "use a W3C traceparent such as 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+  tracestate: "use a W3C tracestate: printable ASCII, at most 512 characters",
 };
 
 /**
@@ -164,6 +179,8 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     jobId: pick("jobId"),
     requestId: pick("requestId"),
     ringId: pick("ringId"),
+    traceparent: pick("traceparent"),
+    tracestate: pick("tracestate"),
     authToken: pick("authToken"),
     authTokenFile: pick("authTokenFile"),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -190,6 +207,8 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     jobId: input.jobId,
     requestId: input.requestId,
     ringId: input.ringId,
+    traceparent: input.traceparent,
+    tracestate: input.traceparent === undefined ? undefined : input.tracestate,
     authTokenFile: input.authTokenFile,
     timeoutMs: input.timeoutMs,
     maxRetries: input.maxRetries,

@@ -33,6 +33,8 @@ export function contextHeaders(config: FlowConfig, context: RequestContext): Rec
   set("X-Job-Id", config.jobId);
   set("X-Service-Id", idOf(context.service) ?? config.serviceId);
   set("X-Ring-Id", config.ringId);
-  for (const name of PROPAGATED) set(name, context.headers[name]);
+  // A bound trace context wins as a pair; else the one the process was started with (TRACEPARENT).
+  const bound = context.headers["traceparent"] !== undefined;
+  for (const name of PROPAGATED) set(name, bound ? context.headers[name] : config[name]);
   return headers;
 }
