@@ -1,19 +1,5 @@
-import { IsObject, IsOptional, isISO8601, ValidateBy } from "class-validator";
-import { IsJsonValue, KeyString, PageQuery } from "./common.js";
-
-// RFC 3339 date-time: a full date, a time, and a time zone (Z or ±hh:mm). Week and ordinal dates
-// (2026-W05, 2026-031) and times without a zone (read in whatever zone the server is in) are out.
-const DATE_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** True for an RFC 3339 date-time with a time zone that is a real date and that Date.parse reads. */
-function isDateTimeWithZone(value: unknown): boolean {
-  return typeof value === "string" && DATE_TIME_WITH_ZONE.test(value) && isISO8601(value, { strict: true }) && !Number.isNaN(Date.parse(value));
-}
-
-/** Decorator: the property must be an RFC 3339 date-time with a `Z` or `±hh:mm` time zone. */
-function IsDateTimeWithZone(message: string): PropertyDecorator {
-  return ValidateBy({ name: "isDateTimeWithZone", validator: { validate: (value) => isDateTimeWithZone(value), defaultMessage: () => message } });
-}
+import { IsObject, IsOptional } from "class-validator";
+import { IsDateTimeWithZone, IsJsonValue, KeyString, PageQuery } from "./common.js";
 
 /** Input of `audit.log`. */
 export class AuditLogInput {

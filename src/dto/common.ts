@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, type ValidationArguments } from "class-validator";
+import { IsInt, IsOptional, isISO8601, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, type ValidationArguments } from "class-validator";
 
 /** Largest page a list call may ask for. */
 export const MAX_PAGE_SIZE = 1000;
@@ -171,4 +171,66 @@ export function Located(name: string, check: (value: unknown, where: string) => 
 /** Decorator: the property must be a JSON value (null included, undefined not). */
 export function IsJsonValue(message: string): PropertyDecorator {
   return ValidateBy({ name: "isJsonValue", validator: { validate: (value) => isJsonValue(value), defaultMessage: () => message } });
+}
+
+// RFC 3339 date-time: a full date, a time, and a time zone (Z or ±hh:mm). Week and ordinal dates
+// (2026-W05, 2026-031) and times without a zone (read in whatever zone the server is in) are out.
+const DATE_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** True for an RFC 3339 date-time with a time zone that is a real date and that Date.parse reads. */
+export function isDateTimeWithZone(value: unknown): boolean {
+  return typeof value === "string" && DATE_TIME_WITH_ZONE.test(value) && isISO8601(value, { strict: true }) && !Number.isNaN(Date.parse(value));
+}
+
+/** Decorator: the property must be an RFC 3339 date-time with a `Z` or `±hh:mm` time zone. */
+export function IsDateTimeWithZone(message: string): PropertyDecorator {
+  return ValidateBy({ name: "isDateTimeWithZone", validator: { validate: (value) => isDateTimeWithZone(value), defaultMessage: () => message } });
+}
+
+/** The shape of an id the manifest gives a code block, job type or workflow: a letter or digit, then letters, digits, `_ . -` (up to 128). */
+export const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Decorators for a manifest id (a code block, job type or workflow): see {@link RESOURCE_ID}. */
+export function ResourceId(field: string): PropertyDecorator {
+  return (target, property) => {
+    IsString({ message: `${field} must be a string` })(target, property);
+    Matches(RESOURCE_ID, { message: `${field} must be 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit` })(target, property);
+  };
+}
+
+/** Decorators for an id the platform made (an execution, a job, a run): a key-like string that URLs can carry. */
+export function PlatformId(field: string): PropertyDecorator {
+  return (target, property) => {
+    KeyString(field, 256)(target, property);
+    NotDotSegment(field)(target, property);
+  };
+}
+
+/** Longest a long-poll may ask the platform to hold its answer, in seconds. */
+export const MAX_WAIT_SECONDS = 60;
+
+/** The `?wait=` of a long-poll route: how long the platform may hold the answer until the resource finishes. */
+export class WaitQuery {
+  /** Seconds to hold the answer, 0 to 60. */
+  @IsOptional()
+  @IsInt({ message: "wait must be a whole number of seconds" })
+  @Min(0, { message: "wait must be at least 0" })
+  @Max(MAX_WAIT_SECONDS, { message: `wait must be at most ${MAX_WAIT_SECONDS} seconds` })
+  wait?: number;
+}
+
+/**
+ * Decorators for an optional JSON value sent as a block's input (a job's payload, say): any JSON
+ * value, nested at most {@link MAX_JSON_DEPTH} levels, and small enough that its request fits in
+ * {@link MAX_JSON_BODY_BYTES}.
+ */
+export function JsonPayload(field: string): PropertyDecorator {
+  return (target, property) => {
+    IsOptional()(target, property);
+    Located(`is${field}`, (value) => {
+      if (!isJsonValue(value)) return `${field} must be a JSON value (no undefined inside arrays, functions, bigints, NaN, Infinity, class instances or cycles; nested at most ${MAX_JSON_DEPTH} levels)`;
+      if (Buffer.byteLength(JSON.stringify(value)) > MAX_JSON_BODY_BYTES - 1024) return `${field} must be under 8 MiB as JSON; pass a reference (a storage path, a dataset) instead`;
+      return undefined;
+    })(target, property);
+  };
 }

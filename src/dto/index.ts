@@ -11,3 +11,6 @@ export * from "./conversations.js";
 export { validateInput, type DtoClass } from "./validate.js";
 export { RequestOptionsInput } from "./request-options.js";
 export { scopeCovers, scopeList } from "./scopes.js";
+export * from "./code-blocks.js";
+export * from "./jobs.js";
+export * from "./workflows.js";
