@@ -1,6 +1,7 @@
 import { inject, injectable } from "tsyringe";
 import { AuditListInput, AuditLogInput, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { wireDate } from "../internal/dates.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
@@ -75,17 +76,9 @@ export class AuditNamespace {
     return this.client.list(
       () => ({
         path: this.client.path("audit", "events"),
-        query: validateInput(AuditListInput, { ...params, ...sinceAsString(params.since) }, "audit.list"),
+        query: validateInput(AuditListInput, params.since === undefined ? params : { ...params, since: wireDate(params.since) }, "audit.list"),
       }),
       options,
     );
   }
-}
-
-// A Date goes over the wire as ISO 8601; an invalid one is passed on as text so that validation
-// names the field instead of toISOString() throwing a RangeError.
-function sinceAsString(since: Date | string | undefined): { since?: string } {
-  if (since === undefined) return {};
-  if (!(since instanceof Date)) return { since };
-  return { since: Number.isNaN(since.getTime()) ? "Invalid Date" : since.toISOString() };
 }

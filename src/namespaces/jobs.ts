@@ -1,12 +1,19 @@
 // flow.jobs: background jobs: submit work to run later, follow it, and report progress from inside it.
-// Not available yet: the types below are the planned API; every method rejects with
-// FlowNotAvailableError.
-import { injectable } from "tsyringe";
+import { inject, injectable } from "tsyringe";
+import type { FlowConfig } from "../container/config.js";
+import { TOKENS } from "../container/tokens.js";
+import { JobIdInput, JobListInput, JobProgressInput, JobSubmitInput, validateInput } from "../dto/index.js";
+import { FlowConfigError } from "../errors.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { wireDate } from "../internal/dates.js";
+import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
-import { notAvailable, notAvailablePage } from "./not-available.js";
 
-/** Where a job stands. */
+/**
+ * Where a job stands: `scheduled` (its `runAt`, or its next attempt, is still ahead), `queued`
+ * (due, waiting for a free slot of its type), `running`; then, final, `succeeded`, `failed` or
+ * `cancelled`.
+ */
 export type JobStatus = "scheduled" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 /** Progress a running job reported. */
@@ -17,10 +24,12 @@ export interface JobProgress {
   message: string | null;
 }
 
-/** Why a job failed. */
+/** Why a job (or its last attempt) failed. */
 export interface JobError {
-  /** Machine-readable error code. */
+  /** What kind of failure, as for an execution (`block_error`, `timeout`, `crashed`, ...), or `cancelled`. */
   code: string;
+  /** The thrown error's name, when the block threw. */
+  name?: string;
   /** What went wrong. */
   message: string;
 }
@@ -29,37 +38,51 @@ export interface JobError {
 export interface Job<TPayload = unknown, TResult = unknown> {
   /** The job's id (`JOB_ID` inside the job). */
   id: string;
-  /** The kind of work, which selects the handler, e.g. `send-report`. */
+  /** The kind of work, which selects the code block that runs it, e.g. `send-report`. */
   type: string;
   /** Where the job stands. */
   status: JobStatus;
-  /** The input it was submitted with. */
+  /** The input it was submitted with (the block's `input`). */
   payload: TPayload;
-  /** The job's result once `status` is `succeeded`, else `null`. */
+  /** The block's return value once `status` is `succeeded`, else `null`. */
   result: TResult | null;
-  /** Why it failed once `status` is `failed`, else `null`. */
+  /** Why the last attempt failed: set when the job failed, and while it waits to be retried; else `null`. */
   error: JobError | null;
   /** The latest progress reported, or `null` if none. */
   progress: JobProgress | null;
-  /** When the job is due to start, as an ISO 8601 timestamp. */
+  /** Attempts started so far. */
+  attempts: number;
+  /** Attempts it may take before it fails. */
+  maxAttempts: number;
+  /** When the job (or its next attempt) is due, as an ISO 8601 timestamp. */
   runAt: string;
+  /** The execution of its latest attempt (its logs: `codeBlocks.getExecution`), or `null` before the first. */
+  executionId: string | null;
   /** When the job was submitted, as an ISO 8601 timestamp. */
   createdAt: string;
+  /** When its latest attempt started, or `null` until then. */
+  startedAt: string | null;
   /** When it finished, or `null` until then. */
   finishedAt: string | null;
 }
 
 /** Parameters of `jobs.submit`. */
 export interface JobsSubmitParams<TPayload = unknown> {
-  /** The kind of work, which selects the handler, e.g. `send-report`. */
+  /** The kind of work, which selects the code block that runs it (a key of the manifest's `jobs`). */
   type: string;
-  /** Input for the handler, sent as JSON. */
+  /** Input for the block, any JSON value. */
   payload?: TPayload | undefined;
   /**
-   * When to start, as a `Date` or an ISO 8601 timestamp.
+   * When to start, as a `Date` or an ISO 8601 timestamp with a time zone.
    * @default now
    */
   runAt?: Date | string | undefined;
+  /**
+   * Attempts before the job fails (1 to 100); a failed attempt is retried after a backoff that
+   * doubles each time.
+   * @default the job type's `maxAttempts` (3 on the local platform)
+   */
+  maxAttempts?: number | undefined;
 }
 
 /** Parameters of `jobs.list`. */
@@ -77,56 +100,111 @@ export interface JobsListParams {
 /** Parameters of `jobs.wait`. */
 export interface JobsWaitParams {
   /**
-   * How long to wait in all, in milliseconds, before rejecting with `FlowTimeoutError`; unlike
-   * `RequestOptions.timeoutMs`, which limits each request, this bounds the whole wait.
+   * How long to wait in all, in milliseconds, before rejecting with `FlowTimeoutError` (the job
+   * goes on); unlike `RequestOptions.timeoutMs`, which limits each request, this bounds the whole wait.
    * @default no limit: waits until the job finishes or `signal` aborts
    */
   timeoutMs?: number | undefined;
+  /** Ends the wait (not the job) with `FlowAbortError`; the same as `RequestOptions.signal`. */
+  signal?: AbortSignal | undefined;
 }
 
-/** Submits and follows background jobs. Not available yet: every method rejects with `FlowNotAvailableError`. */
+/** Statuses after which a job no longer changes. */
+const FINISHED = new Set<JobStatus>(["succeeded", "failed", "cancelled"]);
+
+/** Submits and follows background jobs; inside a job, reports its progress. */
 @injectable()
 export class JobsNamespace {
+  /** Built by the container. */
+  constructor(
+    @inject(WorkspaceClient) private readonly client: WorkspaceClient,
+    @inject(TOKENS.Config) private readonly config: FlowConfig,
+  ) {}
+
   /**
-   * Submits a job and resolves to it as soon as it is queued.
+   * Submits a job and resolves to it as soon as it is queued. Delivery is at least once: a job
+   * may run again after a crash, so make its work safe to repeat. A retried submit (same
+   * `idempotencyKey`, which the SDK sets per call) creates one job.
+   *
    * @example
    * const job = await flow.jobs.submit({ type: "send-report", payload: { to: "ops@example.com" } });
+   * @throws {FlowValidationError} for an unknown `type` (the message names the types there are),
+   * a payload that is not JSON or a bad `runAt`, before the job exists.
    */
   async submit<TPayload = unknown>(params: JobsSubmitParams<TPayload>, options?: RequestOptions): Promise<Job<TPayload>> {
-    throw notAvailable("jobs.submit");
+    const input = validateInput(JobSubmitInput, params?.runAt === undefined ? params : { ...params, runAt: wireDate(params.runAt) }, "jobs.submit");
+    return this.client.post<Job<TPayload>>(this.client.path("jobs"), { ...input }, options);
   }
 
-  /** Resolves to the job `id`. */
+  /**
+   * Resolves to the job `id`.
+   *
+   * @throws {FlowNotFoundError} when there is no such job in this workspace.
+   */
   async get<TPayload = unknown, TResult = unknown>(id: string, options?: RequestOptions): Promise<Job<TPayload, TResult>> {
-    throw notAvailable("jobs.get");
+    const input = validateInput(JobIdInput, { id }, "jobs.get");
+    return this.client.get<Job<TPayload, TResult>>(this.client.path("jobs", input.id), options);
   }
 
-  /** Lists the workspace's jobs, newest first. */
-  list(params?: JobsListParams, options?: RequestOptions): PagePromise<Job> {
-    return notAvailablePage<Job>("jobs.list");
+  /**
+   * The workspace's jobs, newest first, by `type` and `status`; await for the first page or `for await` over all.
+   *
+   * @example for await (const job of flow.jobs.list({ status: "failed" })) console.log(job.id, job.error?.message);
+   */
+  list(params: JobsListParams = {}, options?: RequestOptions): PagePromise<Job> {
+    return this.client.list(() => ({ path: this.client.path("jobs"), query: validateInput(JobListInput, params, "jobs.list") }), options);
   }
 
-  /** Cancels the job `id` and resolves to it; a finished job is returned unchanged. */
+  /**
+   * Cancels the job `id` and resolves to it: a job not started yet is `cancelled` at once; a
+   * running one has its block's `signal` aborted and its process sent SIGTERM, then SIGKILL after
+   * a grace period, and this resolves once the process is gone. A finished job is returned unchanged.
+   *
+   * @throws {FlowNotFoundError} when there is no such job.
+   */
   async cancel(id: string, options?: RequestOptions): Promise<Job> {
-    throw notAvailable("jobs.cancel");
+    const input = validateInput(JobIdInput, { id }, "jobs.cancel");
+    return this.client.post<Job>(`${this.client.path("jobs", input.id)}/cancel`, {}, options);
   }
 
-  /** Resolves to the job `id` once it has finished, whether it succeeded or not. */
-  async wait<TPayload = unknown, TResult = unknown>(
-    id: string,
-    params?: JobsWaitParams,
-    options?: RequestOptions,
-  ): Promise<Job<TPayload, TResult>> {
-    throw notAvailable("jobs.wait");
+  /**
+   * Resolves to the job `id` once it has finished, whether it succeeded, failed or was cancelled,
+   * long-polling the platform; `timeoutMs` bounds the whole wait and `signal` ends it at once.
+   *
+   * @example const done = await flow.jobs.wait(job.id, { timeoutMs: 60_000 });
+   * @throws {FlowTimeoutError} when `timeoutMs` passes first (the job goes on).
+   * @throws {FlowAbortError} when `signal` aborts.
+   */
+  async wait<TPayload = unknown, TResult = unknown>(id: string, params: JobsWaitParams = {}, options?: RequestOptions): Promise<Job<TPayload, TResult>> {
+    const input = validateInput(JobIdInput, { id }, "jobs.wait");
+    return this.client.waitFor<Job<TPayload, TResult>>(
+      this.client.path("jobs", input.id),
+      (job) => FINISHED.has(job.status),
+      params ?? {},
+      options,
+      (last) => `job ${input.id}${last ? ` (${last.status})` : ""}`,
+    );
   }
 
   /** Resolves to the job this code runs as (`JOB_ID`), or `null` when it is not running as a job. */
   async current<TPayload = unknown, TResult = unknown>(options?: RequestOptions): Promise<Job<TPayload, TResult> | null> {
-    throw notAvailable("jobs.current");
+    if (this.config.jobId === undefined) return null;
+    return this.get<TPayload, TResult>(this.config.jobId, options);
   }
 
-  /** Reports the current job's progress (`percent` from 0 to 100); rejects outside a job. */
+  /**
+   * Reports the progress of the job this code runs as (`JOB_ID`): `percent` from 0 to 100 and
+   * what it is doing; `jobs.get` shows it while the job runs.
+   *
+   * @example await flow.jobs.reportProgress(40, "resized 40 of 100 images");
+   * @throws {FlowConfigError} outside a job (no `JOB_ID`).
+   * @throws {FlowConflictError} when the job is not running (it finished, or was cancelled).
+   */
   async reportProgress(percent: number, message?: string, options?: RequestOptions): Promise<void> {
-    throw notAvailable("jobs.reportProgress");
+    const jobId = this.config.jobId;
+    const input = validateInput(JobProgressInput, { id: jobId ?? "-", percent, ...(message === undefined ? {} : { message }) }, "jobs.reportProgress");
+    if (jobId === undefined) throw new FlowConfigError("jobs.reportProgress needs JOB_ID (option jobId): it reports the progress of the job this code runs as, and this process is not running a job");
+    const { id: _id, ...body } = input;
+    await this.client.post<Job>(`${this.client.path("jobs", jobId)}/progress`, body, options);
   }
 }
