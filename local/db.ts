@@ -119,6 +119,64 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (org, ws, conversation_id, seq)
   ) WITHOUT ROWID;
   `,
+  // Compute: executions of code blocks, the job queue, workflow runs and their steps. Each row
+  // carries who caused it (subject and scopes, JSON) and the request it came in (request id and
+  // trace context), so work done later, by the platform, acts as that caller and propagates it.
+  `
+  CREATE TABLE executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL, ws TEXT NOT NULL, code_block_id TEXT NOT NULL,
+    status TEXT NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT,
+    stdout TEXT NOT NULL DEFAULT '', stderr TEXT NOT NULL DEFAULT '', logs_truncated INTEGER NOT NULL DEFAULT 0,
+    subject TEXT NOT NULL, scopes TEXT NOT NULL,
+    request_id TEXT NOT NULL, traceparent TEXT, tracestate TEXT, parent_execution_id TEXT,
+    job_id TEXT, workflow_run_id TEXT, step_id TEXT, attempt INTEGER,
+    timeout_seconds INTEGER NOT NULL, pid INTEGER,
+    created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER
+  );
+  CREATE INDEX executions_by_tenant ON executions (org, ws, seq);
+  CREATE INDEX executions_unfinished ON executions (status) WHERE status IN ('queued', 'running');
+
+  -- status is queued (due at run_at, or waiting for a retry), running, succeeded, failed or
+  -- cancelled; "scheduled" is a queued job whose run_at is still ahead, worked out when read.
+  CREATE TABLE jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL, ws TEXT NOT NULL, type TEXT NOT NULL,
+    status TEXT NOT NULL, payload TEXT NOT NULL, result TEXT, error TEXT,
+    progress_percent REAL, progress_message TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,
+    run_at INTEGER NOT NULL, cancel_requested INTEGER NOT NULL DEFAULT 0,
+    execution_id TEXT,
+    subject TEXT NOT NULL, scopes TEXT NOT NULL,
+    request_id TEXT NOT NULL, traceparent TEXT, tracestate TEXT,
+    idempotency_key TEXT,
+    created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX jobs_by_tenant ON jobs (org, ws, seq);
+  CREATE INDEX jobs_due ON jobs (status, run_at, seq);
+  CREATE UNIQUE INDEX jobs_idempotency ON jobs (org, ws, subject, idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+  -- A run keeps the steps it was started with (JSON), so a manifest reloaded meanwhile cannot
+  -- change a run under way.
+  CREATE TABLE workflow_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL, ws TEXT NOT NULL, workflow_id TEXT NOT NULL,
+    status TEXT NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT,
+    definition TEXT NOT NULL, cancel_requested INTEGER NOT NULL DEFAULT 0,
+    subject TEXT NOT NULL, scopes TEXT NOT NULL,
+    request_id TEXT NOT NULL, traceparent TEXT, tracestate TEXT,
+    created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX workflow_runs_by_workflow ON workflow_runs (org, ws, workflow_id, seq);
+  CREATE INDEX workflow_runs_unfinished ON workflow_runs (status) WHERE status IN ('queued', 'running');
+  CREATE TABLE workflow_steps (
+    run_id TEXT NOT NULL, idx INTEGER NOT NULL, step_id TEXT NOT NULL, code_block_id TEXT NOT NULL,
+    status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,
+    output TEXT, error TEXT, execution_id TEXT, next_attempt_at INTEGER,
+    started_at INTEGER, finished_at INTEGER,
+    PRIMARY KEY (run_id, idx)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Opens `<dataDir>/flow-local.sqlite` (created if needed), or an in-memory database without a dataDir. */

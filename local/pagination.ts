@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { PageQuery } from "../src/dto/common.js";
 import type { PageData } from "../src/pagination.js";
 import { HttpError } from "./errors.js";
 
@@ -52,14 +53,29 @@ export function toPage<R, T>(rows: R[], limit: number, item: (row: R) => T, curs
   return { data: page.map(item), nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
 }
 
+/** Query parameters that are numbers. */
+const NUMERIC = new Set(["limit", "wait"]);
+
 /**
- * Copies a query string object for DTO validation, turning a numeric `limit` into a number.
- * A non-numeric one stays a string so the DTO reports it.
+ * Copies a query string object for DTO validation, turning a numeric `limit` or `wait` into a
+ * number. A non-numeric one stays a string so the DTO reports it.
  */
 export function queryInput(query: unknown): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-    input[name] = name === "limit" && typeof value === "string" && /^[+-]?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    input[name] = NUMERIC.has(name) && typeof value === "string" && /^[+-]?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   }
   return input;
+}
+
+/**
+ * A page of an in-memory list sorted by `keyOf` (what the manifest declares: code blocks,
+ * workflows), with the same cursors as the database lists.
+ */
+export function pageOf<T>(items: readonly T[], input: PageQuery, kind: string, keyOf: (item: T) => string): Page<T> {
+  const limit = input.limit ?? DEFAULT_LIMIT;
+  const after = input.cursor === undefined ? undefined : decodeCursor(kind, input.cursor, "string");
+  const sorted = [...items].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  const rest = after === undefined ? sorted : sorted.filter((item) => keyOf(item) > after);
+  return toPage(rest.slice(0, limit + 1), limit, (item) => item, (item) => encodeCursor(kind, keyOf(item)));
 }

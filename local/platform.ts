@@ -8,7 +8,11 @@ import { systemClock, type Clock } from "../src/container/clock.js";
 import { ensureMeta, openDatabase, type LocalDb } from "./db.js";
 import { MintTokenInput } from "./dto.js";
 import { writePrivateFile } from "./files.js";
-import { buildServer, listen } from "./server.js";
+import { buildServer, listen, reportToStderr } from "./server.js";
+import { Compute } from "./compute/compute.js";
+import { emptyManifest, loadManifest, type ManifestInput } from "./manifest.js";
+import { DEFAULT_MAX_LOG_BYTES } from "./runner/spawn.js";
+import { SecretsStore } from "./store/secrets.js";
 import { seedSecrets } from "./store/secrets.js";
 import { DEFAULT_ORG_ID, DEFAULT_TTL_SECONDS, DEFAULT_WORKSPACE_ID, TokenService, type MintOptions } from "./tokens.js";
 
@@ -24,6 +28,19 @@ export interface LocalPlatformOptions {
   secrets?: Readonly<Record<string, string>> | undefined;
   /** Where the platform reads the time; a `ManualClock` lets tests move time forward. @default the system clock */
   clock?: Clock | undefined;
+  /**
+   * What the platform runs: the path of a manifest file (`flow-local.json`), or the manifest as
+   * an object (its paths then relative to the working directory). A bad one fails the start with
+   * a `FlowConfigError` naming every problem.
+   * @default none: no code blocks, jobs or workflows
+   */
+  manifest?: ManifestInput | undefined;
+  /**
+   * After a cancel or a timeout, how long a block has to end (its `ctx.signal` has aborted) before
+   * its process is killed, in seconds.
+   * @default 5
+   */
+  cancelGraceSeconds?: number | undefined;
 }
 
 /** The environment of a code block talking to the platform, as `FlowSDK.create()` reads it. */
@@ -57,7 +74,15 @@ export interface LocalPlatform {
    * @throws {FlowValidationError} (as a rejection) when an option is invalid, e.g. `ttlSeconds` not a whole number ≥ 1.
    */
   mintToken(options?: LocalPlatformMintOptions): Promise<string>;
-  /** Stops the server and timers, closes the database, removes temporary files; idempotent. */
+  /**
+   * Puts a manifest in force without a restart (`flow-local start` calls it when the file
+   * changes): the one given, else the one the platform started with, read again. Executions,
+   * jobs and runs under way go on; later ones use it. A code block's file is read anew by each
+   * execution anyway.
+   * @throws {FlowConfigError} naming every problem of a bad manifest; the one in force stays.
+   */
+  reloadManifest(manifest?: ManifestInput): void;
+  /** Stops running blocks, the server and timers, closes the database, removes temporary files; idempotent. */
   close(): Promise<void>;
 }
 
@@ -82,6 +107,9 @@ export function platformEnv(url: string, token: string, tokenFile: string): Loca
     AUTH_TOKEN_FILE: tokenFile,
   };
 }
+
+/** After a cancel or a timeout, how long a block has to end before its process is killed. */
+export const DEFAULT_CANCEL_GRACE_SECONDS = 5;
 
 /** Name of the rotated token file inside the data dir (or temp dir). */
 export const TOKEN_FILE = "flow-local.token";
@@ -118,11 +146,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 export async function launchPlatform(options: LocalPlatformOptions = {}): Promise<LaunchedPlatform> {
   const port = checkInt("port", options.port ?? 0, 0, 65535);
   const ttl = checkInt("tokenTtlSeconds", options.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS, 1, MAX_TTL_SECONDS);
+  // Checked before anything is opened: a bad manifest leaves no files behind.
+  const manifest = options.manifest === undefined ? emptyManifest() : loadManifest(options.manifest);
   const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
   const tokenDir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), "flow-local-"));
   const tokenFile = path.join(tokenDir, TOKEN_FILE);
+  const grace = checkInt("cancelGraceSeconds", options.cancelGraceSeconds ?? DEFAULT_CANCEL_GRACE_SECONDS, 0, 3600);
   let db: LocalDb | undefined;
   let app: FastifyInstance | undefined;
+  let computed: Compute | undefined;
   // The token this platform last wrote to tokenFile: only that one is removed on close, so a
   // failed launch or a second platform on the same data dir leaves another's file alone.
   let written: string | undefined;
@@ -139,10 +171,21 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     if (options.secrets) seedSecrets(db, { orgId: DEFAULT_ORG_ID, workspaceId: DEFAULT_WORKSPACE_ID }, options.secrets, clock);
     // Objects live beside the database; without a data dir, in the temp dir removed on close.
     const objectsDir = path.join(dataDir ?? tokenDir, "objects");
-    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock }));
+    const compute = (computed = new Compute({
+      db,
+      clock,
+      tokens,
+      secrets: new SecretsStore(db),
+      manifest,
+      graceMs: grace * 1000,
+      maxLogBytes: DEFAULT_MAX_LOG_BYTES,
+      report: (error) => reportToStderr(error, undefined),
+    }));
+    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock, compute }));
     const url = await listen(server, port).catch((error: unknown) => {
       throw listenError(error, port);
     });
+    compute.start(url);
 
     const { token } = await tokens.mint();
     writeToken(token);
@@ -169,9 +212,12 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
       url,
       env,
       mintToken: async (claims = {}) => (await tokens.mint(validateInput(MintTokenInput, claims, "mintToken"))).token,
+      reloadManifest: (next = options.manifest) => compute.reload(next === undefined ? emptyManifest() : loadManifest(next)),
       close: () =>
         (closing ??= (async () => {
           clearInterval(rotation);
+          // Blocks first: they may be talking to the server, and their processes must not outlive it.
+          await compute.close();
           await server.close();
           openDb.close();
           cleanUp(dataDir, tokenDir, tokenFile, written);
@@ -179,6 +225,7 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     };
     return { platform, adminKey, instanceId };
   } catch (error) {
+    await computed?.close();
     await app?.close();
     db?.close();
     cleanUp(dataDir, tokenDir, tokenFile, written);

@@ -23,6 +23,10 @@ import { datasetsRoutes } from "./routes/datasets.js";
 import { vectorRoutes } from "./routes/vector.js";
 import { memoryRoutes } from "./routes/memory.js";
 import { conversationsRoutes } from "./routes/conversations.js";
+import { codeBlocksRoutes } from "./routes/code-blocks.js";
+import { jobsRoutes } from "./routes/jobs.js";
+import { workflowsRoutes } from "./routes/workflows.js";
+import type { Compute } from "./compute/compute.js";
 import { AuditStore } from "./store/audit.js";
 import { IdempotencyStore } from "./store/idempotency.js";
 import { StateStore } from "./store/state.js";
@@ -45,6 +49,8 @@ export interface ServerDeps {
   sweepIntervalMs?: number | undefined;
   /** Directory for storage objects' content. @default a temporary directory, removed when the server closes */
   objectsDir?: string | undefined;
+  /** The compute half (code blocks, jobs, workflows); without it, those routes are not served. */
+  compute?: Compute | undefined;
   /** Where every store reads the time; give the token service the same one. @default the system clock */
   clock?: Clock | undefined;
 }
@@ -108,6 +114,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         vectorRoutes(workspace, deps.db, clock);
         memoryRoutes(workspace, deps.db, clock);
         conversationsRoutes(workspace, deps.db, clock);
+        if (deps.compute) {
+          codeBlocksRoutes(workspace, deps.compute);
+          jobsRoutes(workspace, deps.compute);
+          workflowsRoutes(workspace, deps.compute);
+        }
       },
       { prefix: WORKSPACE_PREFIX },
     );
@@ -161,7 +172,8 @@ function acceptEmptyJson(app: FastifyInstance): void {
   });
 }
 
-function reportToStderr(error: unknown, request: { method: string; url: string; id: string } | undefined): void {
+/** Reports an unexpected error on stderr: where it happened and its stack. */
+export function reportToStderr(error: unknown, request: { method: string; url: string; id: string } | undefined): void {
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   const where = request === undefined ? "in the expiry sweep" : `on ${request.method} ${pathOf(request.url)} (request ${request.id})`;
   process.stderr.write(`flow-local: internal error ${where}: ${detail}\n`);

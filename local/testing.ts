@@ -41,6 +41,7 @@ export async function startTestPlatform(options: LocalPlatformOptions = {}): Pro
       return platform.env;
     },
     mintToken: (claims) => platform.mintToken(claims),
+    reloadManifest: (manifest) => platform.reloadManifest(manifest),
     createFlow<const P extends readonly FlowPlugin[] = []>(flowOptions: FlowOptions<P> = {}) {
       const flow = FlowSDK.create<P>({ ...flowOptions, env: { ...platform.env, ...flowOptions.env } });
       flows.add(flow);

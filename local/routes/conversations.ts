@@ -12,6 +12,7 @@ import type { Clock } from "../../src/container/clock.js";
 import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { queryInput } from "../pagination.js";
+import { withPath } from "./with-path.js";
 import { ConversationsStore } from "../store/conversations.js";
 
 interface IdRoute {
@@ -57,11 +58,4 @@ export function conversationsRoutes(app: FastifyInstance, db: LocalDb, clock: Cl
     const input = validateInput(MessageListInput, { ...queryInput(request.query), conversationId: request.params.id }, "GET conversations/:id/messages");
     return store.listMessages(tenantOf(request), input);
   });
-}
-
-// The id comes from the path and wins over one in the body. A body that is not an object is
-// passed through untouched so validation reports it as such.
-function withPath(body: unknown, fromPath: Record<string, string>): unknown {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
-  return { ...body, ...fromPath };
 }

@@ -3,6 +3,7 @@ import { StateIncrementInput, StateKeyInput, StateListInput, StateSetInput, vali
 import { needs, tenantOf } from "../auth.js";
 import { HttpError } from "../errors.js";
 import { queryInput } from "../pagination.js";
+import { withPath } from "./with-path.js";
 import type { StateStore } from "../store/state.js";
 
 interface KeyRoute {
@@ -25,7 +26,7 @@ export function stateRoutes(app: FastifyInstance, store: StateStore): void {
   });
 
   app.put<KeyRoute>("/state/:key", needs("state:write"), async (request) => {
-    const input = validateInput(StateSetInput, withKey(request.body, request.params.key), "PUT state/:key");
+    const input = validateInput(StateSetInput, withPath(request.body, { key: request.params.key }), "PUT state/:key");
     return store.set(tenantOf(request), input);
   });
 
@@ -35,14 +36,7 @@ export function stateRoutes(app: FastifyInstance, store: StateStore): void {
   });
 
   app.post<KeyRoute>("/state/:key/increment", needs("state:write"), async (request) => {
-    const input = validateInput(StateIncrementInput, withKey(request.body ?? {}, request.params.key), "POST state/:key/increment");
+    const input = validateInput(StateIncrementInput, withPath(request.body ?? {}, { key: request.params.key }), "POST state/:key/increment");
     return store.increment(tenantOf(request), input);
   });
-}
-
-// The key comes from the path and wins over a `key` in the body. A body that is not an object is
-// passed through untouched so validation reports it as such.
-function withKey(body: unknown, key: string): unknown {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
-  return { ...body, key };
 }

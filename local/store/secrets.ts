@@ -37,10 +37,12 @@ interface Row {
 export class SecretsStore {
   private readonly selectValue;
   private readonly selectPage;
+  private readonly selectAllValues;
 
   /** Creates a store on the platform database. */
   constructor(db: LocalDb) {
     this.selectValue = db.prepare("SELECT value FROM secrets WHERE org = @org AND ws = @ws AND name = @name");
+    this.selectAllValues = db.prepare("SELECT value FROM secrets WHERE org = @org AND ws = @ws").pluck();
     // substr() rather than LIKE: `_` is a LIKE wildcard and common in secret names.
     this.selectPage = db.prepare(
       `SELECT name, created_at, updated_at FROM secrets
@@ -73,6 +75,11 @@ export class SecretsStore {
     }
     if (missing.length > 0) throw notFound(missing);
     return values;
+  }
+
+  /** Every secret value of the tenant: the platform masks them in what code blocks log. */
+  allValues(tenant: Tenant): string[] {
+    return this.selectAllValues.all(tenantParams(tenant)) as string[];
   }
 
   /** A page of names and dates, in name order. */

@@ -1,0 +1,22 @@
+/** What a secret value is replaced with in kept logs and error messages. */
+export const MASK = "[REDACTED]";
+
+/** Values shorter than this are not masked: they would mangle ordinary text (as in the SDK's redactor). */
+const MIN_LENGTH = 4;
+
+/**
+ * `text` with every value of `values` (at least 4 characters), and its JSON-escaped form, replaced
+ * by {@link MASK}; longer values first, so one that contains another is masked whole.
+ */
+export function maskSecrets(text: string, values: readonly string[]): string {
+  if (text === "") return text;
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (value.length < MIN_LENGTH) continue;
+    forms.add(value);
+    forms.add(JSON.stringify(value).slice(1, -1));
+  }
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) if (out.includes(form)) out = out.split(form).join(MASK);
+  return out;
+}

@@ -1,0 +1,355 @@
+// The manifest (`flow-local.json`): what the hosted platform's UI would declare. Code blocks by
+// id, job types, workflows. Read once at start (and again on a hot reload); a bad one is refused
+// with every problem named, never half applied.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { RESOURCE_ID } from "../src/dto/common.js";
+import { MAX_EXECUTION_TIMEOUT_SECONDS } from "../src/dto/code-blocks.js";
+import { MAX_JOB_ATTEMPTS } from "../src/dto/jobs.js";
+import { FlowConfigError } from "../src/errors.js";
+
+/** The manifest's file name, looked for in the working directory. */
+export const MANIFEST_FILE = "flow-local.json";
+
+/** File extensions a code block may have. */
+export const BLOCK_EXTENSIONS = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"] as const;
+
+/** Defaults of what the manifest leaves out. */
+export const MANIFEST_DEFAULTS = {
+  /** A block's run-time limit: five minutes. */
+  timeoutSeconds: 300,
+  /** Jobs of one type run one at a time. */
+  concurrency: 1,
+  /** A job or a workflow step is tried three times. */
+  maxAttempts: 3,
+  /** The first retry waits a second; each later one twice as long as the one before. */
+  backoffSeconds: 1,
+} as const;
+
+/** Longest wait between two attempts, however many there were. */
+export const MAX_BACKOFF_SECONDS = 300;
+
+/** A code block as the manifest declares it, its file resolved. */
+export interface BlockDef {
+  /** Its id (the manifest key). */
+  id: string;
+  /** Absolute path of its module file. */
+  file: string;
+  /** Where its processes run: the manifest's directory. */
+  cwd: string;
+  /** Display name. @default the id */
+  name: string;
+  /** What it does, or null. */
+  description: string | null;
+  /** Run-time limit of one execution. */
+  timeoutSeconds: number;
+  /** Extra environment variables for its executions. */
+  env: Readonly<Record<string, string>>;
+}
+
+/** A job type: which block runs it, and how. */
+export interface JobTypeDef {
+  /** The type (the manifest key). */
+  type: string;
+  /** The code block that runs each job of this type. */
+  codeBlock: string;
+  /** Jobs of this type running at once, at most. */
+  concurrency: number;
+  /** Attempts before a job fails (a submit may say otherwise). */
+  maxAttempts: number;
+  /** Wait before the first retry, doubling after each failure (at most {@link MAX_BACKOFF_SECONDS}). */
+  backoffSeconds: number;
+  /** Run-time limit of one attempt; the block's own when unset. */
+  timeoutSeconds: number | undefined;
+}
+
+/** One step of a workflow. */
+export interface StepDef {
+  /** The step's id, unique in its workflow. */
+  id: string;
+  /** The code block it runs. */
+  codeBlock: string;
+  /** Attempts before the step (and so the run) fails. */
+  maxAttempts: number;
+  /** Wait before the first retry, doubling after each failure. */
+  backoffSeconds: number;
+  /** Run-time limit of one attempt; the block's own when unset. */
+  timeoutSeconds: number | undefined;
+}
+
+/** A workflow: steps run in order. */
+export interface WorkflowDef {
+  /** Its id (the manifest key). */
+  id: string;
+  /** Display name. @default the id */
+  name: string;
+  /** What it does, or null. */
+  description: string | null;
+  /** The steps, in order (at least one). */
+  steps: readonly StepDef[];
+}
+
+/** A checked manifest. */
+export interface Manifest {
+  /** Where it came from: the file's absolute path, or `(object)`. */
+  source: string;
+  /** Directory its relative paths were resolved against. */
+  dir: string;
+  /** When it was last changed (the file's mtime, or when the object was loaded), ms since the epoch. */
+  loadedAt: number;
+  /** Code blocks by id. */
+  codeBlocks: ReadonlyMap<string, BlockDef>;
+  /** Job types by type. */
+  jobs: ReadonlyMap<string, JobTypeDef>;
+  /** Workflows by id. */
+  workflows: ReadonlyMap<string, WorkflowDef>;
+}
+
+/** What `startLocalPlatform({ manifest })` and `--manifest` accept: a path, or the manifest itself. */
+export type ManifestInput = string | ManifestObject;
+
+/** The manifest as written (JSON). */
+export interface ManifestObject {
+  /** Code blocks by id: a module path, or `{ file, name?, description?, timeoutSeconds?, env? }`. */
+  codeBlocks?: Record<string, string | { file: string; name?: string; description?: string; timeoutSeconds?: number; env?: Record<string, string> }>;
+  /** Job types: `{ codeBlock, concurrency?, maxAttempts?, backoffSeconds?, timeoutSeconds? }`. */
+  jobs?: Record<string, { codeBlock: string; concurrency?: number; maxAttempts?: number; backoffSeconds?: number; timeoutSeconds?: number }>;
+  /** Workflows: `{ name?, description?, steps: [{ id, codeBlock, maxAttempts?, backoffSeconds?, timeoutSeconds? }] }`. */
+  workflows?: Record<
+    string,
+    { name?: string; description?: string; steps: Array<{ id: string; codeBlock: string; maxAttempts?: number; backoffSeconds?: number; timeoutSeconds?: number }> }
+  >;
+  /** Agents (a later version of flow-local). */
+  agents?: Record<string, unknown>;
+  /** Connectors (a later version of flow-local). */
+  connectors?: Record<string, unknown>;
+  /** Services (a later version of flow-local). */
+  services?: Record<string, unknown>;
+  /** Gateway settings (a later version of flow-local). */
+  gateway?: Record<string, unknown>;
+}
+
+/** A manifest with nothing in it: the platform serves the data namespaces only. */
+export function emptyManifest(dir = process.cwd()): Manifest {
+  return { source: "(none)", dir, loadedAt: Date.now(), codeBlocks: new Map(), jobs: new Map(), workflows: new Map() };
+}
+
+/** The manifest file in `dir`, when there is one. */
+export function findManifest(dir = process.cwd()): string | undefined {
+  const file = path.join(dir, MANIFEST_FILE);
+  return existsSync(file) ? file : undefined;
+}
+
+/**
+ * Reads and checks a manifest: a path (relative paths inside resolve against its directory), or
+ * an object (they resolve against the working directory).
+ *
+ * @throws {FlowConfigError} naming every problem, each as `<where>: <what to fix>`.
+ */
+export function loadManifest(input: ManifestInput): Manifest {
+  if (typeof input === "string") {
+    const file = path.resolve(input);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      throw manifestError(file, [`the file could not be read (${code})`]);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw manifestError(file, [`it is not valid JSON (${(error as Error).message})`]);
+    }
+    return checkManifest(parsed, file, path.dirname(file), statSync(file).mtimeMs);
+  }
+  return checkManifest(input, "(object)", process.cwd(), Date.now());
+}
+
+function manifestError(source: string, problems: string[]): FlowConfigError {
+  const list = problems.map((p) => `  - ${p}`).join("\n");
+  return new FlowConfigError(`flow-local: the manifest ${source} has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n${list}`, problems);
+}
+
+/** Variables the platform sets for each execution; the manifest may not set them. */
+const PLATFORM_VARIABLES = ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE", "EXECUTION_ID", "JOB_ID", "REQUEST_ID", "TRACEPARENT", "TRACESTATE"];
+
+const TOP_LEVEL = ["codeBlocks", "jobs", "workflows", "agents", "connectors", "services", "gateway"];
+const NOT_YET = new Set(["agents", "connectors", "services", "gateway"]);
+
+/** Checks a parsed manifest; see {@link loadManifest}. */
+function checkManifest(raw: unknown, source: string, dir: string, loadedAt: number): Manifest {
+  const problems: string[] = [];
+  const codeBlocks = new Map<string, BlockDef>();
+  const jobs = new Map<string, JobTypeDef>();
+  const workflows = new Map<string, WorkflowDef>();
+  if (!isObject(raw)) throw manifestError(source, ["it must be a JSON object with keys such as codeBlocks, jobs and workflows"]);
+  for (const key of Object.keys(raw)) {
+    if (!TOP_LEVEL.includes(key)) problems.push(`${key}: not a manifest key; the keys are ${TOP_LEVEL.join(", ")}`);
+    else if (NOT_YET.has(key) && isObject(raw[key]) && Object.keys(raw[key]).length > 0) {
+      problems.push(`${key}: not supported by this version of flow-local yet; remove it (code blocks, jobs and workflows run today)`);
+    } else if (NOT_YET.has(key) && !isObject(raw[key])) problems.push(`${key}: must be an object`);
+  }
+  const check = new Checker(problems);
+
+  for (const [id, entry] of check.section(raw, "codeBlocks")) {
+    const where = `codeBlocks.${id}`;
+    const spec = typeof entry === "string" ? { file: entry } : entry;
+    if (!check.id(id, where) || !check.object(spec, where, 'a module path, or { "file": ... }')) continue;
+    check.keys(spec, where, ["file", "name", "description", "timeoutSeconds", "env"]);
+    const file = check.blockFile(spec["file"], `${where}.file`, dir);
+    const env = check.env(spec["env"], `${where}.env`);
+    const block: BlockDef = {
+      id,
+      file: file ?? "",
+      cwd: dir,
+      name: check.text(spec["name"], `${where}.name`) ?? id,
+      description: check.text(spec["description"], `${where}.description`) ?? null,
+      timeoutSeconds: check.int(spec["timeoutSeconds"], `${where}.timeoutSeconds`, 1, MAX_EXECUTION_TIMEOUT_SECONDS) ?? MANIFEST_DEFAULTS.timeoutSeconds,
+      env,
+    };
+    codeBlocks.set(id, block);
+  }
+
+  for (const [type, spec] of check.section(raw, "jobs")) {
+    const where = `jobs.${type}`;
+    if (!check.id(type, where) || !check.object(spec, where, '{ "codeBlock": ... }')) continue;
+    check.keys(spec, where, ["codeBlock", "concurrency", "maxAttempts", "backoffSeconds", "timeoutSeconds"]);
+    jobs.set(type, {
+      type,
+      codeBlock: check.blockRef(spec["codeBlock"], `${where}.codeBlock`, codeBlocks),
+      concurrency: check.int(spec["concurrency"], `${where}.concurrency`, 1, 64) ?? MANIFEST_DEFAULTS.concurrency,
+      maxAttempts: check.int(spec["maxAttempts"], `${where}.maxAttempts`, 1, MAX_JOB_ATTEMPTS) ?? MANIFEST_DEFAULTS.maxAttempts,
+      backoffSeconds: check.int(spec["backoffSeconds"], `${where}.backoffSeconds`, 0, MAX_BACKOFF_SECONDS) ?? MANIFEST_DEFAULTS.backoffSeconds,
+      timeoutSeconds: check.int(spec["timeoutSeconds"], `${where}.timeoutSeconds`, 1, MAX_EXECUTION_TIMEOUT_SECONDS),
+    });
+  }
+
+  for (const [id, spec] of check.section(raw, "workflows")) {
+    const where = `workflows.${id}`;
+    if (!check.id(id, where) || !check.object(spec, where, '{ "steps": [...] }')) continue;
+    check.keys(spec, where, ["name", "description", "steps"]);
+    const steps: StepDef[] = [];
+    const rawSteps = spec["steps"];
+    if (!Array.isArray(rawSteps) || rawSteps.length === 0) {
+      problems.push(`${where}.steps: must be a non-empty array of { "id", "codeBlock" }`);
+    } else {
+      const seen = new Set<string>();
+      rawSteps.forEach((step: unknown, i) => {
+        const at = `${where}.steps[${i}]`;
+        if (!check.object(step, at, '{ "id": ..., "codeBlock": ... }')) return;
+        check.keys(step, at, ["id", "codeBlock", "maxAttempts", "backoffSeconds", "timeoutSeconds"]);
+        const stepId = step["id"];
+        if (typeof stepId !== "string" || !check.id(stepId, `${at}.id`)) {
+          if (typeof stepId !== "string") problems.push(`${at}.id: must be a string`);
+          return;
+        }
+        if (seen.has(stepId)) problems.push(`${at}.id: "${stepId}" is used by an earlier step; step ids are unique in a workflow`);
+        seen.add(stepId);
+        steps.push({
+          id: stepId,
+          codeBlock: check.blockRef(step["codeBlock"], `${at}.codeBlock`, codeBlocks),
+          maxAttempts: check.int(step["maxAttempts"], `${at}.maxAttempts`, 1, MAX_JOB_ATTEMPTS) ?? MANIFEST_DEFAULTS.maxAttempts,
+          backoffSeconds: check.int(step["backoffSeconds"], `${at}.backoffSeconds`, 0, MAX_BACKOFF_SECONDS) ?? MANIFEST_DEFAULTS.backoffSeconds,
+          timeoutSeconds: check.int(step["timeoutSeconds"], `${at}.timeoutSeconds`, 1, MAX_EXECUTION_TIMEOUT_SECONDS),
+        });
+      });
+    }
+    workflows.set(id, { id, name: check.text(spec["name"], `${where}.name`) ?? id, description: check.text(spec["description"], `${where}.description`) ?? null, steps });
+  }
+
+  if (problems.length > 0) throw manifestError(source, problems);
+  return { source, dir, loadedAt, codeBlocks, jobs, workflows };
+}
+
+/** Collects problems while reading one manifest. */
+class Checker {
+  constructor(private readonly problems: string[]) {}
+
+  /** The entries of a top-level section, or none (with a problem when it is not an object). */
+  section(raw: Record<string, unknown>, key: string): Array<[string, unknown]> {
+    const value = raw[key];
+    if (value === undefined) return [];
+    if (!isObject(value)) {
+      this.problems.push(`${key}: must be an object keyed by id`);
+      return [];
+    }
+    return Object.entries(value);
+  }
+
+  id(id: string, where: string): boolean {
+    if (RESOURCE_ID.test(id)) return true;
+    this.problems.push(`${where}: the id must be 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+    return false;
+  }
+
+  object(value: unknown, where: string, shape: string): value is Record<string, unknown> {
+    if (isObject(value)) return true;
+    this.problems.push(`${where}: must be ${shape}`);
+    return false;
+  }
+
+  keys(value: Record<string, unknown>, where: string, allowed: readonly string[]): void {
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) this.problems.push(`${where}.${key}: not a known setting; the settings are ${allowed.join(", ")}`);
+    }
+  }
+
+  text(value: unknown, where: string): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === "string" && value.length <= 1000) return value;
+    this.problems.push(`${where}: must be a string of at most 1000 characters`);
+    return undefined;
+  }
+
+  int(value: unknown, where: string, min: number, max: number): number | undefined {
+    if (value === undefined) return undefined;
+    if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;
+    this.problems.push(`${where}: must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+
+  blockFile(value: unknown, where: string, dir: string): string | undefined {
+    if (typeof value !== "string" || value.trim() === "") {
+      this.problems.push(`${where}: must be the path of the block's module file`);
+      return undefined;
+    }
+    const file = path.resolve(dir, value);
+    if (!BLOCK_EXTENSIONS.includes(path.extname(file).toLowerCase() as (typeof BLOCK_EXTENSIONS)[number])) {
+      this.problems.push(`${where}: ${value} is not a ${BLOCK_EXTENSIONS.join(", ")} file`);
+    } else if (!existsSync(file) || !statSync(file).isFile()) {
+      this.problems.push(`${where}: ${value} does not exist (looked for ${file})`);
+    }
+    return file;
+  }
+
+  blockRef(value: unknown, where: string, blocks: ReadonlyMap<string, BlockDef>): string {
+    if (typeof value !== "string") {
+      this.problems.push(`${where}: must be the id of a code block in codeBlocks`);
+      return "";
+    }
+    if (!blocks.has(value)) {
+      const known = [...blocks.keys()];
+      this.problems.push(`${where}: no code block "${value}" in codeBlocks${known.length > 0 ? ` (there are: ${known.join(", ")})` : " (there are none)"}`);
+    }
+    return value;
+  }
+
+  env(value: unknown, where: string): Record<string, string> {
+    if (value === undefined) return {};
+    if (!isObject(value) || !Object.values(value).every((v) => typeof v === "string")) {
+      this.problems.push(`${where}: must be an object of variable names to string values`);
+      return {};
+    }
+    for (const name of Object.keys(value)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) this.problems.push(`${where}.${name}: not a valid environment variable name`);
+      else if (PLATFORM_VARIABLES.includes(name)) this.problems.push(`${where}.${name}: set by the platform for each execution; choose another name`);
+    }
+    return value as Record<string, string>;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,143 @@
+// The process that runs one code block. The platform (or `flow-local run`) starts it with the
+// execution's environment and sends one `start` message over IPC; this file loads the block, calls
+// its `default` (or `main`) function as `await fn(input, ctx)`, checks that the result is JSON and
+// sends it back. A module without such a function is a script: importing it ran it, and its exit
+// code says how it went.
+//
+// It loads nothing heavy up front: an empty block costs a node start and an import. The SDK is
+// loaded on the first read of `ctx.flow`.
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { outputJson } from "./json-output.js";
+import type { ChildMessage, FailureMessage, ParentMessage, RequestInfo, StartMessage } from "./messages.js";
+
+/** What a block's function receives as its second argument. */
+interface BlockContext {
+  /** A FlowSDK created for this execution (from its environment), closed when the function returns. */
+  readonly flow: unknown;
+  /** The execution's id. */
+  readonly executionId: string;
+  /** Aborted when the execution is cancelled or runs out of time. */
+  readonly signal: AbortSignal;
+  /** The request the execution was made in: its id and W3C trace context. */
+  readonly request: RequestInfo;
+}
+
+type BlockFunction = (input: unknown, ctx: BlockContext) => unknown;
+
+/** How long the block may take to end after its signal aborted because the parent went away. */
+const ORPHAN_GRACE_MS = 2_000;
+/** How long closing the block's FlowSDK may take before the process exits anyway. */
+const CLOSE_GRACE_MS = 1_000;
+
+// This file's own path: it is the entry script (process.argv[1]) both when compiled (dist) and
+// when run from source through tsx, where `require` and `__filename` may not exist.
+const requireHere = createRequire(process.argv[1] ?? process.cwd() + "/");
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+async function fail(code: FailureMessage["code"], error: unknown): Promise<never> {
+  const name = error instanceof Error ? error.name : "Error";
+  const message = error instanceof Error ? error.message : String(error);
+  await send({ type: "failure", code, name, message });
+  process.exit(0);
+}
+
+/** The block's function: `default`, or `main`, also when a CommonJS or transpiled module nests them under `default`. */
+function blockFunction(module: Record<string, unknown>): BlockFunction | undefined {
+  const nested = module["default"] as Record<string, unknown> | undefined;
+  const candidates = [module["default"], module["main"], nested?.["default"], nested?.["main"]];
+  return candidates.find((c): c is BlockFunction => typeof c === "function");
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return "";
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function start(message: StartMessage): Promise<void> {
+  process.argv = [process.argv[0] ?? process.execPath, message.file, ...message.args];
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(message.file).href)) as Record<string, unknown>;
+  } catch (error) {
+    return fail("load_error", error);
+  }
+  const fn = blockFunction(module);
+  if (!fn) {
+    // A script: it ran as it was imported; from now on the IPC channel must not keep it alive.
+    await send({ type: "script" });
+    process.channel?.unref();
+    return;
+  }
+
+  let input: unknown;
+  try {
+    const text = message.inputFromStdin ? (await readStdin()).trim() : message.input;
+    input = text === "" ? null : JSON.parse(text);
+  } catch (error) {
+    return fail("invalid_input", new Error(`the input is not JSON: ${(error as Error).message}`));
+  }
+
+  const controller = new AbortController();
+  const stop = (reason: "timeout" | "cancelled"): void => {
+    if (controller.signal.aborted) return;
+    controller.abort(
+      reason === "timeout" ? new DOMException("the execution ran out of time", "TimeoutError") : new DOMException("the execution was cancelled", "AbortError"),
+    );
+  };
+  process.on("message", (next: ParentMessage) => {
+    if (next.type === "cancel") stop(next.reason);
+  });
+  // SIGTERM (a job cancelled, the platform stopping) is a request to stop: the signal aborts, and
+  // the block has until the platform's grace period ends to finish.
+  process.on("SIGTERM", () => stop("cancelled"));
+
+  let flow: { close(): Promise<void> } | undefined;
+  const ctx: BlockContext = {
+    get flow() {
+      if (!flow) {
+        const sdk = requireHere("../../src/index.js") as { FlowSDK: { create(): { close(): Promise<void> } } };
+        flow = sdk.FlowSDK.create();
+      }
+      return flow;
+    },
+    executionId: message.executionId,
+    signal: controller.signal,
+    request: message.request,
+  };
+
+  let value: unknown;
+  let threw: { error: unknown } | undefined;
+  try {
+    value = await fn(input, ctx);
+  } catch (error) {
+    threw = { error };
+  }
+  await Promise.race([flow?.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+  if (threw) return fail("block_error", threw.error);
+  let output: string;
+  try {
+    output = outputJson(value);
+  } catch (error) {
+    return fail("invalid_output", error);
+  }
+  await send({ type: "result", output });
+  process.exit(0);
+}
+
+process.once("message", (message: ParentMessage) => {
+  if (message.type === "start") void start(message);
+});
+// The parent went away (the platform was killed): stop the block and leave, rather than live on as
+// an orphan nobody will read.
+process.once("disconnect", () => {
+  setTimeout(() => process.exit(1), ORPHAN_GRACE_MS);
+});

@@ -1,0 +1,290 @@
+// Runs one code block in a child process of its own and reports how it ended. Shared by the
+// platform (an execution: output captured, bounded logs, time limit, cancel) and by
+// `flow-local run` (the terminal's stdio, the output printed). Whatever the block does (hang,
+// crash, process.exit, spin in a loop), the caller gets one outcome and the process is gone.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { ChildMessage, RequestInfo, StartMessage } from "./messages.js";
+
+/** How a run ended. */
+export type RunStatus = "succeeded" | "failed" | "cancelled";
+
+/** Why a run failed: a code, the error's name when the block threw, and a message that says what happened. */
+export interface RunError {
+  /** `block_error`, `load_error`, `invalid_output`, `invalid_input`, `timeout`, `crashed`, `exited` or `spawn_failed`. */
+  code: string;
+  /** The thrown error's name (`TypeError`), when the block threw. */
+  name?: string;
+  /** What happened, and what to do. */
+  message: string;
+}
+
+/** The logs a run kept: the last `maxLogBytes` of each stream. */
+export interface RunLogs {
+  /** What the block wrote to stdout (its tail). */
+  stdout: string;
+  /** What it wrote to stderr (its tail). */
+  stderr: string;
+  /** True when either stream was longer than what was kept. */
+  truncated: boolean;
+}
+
+/** How a run ended, once its process is gone. */
+export interface RunOutcome extends RunLogs {
+  /** Succeeded (returned, or a script that exited 0), failed, or cancelled. */
+  status: RunStatus;
+  /** The output as JSON text when it succeeded (`null` for a script), else null. */
+  output: string | null;
+  /** Why it failed, else null. */
+  error: RunError | null;
+  /** The process's exit code, when it exited. */
+  exitCode: number | null;
+  /** The signal that ended the process, when one did. */
+  signal: NodeJS.Signals | null;
+}
+
+/** What to run, and how. */
+export interface RunSpec {
+  /** Absolute path of the block's module. */
+  file: string;
+  /** The input as JSON text. */
+  input: string;
+  /** Read the input from stdin instead (`flow-local run` without `--input`). */
+  inputFromStdin?: boolean | undefined;
+  /** Arguments after the file, for a script. */
+  args?: readonly string[] | undefined;
+  /** The execution's id (also passed as `EXECUTION_ID` in `env` by the caller). */
+  executionId: string;
+  /** The request it runs in. */
+  request: RequestInfo;
+  /** The child's whole environment. */
+  env: NodeJS.ProcessEnv;
+  /** Its working directory. */
+  cwd: string;
+  /** `inherit`: the terminal's stdin, stdout and stderr (`flow-local run`); `capture`: kept as logs. */
+  stdio: "inherit" | "capture";
+  /** Stops the run after this long, in ms (it then fails with `timeout`). */
+  timeoutMs?: number | undefined;
+  /** After a cancel or a timeout, how long the block has to end before SIGKILL. */
+  graceMs: number;
+  /** The tail of each log stream kept. @default 64 KiB */
+  maxLogBytes?: number | undefined;
+  /** Where to look for `tsx` first (a TypeScript block's project). @default `cwd` */
+  projectDir?: string | undefined;
+}
+
+/** A block running in its process. */
+export interface RunningBlock {
+  /** The process id, once spawned. */
+  readonly pid: number | undefined;
+  /** Resolves once the process is gone, with how the run ended. */
+  readonly outcome: Promise<RunOutcome>;
+  /** Asks the block to stop (its signal aborts, SIGTERM), then SIGKILL after the grace period; the run ends `cancelled`. */
+  cancel(): void;
+  /** The logs so far. */
+  logs(): RunLogs;
+}
+
+/** Default tail of each log stream kept: 64 KiB. */
+export const DEFAULT_MAX_LOG_BYTES = 64 * 1024;
+
+const JS = new Set([".js", ".mjs", ".cjs"]);
+const TS = new Set([".ts", ".mts", ".cts"]);
+
+/** Marks a block's process in `ps`, so the platform can find one it left running when it was killed. */
+export const EXECUTION_ARG = "--flow-local-execution=";
+
+/**
+ * Starts `spec.file` in a new node process through the runner (runner/child.ts) and returns the
+ * running block. Never throws: a process that cannot start is an outcome (`spawn_failed`).
+ */
+export function runBlock(spec: RunSpec): RunningBlock {
+  const stdout = new Tail(spec.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
+  const stderr = new Tail(spec.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
+  const logs = (): RunLogs => ({ stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.dropped > 0 || stderr.dropped > 0 });
+  let child: ChildProcess;
+  try {
+    const runner = runnerScript();
+    // From source (the repository's own tests), the runner loads the SDK's .ts through tsx, which
+    // needs the repository's tsconfig (decorators) whatever the block's directory.
+    const env = runner.endsWith(".ts") ? { TSX_TSCONFIG_PATH: path.join(ownDir(), "..", "..", "tsconfig.json"), ...spec.env } : spec.env;
+    child = spawn(process.execPath, [...loaderArgs(spec.file, spec.projectDir ?? spec.cwd), runner, `${EXECUTION_ARG}${spec.executionId}`], {
+      cwd: spec.cwd,
+      env,
+      stdio: spec.stdio === "inherit" ? ["inherit", "inherit", "inherit", "ipc"] : ["ignore", "pipe", "pipe", "ipc"],
+      // Its own process group when captured: a stop reaches whatever the block started too.
+      detached: spec.stdio === "capture",
+    });
+  } catch (error) {
+    const outcome = Promise.resolve(failed({ code: "spawn_failed", message: `the block's process could not start: ${(error as Error).message}` }, logs()));
+    return { pid: undefined, outcome, cancel: () => undefined, logs };
+  }
+  child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+
+  let reported: ChildMessage | undefined;
+  let stopped: "timeout" | "cancelled" | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const signal = (name: NodeJS.Signals): void => {
+    try {
+      if (spec.stdio === "capture" && child.pid !== undefined) process.kill(-child.pid, name);
+      else child.kill(name);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = (why: "timeout" | "cancelled"): void => {
+    if (stopped || child.exitCode !== null || child.signalCode !== null) return;
+    stopped = why;
+    if (child.connected) child.send({ type: "cancel", reason: why }, () => undefined);
+    // A cancel is also SIGTERM (what a process manager sends); a timeout is said over IPC only,
+    // so the block's signal aborts with a TimeoutError, not the SIGTERM's AbortError.
+    if (why === "cancelled") signal("SIGTERM");
+    killTimer = setTimeout(() => signal("SIGKILL"), spec.graceMs);
+  };
+  const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), spec.timeoutMs);
+
+  child.on("message", (message: ChildMessage) => {
+    if (reported === undefined || reported.type === "script") reported = message;
+  });
+  const outcome = new Promise<RunOutcome>((resolve) => {
+    let spawnError: Error | undefined;
+    child.once("error", (error) => (spawnError = error));
+    // "close", not "exit": the output pipes are drained by then, so the logs are whole.
+    child.once("close", (exitCode, exitSignal) => {
+      clearTimeout(timeout);
+      clearTimeout(killTimer);
+      const base = { ...logs(), exitCode, signal: exitSignal };
+      resolve(decide(reported, stopped, spawnError, base, spec.timeoutMs));
+    });
+  });
+  if (child.connected) {
+    const start: StartMessage = {
+      type: "start",
+      file: spec.file,
+      input: spec.input,
+      inputFromStdin: spec.inputFromStdin === true,
+      args: [...(spec.args ?? [])],
+      executionId: spec.executionId,
+      request: spec.request,
+    };
+    child.send(start, () => undefined);
+  }
+  return { pid: child.pid, outcome, cancel: () => stop("cancelled"), logs };
+}
+
+type Ended = RunLogs & { exitCode: number | null; signal: NodeJS.Signals | null };
+
+/** How the run ended, from what the child said and how its process ended. A stop wins over what came after it. */
+function decide(reported: ChildMessage | undefined, stopped: "timeout" | "cancelled" | undefined, spawnError: Error | undefined, ended: Ended, timeoutMs: number | undefined): RunOutcome {
+  if (spawnError && ended.exitCode === null && ended.signal === null) {
+    return failed({ code: "spawn_failed", message: `the block's process could not start: ${spawnError.message}` }, ended);
+  }
+  if (stopped === "cancelled") return { ...ended, status: "cancelled", output: null, error: { code: "cancelled", message: "the execution was cancelled" } };
+  if (stopped === "timeout") {
+    const seconds = timeoutMs === undefined ? "its" : `its ${formatSeconds(timeoutMs)}`;
+    return failed({ code: "timeout", message: `the block ran longer than ${seconds} time limit and was stopped${ended.signal === "SIGKILL" ? " (killed: it did not end within the grace period after its signal aborted)" : ""}` }, ended);
+  }
+  if (reported?.type === "result") return { ...ended, status: "succeeded", output: reported.output, error: null };
+  if (reported?.type === "failure") {
+    const prefix = reported.code === "block_error" ? "the block threw " : reported.code === "load_error" ? "the block's module failed to load: " : "";
+    const message = reported.code === "block_error" || reported.code === "load_error" ? `${prefix}${reported.name}: ${reported.message}` : reported.message;
+    return failed({ code: reported.code, name: reported.name, message }, ended);
+  }
+  if (reported?.type === "script" && ended.exitCode === 0) return { ...ended, status: "succeeded", output: null, error: null };
+  if (reported?.type === "script") return failed({ code: "exited", message: `the script exited with ${describeExit(ended)}; see the execution's logs` }, ended);
+  return failed({ code: "crashed", message: `the block's process ${describeExit(ended)} before the block returned (process.exit, an uncaught exception or a crash); see the execution's logs` }, ended);
+}
+
+function failed(error: RunError, ended: RunLogs & { exitCode?: number | null; signal?: NodeJS.Signals | null }): RunOutcome {
+  return { stdout: ended.stdout, stderr: ended.stderr, truncated: ended.truncated, exitCode: ended.exitCode ?? null, signal: ended.signal ?? null, status: "failed", output: null, error };
+}
+
+function describeExit(ended: { exitCode: number | null; signal: NodeJS.Signals | null }): string {
+  return ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.exitCode ?? "?"}`;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** The runner script beside this file: compiled (dist) or, when the platform runs from source, the .ts through tsx. */
+function runnerScript(): string {
+  const here = ownDir();
+  const compiled = path.join(here, "child.js");
+  return existsSync(compiled) ? compiled : path.join(here, "child.ts");
+}
+
+/**
+ * This module's directory. `__dirname` in the compiled (CommonJS) build and under vitest; when
+ * the sources run as ESM through tsx neither it nor `import.meta` (which a CommonJS build cannot
+ * mention) is there, and the module's own URL is read from a stack frame instead.
+ */
+function ownDir(): string {
+  if (typeof __dirname === "string") return __dirname;
+  // The first frame is this function: "    at ownDir (<file URL or path>:<line>:<column>)".
+  const frame = /\((\S+?):\d+:\d+\)/.exec((new Error().stack ?? "").split("\n")[1] ?? "");
+  if (!frame?.[1]) throw new Error("flow-local: cannot tell where the block runner is installed");
+  return path.dirname(frame[1].startsWith("file:") ? fileURLToPath(frame[1]) : frame[1]);
+}
+
+/**
+ * The `--import` that lets node load the block (and, from source, the runner): none for
+ * JavaScript, tsx for TypeScript.
+ */
+export function loaderArgs(file: string, projectDir: string): string[] {
+  const ext = path.extname(file).toLowerCase();
+  const runnerIsTs = runnerScript().endsWith(".ts");
+  if (JS.has(ext) && !runnerIsTs) return [];
+  if (TS.has(ext) || runnerIsTs) return ["--import", pathToFileURL(tsxLoader(projectDir)).href];
+  throw new Error(`a code block is a .js, .mjs, .cjs, .ts, .mts or .cts file, not ${path.basename(file)}`);
+}
+
+/** tsx from the block's project first, else from next to flow-sdk itself. */
+export function tsxLoader(projectDir: string): string {
+  const bases = [path.join(projectDir, "package.json"), path.join(ownDir(), "spawn.js")];
+  for (const base of bases) {
+    try {
+      return createRequire(base).resolve("tsx");
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error("running a TypeScript block needs tsx; install it with: npm i -D tsx");
+}
+
+/** Keeps the last `max` bytes written, counting what it dropped. */
+class Tail {
+  #chunks: Buffer[] = [];
+  #size = 0;
+  /** Bytes dropped from the front so far. */
+  dropped = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size > this.max && this.#chunks.length > 0) {
+      const first = this.#chunks[0]!;
+      const excess = this.#size - this.max;
+      if (first.length <= excess) {
+        this.#chunks.shift();
+        this.#size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.#chunks[0] = first.subarray(excess);
+        this.#size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+
+  text(): string {
+    const body = Buffer.concat(this.#chunks).toString("utf8");
+    return this.dropped > 0 ? `[… ${this.dropped} earlier bytes dropped]\n${body}` : body;
+  }
+}
