@@ -1,8 +1,10 @@
 // Every example in examples/ runs to completion through `flow-local run` (the built CLI, as
 // `npm start` uses it), so the README's examples stay true.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 const examples = readdirSync(new URL("../examples/", import.meta.url)).filter((file) => file.endsWith(".ts"));
 
@@ -22,7 +24,8 @@ describe("examples", () => {
   it.each(examples)("%s runs against a fresh local platform", (file) => {
     const env = { ...process.env };
     for (const name of ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE"]) delete env[name];
-    const dataDir = `/nonexistent-flow-local-${process.pid}`; // no platform runs there: `run` starts its own
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-example-")); // no platform runs there: `run` starts its own, kept in it
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     // An example may come with demo secrets beside it: examples/<name>.env.
     const secretsFile = `examples/${file.replace(/\.ts$/, ".env")}`;
     const secrets = existsSync(secretsFile) ? ["--secrets-file", secretsFile] : [];

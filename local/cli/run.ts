@@ -1,19 +1,20 @@
-import { spawn } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
-import { createRequire } from "node:module";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { findManifest } from "../manifest.js";
 import { launchPlatform, platformEnv, type LocalPlatform, type LocalPlatformEnv } from "../platform.js";
+import { loaderArgs, runBlock, type RunOutcome } from "../runner/spawn.js";
 import { loadSecretsFile } from "./dotenv.js";
 import { DEFAULT_DATA_DIR, findRunning, mintRemote } from "./runtime-file.js";
 import { UsageError } from "./usage.js";
 
-const JS = new Set([".js", ".mjs", ".cjs"]);
-const TS = new Set([".ts", ".mts", ".cts"]);
-
-/** `flow-local run FILE`: runs a code block against a platform and returns its exit code. */
+/**
+ * `flow-local run FILE`: runs a code block against a platform and returns the exit code. A module
+ * exporting a function (`default` or `main`) is called with `--input` (or stdin) and its output
+ * printed as JSON; a script runs top to bottom and its exit code is passed on.
+ */
 export async function run(argv: string[]): Promise<number> {
   const split = argv.indexOf("--");
   const own = split === -1 ? argv : argv.slice(0, split);
@@ -21,21 +22,68 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: own,
     allowPositionals: true,
-    options: { data: { type: "string" }, "secrets-file": { type: "string" } },
+    options: { data: { type: "string" }, "secrets-file": { type: "string" }, input: { type: "string" }, manifest: { type: "string" } },
   });
   const [file, ...extra] = positionals;
   if (file === undefined) throw new UsageError("run needs a FILE: flow-local run block.ts");
   const script = path.resolve(file);
   if (!existsSync(script)) throw new Error(`${file} does not exist`);
-  const nodeArgs = [...loaderArgs(script), script, ...extra, ...passed];
+  loaderArgs(script, process.cwd()); // a wrong extension, or a TypeScript block without tsx, fails here, before a platform starts
+  const input = values.input === undefined || values.input === "-" ? undefined : parseInput(values.input);
 
-  const dataDir = path.resolve(values.data ?? DEFAULT_DATA_DIR);
   const secrets = loadSecretsFile(values["secrets-file"]);
-  const target = await platformFor(dataDir, secrets);
+  const target = await platformFor(values.data, values.manifest, secrets);
+  const executionId = `cli_${randomBytes(12).toString("hex")}`;
+  const requestId = `req_${randomBytes(16).toString("hex")}`;
   try {
-    return await spawnBlock(nodeArgs, target.env);
+    const block = runBlock({
+      file: script,
+      input: input ?? "null",
+      inputFromStdin: input === undefined,
+      args: [...extra, ...passed],
+      executionId,
+      request: { id: requestId, traceparent: null, tracestate: null },
+      env: { ...process.env, ...target.env, EXECUTION_ID: executionId, REQUEST_ID: requestId },
+      cwd: process.cwd(),
+      stdio: "inherit",
+      graceMs: 5_000,
+    });
+    // Ctrl-C reaches the block through the terminal too; forwarding covers kill and CI runners.
+    const forward = (signal: NodeJS.Signals): void => block.signal(signal);
+    for (const signal of FORWARDED) process.on(signal, forward);
+    try {
+      return report(await block.outcome);
+    } finally {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    }
   } finally {
     await target.owned?.close();
+  }
+}
+
+// Signals that would end `run` itself; the block gets them instead and decides, and run exits
+// with the block's code (128 + n when the signal ends it).
+const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+
+/** Prints a function block's output (or why it failed) and returns the exit code. */
+function report(outcome: RunOutcome): number {
+  if (outcome.status === "succeeded" && outcome.output !== null) {
+    process.stdout.write(`${JSON.stringify(JSON.parse(outcome.output), null, 2)}\n`);
+    return 0;
+  }
+  const exited = outcome.exitCode ?? (outcome.signal ? 128 + constants.signals[outcome.signal] : 1);
+  if (outcome.status === "succeeded") return 0; // a script that exited 0
+  // A script's own failure (its exit code) and a crash speak for themselves on stderr.
+  if (outcome.error?.code === "exited" || outcome.error?.code === "crashed") return exited;
+  process.stderr.write(`flow-local: ${outcome.error?.message ?? "the block failed"}\n`);
+  return 1;
+}
+
+function parseInput(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch (error) {
+    throw new UsageError(`--input must be JSON (a string is written "\\"text\\""): ${(error as Error).message}`);
   }
 }
 
@@ -44,51 +92,20 @@ interface Target {
   owned?: LocalPlatform;
 }
 
-// The platform of `flow-local start` when one answers on dataDir, else a fresh in-memory one.
-async function platformFor(dataDir: string, secrets: Record<string, string> | undefined): Promise<Target> {
+/**
+ * The platform of `flow-local start` when one answers on the data dir; else one started for this
+ * run: on `--data DIR` when given (its data kept there), else in memory.
+ */
+async function platformFor(data: string | undefined, manifestFile: string | undefined, secrets: Record<string, string> | undefined): Promise<Target> {
+  const dataDir = path.resolve(data ?? DEFAULT_DATA_DIR);
   const { running, why } = await findRunning(dataDir);
   if (running) {
-    if (secrets) process.stderr.write(`flow-local: --secrets-file is ignored: using the platform already running at ${running.url}; give it to flow-local start\n`);
+    const ignored = [secrets && "--secrets-file", manifestFile && "--manifest"].filter(Boolean);
+    if (ignored.length > 0) process.stderr.write(`flow-local: ${ignored.join(" and ")} ignored: using the platform already running at ${running.url}; give it to flow-local start\n`);
     return { env: platformEnv(running.url, await mintRemote(running, {}), running.tokenFile) };
   }
-  if (why !== undefined) process.stderr.write(`flow-local: ${why}; running the block on a fresh in-memory platform\n`);
-  const { platform } = await launchPlatform({ secrets });
+  if (why !== undefined) process.stderr.write(`flow-local: ${why}; running the block on a ${data === undefined ? "fresh in-memory platform" : `platform started on ${dataDir}`}\n`);
+  const manifest = manifestFile ?? findManifest();
+  const { platform } = await launchPlatform({ secrets, manifest, dataDir: data === undefined ? undefined : dataDir });
   return { env: platform.env, owned: platform };
-}
-
-function loaderArgs(script: string): string[] {
-  const ext = path.extname(script).toLowerCase();
-  if (JS.has(ext)) return [];
-  if (TS.has(ext)) return ["--import", pathToFileURL(tsxLoader()).href];
-  throw new UsageError(`run takes a .js, .mjs, .cjs, .ts, .mts or .cts file, not ${path.basename(script)}`);
-}
-
-// tsx from the user's project first, else from next to flow-sdk itself.
-function tsxLoader(): string {
-  const bases = [() => path.join(process.cwd(), "package.json"), () => realpathSync(process.argv[1] ?? "")];
-  for (const base of bases) {
-    try {
-      return createRequire(base()).resolve("tsx");
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error("running a TypeScript block needs tsx; install it with: npm i -D tsx");
-}
-
-// Signals that would end `run` itself; the block gets them instead and decides, and run exits
-// with the block's code (128 + n when the signal ends it).
-const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
-
-function spawnBlock(nodeArgs: string[], env: LocalPlatformEnv): Promise<number> {
-  const child = spawn(process.execPath, nodeArgs, { stdio: "inherit", env: { ...process.env, ...env } });
-  // Ctrl-C reaches the child through the terminal too; forwarding covers kill and CI runners.
-  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
-  for (const signal of FORWARDED) process.on(signal, forward);
-  return new Promise<number>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
-  }).finally(() => {
-    for (const signal of FORWARDED) process.off(signal, forward);
-  });
 }

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { launchPlatform } from "../platform.js";
+import { watch } from "node:fs";
+import { findManifest } from "../manifest.js";
+import { launchPlatform, type LocalPlatform } from "../platform.js";
 import { MAX_TTL_SECONDS } from "../../src/dto/index.js";
 import { loadSecretsFile } from "./dotenv.js";
 import { DEFAULT_DATA_DIR, findRunning, removeRuntimeFile, writeRuntimeFile } from "./runtime-file.js";
@@ -16,8 +18,10 @@ export async function start(argv: string[]): Promise<void> {
       data: { type: "string" },
       "secrets-file": { type: "string" },
       "token-ttl": { type: "string" },
+      manifest: { type: "string" },
     },
   });
+  const manifest = values.manifest === undefined ? findManifest() : path.resolve(values.manifest);
   const dataDir = path.resolve(values.data ?? DEFAULT_DATA_DIR);
   const { running } = await findRunning(dataDir);
   if (running) {
@@ -28,13 +32,16 @@ export async function start(argv: string[]): Promise<void> {
     dataDir,
     tokenTtlSeconds: intOption("token-ttl", values["token-ttl"], 1, MAX_TTL_SECONDS),
     secrets: loadSecretsFile(values["secrets-file"]),
+    manifest,
   });
   writeRuntimeFile(dataDir, { url: platform.url, adminKey, pid: process.pid, tokenFile: platform.env.AUTH_TOKEN_FILE, instanceId });
 
+  const unwatch = manifest === undefined ? undefined : watchManifest(manifest, platform);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(130); // a second Ctrl-C does not wait for the clean stop
     stopping = true;
+    unwatch?.();
     removeRuntimeFile(dataDir);
     platform.close().then(
       () => process.exit(0),
@@ -51,5 +58,38 @@ export async function start(argv: string[]): Promise<void> {
   process.on("SIGHUP", stop);
 
   process.stdout.write(exportLines({ ...platform.env }));
-  process.stderr.write(`flow-local: serving ${platform.url} with data in ${dataDir}; Ctrl-C stops it\n`);
+  const what = manifest === undefined ? "no manifest (flow-local.json)" : `${path.relative(process.cwd(), manifest) || manifest}, reloaded when it changes`;
+  process.stderr.write(`flow-local: serving ${platform.url} with data in ${dataDir} and ${what}; Ctrl-C stops it\n`);
+}
+
+/** How long the manifest must stay unchanged before it is read again: an editor's save is several writes. */
+const RELOAD_DEBOUNCE_MS = 150;
+
+/**
+ * Puts the manifest in force again whenever its file changes. Code blocks need no reload: each
+ * execution loads its block's file afresh. A manifest with problems is reported and the one in
+ * force stays. Returns a function that stops watching.
+ */
+function watchManifest(file: string, platform: LocalPlatform): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (): void => {
+    try {
+      platform.reloadManifest(file);
+      process.stderr.write(`flow-local: reloaded ${file}\n`);
+    } catch (error) {
+      process.stderr.write(`${(error as Error).message}\nflow-local: kept the manifest in force until ${path.basename(file)} is fixed\n`);
+    }
+  };
+  // The directory is watched, not the file: editors that save by renaming replace the file, and a
+  // watch on the old one would go quiet.
+  const watcher = watch(path.dirname(file), (_event, name) => {
+    if (name !== null && name.toString() !== path.basename(file)) return;
+    clearTimeout(timer);
+    timer = setTimeout(reload, RELOAD_DEBOUNCE_MS);
+  });
+  watcher.on("error", (error) => process.stderr.write(`flow-local: stopped watching ${file}: ${error.message}\n`));
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
 }

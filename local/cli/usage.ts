@@ -7,20 +7,26 @@ export class UsageError extends Error {
 export const HELP = `flow-local: the Flow platform on your machine, on 127.0.0.1 with SQLite.
 
 Usage:
-  flow-local start [--port N] [--data DIR] [--secrets-file FILE] [--token-ttl SECONDS]
+  flow-local start [--port N] [--data DIR] [--manifest FILE] [--secrets-file FILE] [--token-ttl SECONDS]
       Serve until Ctrl-C. Prints export lines for PLATFORM_API_URL, AUTH_TOKEN, ... on stdout.
       --port         TCP port (default: a free one)
       --data         data directory (default: .flow-local)
+      --manifest     code blocks, jobs and workflows to serve (default: ./flow-local.json if
+                     there is one); reloaded when it changes, and each execution loads its
+                     block's file afresh
       --secrets-file dotenv file (KEY=VALUE lines) of secrets for org_local / ws_local
       --token-ttl    lifetime of minted tokens in seconds (default: 3600)
 
   flow-local token [--data DIR] [--org ID] [--workspace ID] [--scopes a,b] [--ttl SECONDS]
       Mint a token from the platform running on DIR and print it.
 
-  flow-local run FILE [--data DIR] [--secrets-file FILE] [-- ARGS...]
+  flow-local run FILE [--input JSON] [--data DIR] [--manifest FILE] [--secrets-file FILE] [-- ARGS...]
       Run a code block (.js, .mjs, .cjs, or .ts, .mts, .cts through tsx) with the platform's
-      environment, against the platform running on DIR or else a fresh in-memory one.
-      Exits with the block's exit code.
+      environment. A module exporting a function (default or main) is called with --input
+      (else the JSON on stdin, when stdin is not a terminal) and its output printed as JSON;
+      a script runs top to bottom. Uses the platform running on DIR; else starts one for the
+      run: on --data DIR when given (its data kept there), else in memory.
+      Exits with the script's exit code; 1 when a block's function fails.
 
   flow-local --help
 `;

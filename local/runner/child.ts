@@ -34,6 +34,10 @@ const CLOSE_GRACE_MS = 1_000;
 // when run from source through tsx, where `require` and `__filename` may not exist.
 const requireHere = createRequire(process.argv[1] ?? process.cwd() + "/");
 
+// A real dynamic import, also in the CommonJS build: tsc would turn `import()` into require(),
+// which cannot load an ES module (.mjs, or a block with top-level await).
+const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
+
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
@@ -44,6 +48,8 @@ function send(message: ChildMessage): Promise<void> {
 async function fail(code: FailureMessage["code"], error: unknown): Promise<never> {
   const name = error instanceof Error ? error.name : "Error";
   const message = error instanceof Error ? error.message : String(error);
+  // Where it went wrong: the stack goes to the logs (the terminal, for flow-local run).
+  if ((code === "block_error" || code === "load_error") && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   await send({ type: "failure", code, name, message });
   process.exit(0);
 }
@@ -66,7 +72,7 @@ async function start(message: StartMessage): Promise<void> {
   process.argv = [process.argv[0] ?? process.execPath, message.file, ...message.args];
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(message.file).href)) as Record<string, unknown>;
+    module = (await importModule(pathToFileURL(message.file).href)) as Record<string, unknown>;
   } catch (error) {
     return fail("load_error", error);
   }

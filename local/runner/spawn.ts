@@ -86,6 +86,8 @@ export interface RunningBlock {
   cancel(): void;
   /** The logs so far. */
   logs(): RunLogs;
+  /** Sends the block's process a signal (`flow-local run` forwards the ones it gets). */
+  signal(name: NodeJS.Signals): void;
 }
 
 /** Default tail of each log stream kept: 64 KiB. */
@@ -120,7 +122,7 @@ export function runBlock(spec: RunSpec): RunningBlock {
     });
   } catch (error) {
     const outcome = Promise.resolve(failed({ code: "spawn_failed", message: `the block's process could not start: ${(error as Error).message}` }, logs()));
-    return { pid: undefined, outcome, cancel: () => undefined, logs };
+    return { pid: undefined, outcome, cancel: () => undefined, logs, signal: () => undefined };
   }
   child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
   child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -173,7 +175,7 @@ export function runBlock(spec: RunSpec): RunningBlock {
     };
     child.send(start, () => undefined);
   }
-  return { pid: child.pid, outcome, cancel: () => stop("cancelled"), logs };
+  return { pid: child.pid, outcome, cancel: () => stop("cancelled"), logs, signal };
 }
 
 type Ended = RunLogs & { exitCode: number | null; signal: NodeJS.Signals | null };
