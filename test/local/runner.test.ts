@@ -83,8 +83,8 @@ describe("runBlock: blocks that return", () => {
   it("the block's ctx carries the execution id and the request it runs in", async () => {
     // runBlock passes env as given: the executor is the one that puts EXECUTION_ID in it.
     const id = "exe_0123456789abcdef01234567";
-    const outcome = await run("context.mjs", null, { executionId: id, env: { ...process.env, EXECUTION_ID: id } });
-    expect(JSON.parse(outcome.output!)).toEqual({ executionId: id, envExecutionId: id, request: REQUEST });
+    const outcome = await run("context.mjs", null, { executionId: id, env: { ...process.env, EXECUTION_ID: id, REGION: undefined } });
+    expect(JSON.parse(outcome.output!)).toEqual({ executionId: id, envExecutionId: id, request: REQUEST, region: null });
   });
 
   it("a module exporting `main` instead of `default` is called through main", async () => {

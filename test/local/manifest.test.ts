@@ -1,0 +1,209 @@
+// The manifest (flow-local.json): read, defaults filled, paths resolved against the manifest's
+// own directory, and a bad one refused with every problem named at once.
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadManifest, MANIFEST_DEFAULTS, type ManifestObject } from "../../local/manifest.js";
+import { startTestPlatform } from "../../local/testing.js";
+import { FlowConfigError } from "../../src/index.js";
+import { caught } from "../helpers/flows.js";
+
+const BLOCKS = fileURLToPath(new URL("../fixtures/code-blocks/", import.meta.url));
+const MANIFEST_FILE = path.join(BLOCKS, "flow-local.json");
+const block = (file: string): string => path.join(BLOCKS, file);
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), "flow-manifest-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Writes `text` to a new file in the scratch directory and returns its path. */
+let files = 0;
+function manifestFile(text: string): string {
+  const file = path.join(scratch, `manifest-${++files}.json`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The FlowConfigError that loading `input` throws. */
+function refusal(input: Parameters<typeof loadManifest>[0]): FlowConfigError {
+  let error: unknown;
+  try {
+    loadManifest(input);
+  } catch (thrown) {
+    error = thrown;
+  }
+  expect(error).toBeInstanceOf(FlowConfigError);
+  return error as FlowConfigError;
+}
+
+describe("loadManifest: a good manifest", () => {
+  it("resolves a block's file against the manifest file's directory and fills the defaults of a string shorthand", () => {
+    const manifest = loadManifest(MANIFEST_FILE);
+    expect(manifest.source).toBe(MANIFEST_FILE);
+    expect(manifest.dir).toBe(path.dirname(MANIFEST_FILE));
+    expect(manifest.codeBlocks.get("echo")).toEqual({
+      id: "echo",
+      file: block("echo.mjs"),
+      cwd: path.dirname(MANIFEST_FILE),
+      name: "echo",
+      description: null,
+      timeoutSeconds: MANIFEST_DEFAULTS.timeoutSeconds,
+      env: {},
+    });
+    expect(MANIFEST_DEFAULTS.timeoutSeconds).toBe(300);
+  });
+
+  it("keeps a block's name, description, timeoutSeconds and env as written", () => {
+    const manifest = loadManifest(MANIFEST_FILE);
+    expect(manifest.codeBlocks.get("context")).toEqual({
+      id: "context",
+      file: block("context.mjs"),
+      cwd: path.dirname(MANIFEST_FILE),
+      name: "Context",
+      description: "Reports its execution id, its request and REGION",
+      timeoutSeconds: 30,
+      env: { REGION: "eu-west" },
+    });
+  });
+
+  it("fills a job type's defaults, and keeps the settings given", () => {
+    const manifest = loadManifest(MANIFEST_FILE);
+    expect(manifest.jobs.get("echo-job")).toEqual({ type: "echo-job", codeBlock: "echo", concurrency: 1, maxAttempts: 3, backoffSeconds: 1, timeoutSeconds: undefined });
+    expect(manifest.jobs.get("slow-job")).toEqual({ type: "slow-job", codeBlock: "slow", concurrency: 2, maxAttempts: 5, backoffSeconds: 0, timeoutSeconds: 10 });
+  });
+
+  it("fills a workflow's name and each step's defaults, keeping the steps in order", () => {
+    const manifest = loadManifest(MANIFEST_FILE);
+    expect(manifest.workflows.get("pipeline")).toEqual({
+      id: "pipeline",
+      name: "Echo then context",
+      description: null,
+      steps: [
+        { id: "first", codeBlock: "echo", maxAttempts: 3, backoffSeconds: 1, timeoutSeconds: undefined },
+        { id: "second", codeBlock: "context", maxAttempts: 1, backoffSeconds: 2, timeoutSeconds: 5 },
+      ],
+    });
+  });
+
+  it("dates the manifest by its file's modification time", () => {
+    expect(loadManifest(MANIFEST_FILE).loadedAt).toBe(statSync(MANIFEST_FILE).mtimeMs);
+  });
+
+  it("resolves a relative manifest path against the working directory, and the blocks still against the manifest's directory", () => {
+    const relative = path.relative(process.cwd(), MANIFEST_FILE);
+    expect(path.isAbsolute(relative)).toBe(false);
+    const manifest = loadManifest(relative);
+    expect(manifest.source).toBe(MANIFEST_FILE);
+    expect(manifest.codeBlocks.get("typed")!.file).toBe(block("typed.ts"));
+  });
+
+  it("resolves the relative paths of a manifest object against the working directory", () => {
+    const relative = path.relative(process.cwd(), block("echo.mjs"));
+    const manifest = loadManifest({ codeBlocks: { echo: relative } });
+    expect(manifest.source).toBe("(object)");
+    expect(manifest.dir).toBe(process.cwd());
+    expect(manifest.codeBlocks.get("echo")).toMatchObject({ file: block("echo.mjs"), cwd: process.cwd() });
+  });
+
+  it("accepts an empty manifest and empty reserved sections", () => {
+    const manifest = loadManifest({ agents: {}, connectors: {}, services: {}, gateway: {} });
+    expect(manifest.codeBlocks.size).toBe(0);
+    expect(manifest.jobs.size).toBe(0);
+    expect(manifest.workflows.size).toBe(0);
+  });
+});
+
+describe("loadManifest: a bad manifest", () => {
+  it("is refused with one FlowConfigError naming every problem, each as <where>: <what to fix>", () => {
+    const bad = {
+      codeBlocks: {
+        ok: block("echo.mjs"),
+        missing: { file: block("no-such-block.mjs") },
+        wrongExt: block("flow-local.json"),
+        tuned: { file: block("echo.mjs"), timeoutSeconds: 0, retries: 2, env: { AUTH_TOKEN: "mine", "1BAD": "x" } },
+        "-bad-id": block("echo.mjs"),
+      },
+      jobs: {
+        orphan: { codeBlock: "nope", concurrency: 65, maxAttempts: 101, backoffSeconds: 301 },
+      },
+      workflows: {
+        twice: { steps: [{ id: "a", codeBlock: "ok" }, { id: "a", codeBlock: "ok", maxAttempts: 0 }] },
+        empty: { steps: [] },
+      },
+      agents: { helper: {} },
+      extra: true,
+    };
+    const error = refusal(bad as unknown as ManifestObject);
+    const problems = error.problems;
+    const expected = [
+      "extra: not a manifest key; the keys are codeBlocks, jobs, workflows, agents, connectors, services, gateway",
+      "agents: not supported by this version of flow-local yet; remove it (code blocks, jobs and workflows run today)",
+      `codeBlocks.missing.file: ${block("no-such-block.mjs")} does not exist (looked for ${block("no-such-block.mjs")})`,
+      `codeBlocks.wrongExt.file: ${block("flow-local.json")} is not a .js, .mjs, .cjs, .ts, .mts, .cts file`,
+      "codeBlocks.tuned.retries: not a known setting; the settings are file, name, description, timeoutSeconds, env",
+      "codeBlocks.tuned.env.AUTH_TOKEN: set by the platform for each execution; choose another name",
+      "codeBlocks.tuned.env.1BAD: not a valid environment variable name",
+      "codeBlocks.tuned.timeoutSeconds: must be a whole number from 1 to 86400, got 0",
+      "codeBlocks.-bad-id: the id must be 1 to 128 letters, digits, '_', '.' or '-', starting with a letter or digit",
+      'jobs.orphan.codeBlock: no code block "nope" in codeBlocks (there are: ok, missing, wrongExt, tuned)',
+      "jobs.orphan.concurrency: must be a whole number from 1 to 64, got 65",
+      "jobs.orphan.maxAttempts: must be a whole number from 1 to 100, got 101",
+      "jobs.orphan.backoffSeconds: must be a whole number from 0 to 300, got 301",
+      'workflows.twice.steps[1].id: "a" is used by an earlier step; step ids are unique in a workflow',
+      "workflows.twice.steps[1].maxAttempts: must be a whole number from 1 to 100, got 0",
+      'workflows.empty.steps: must be a non-empty array of { "id", "codeBlock" }',
+    ];
+    expect([...problems].sort()).toEqual([...expected].sort());
+    expect(error.message).toContain(`the manifest (object) has ${expected.length} problems:`);
+    for (const problem of expected) expect(error.message).toContain(`  - ${problem}`);
+  });
+
+  it("refuses a file that is not valid JSON, naming the file", () => {
+    const file = manifestFile('{ "codeBlocks": { "echo": "echo.mjs", } }');
+    const error = refusal(file);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^it is not valid JSON \(/);
+    expect(error.message).toContain(`the manifest ${file} has a problem:`);
+  });
+
+  it("refuses a file that does not exist, with the reason it could not be read", () => {
+    const file = path.join(scratch, "absent.json");
+    expect(refusal(file).problems).toEqual(["the file could not be read (ENOENT)"]);
+  });
+
+  it("refuses JSON that is not an object", () => {
+    const file = manifestFile("[]");
+    expect(refusal(file).problems).toEqual(["it must be a JSON object with keys such as codeBlocks, jobs and workflows"]);
+  });
+
+  it("resolves a file's block paths against its own directory: a block beside another manifest is missing", () => {
+    // The manifest lives in the scratch directory, where there is no echo.mjs.
+    const file = manifestFile(JSON.stringify({ codeBlocks: { echo: "echo.mjs" } }));
+    expect(refusal(file).problems).toEqual([`codeBlocks.echo.file: echo.mjs does not exist (looked for ${path.join(scratch, "echo.mjs")})`]);
+  });
+
+  it("refuses sections and steps of the wrong shape", () => {
+    const error = refusal({ codeBlocks: [], jobs: { j: "echo" }, workflows: { w: { steps: [{ codeBlock: "x" }, 7] } }, gateway: "on" } as unknown as ManifestObject);
+    expect([...error.problems].sort()).toEqual(
+      [
+        "gateway: must be an object",
+        "codeBlocks: must be an object keyed by id",
+        'jobs.j: must be { "codeBlock": ... }',
+        "workflows.w.steps[0].id: must be a string",
+        'workflows.w.steps[1]: must be { "id": ..., "codeBlock": ... }',
+      ].sort(),
+    );
+  });
+});
+
+describe("startTestPlatform with a bad manifest", () => {
+  it("rejects with the manifest's FlowConfigError, so no platform starts", async () => {
+    const error = await caught(() => startTestPlatform({ manifest: { codeBlocks: { gone: block("no-such-block.mjs") }, services: { api: {} } } }));
+    expect(error).toBeInstanceOf(FlowConfigError);
+    expect((error as FlowConfigError).problems).toEqual([
+      "services: not supported by this version of flow-local yet; remove it (code blocks, jobs and workflows run today)",
+      `codeBlocks.gone.file: ${block("no-such-block.mjs")} does not exist (looked for ${block("no-such-block.mjs")})`,
+    ]);
+  });
+});
