@@ -21,6 +21,7 @@ export type { FlowLogger, LogFields } from "./logging/logger.js";
 export { Page, PagePromise } from "./pagination.js";
 export type { PageData, PageFetcher } from "./pagination.js";
 export { SDK_VERSION } from "./version.js";
+export { defineCodeBlock, type CodeBlockContext, type CodeBlockFunction, type CodeBlockRequest } from "./block.js";
 export * from "./errors.js";
 export type { Filter, FilterCondition, FilterScalar } from "./dto/filter.js";
 

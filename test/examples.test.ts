@@ -17,11 +17,18 @@ const EXPECTED: Record<string, RegExp> = {
   "datasets.ts": /refused: rows\[1\]\.total must be a finite number\ndatasets: 4 orders, paid from 40 up by total: cy 120\.00, ada 42\.50, di 42\.50/,
   "vector.ts": /vector: 4 vectors, closest to sweet-and-crunchy is apple, closest yellow one is banana/,
   "memory.ts": /memory: "which editor mode does the user prefer\?" -> "The user prefers dark mode in the editor" \(score 0\.\d\d\)/,
+  "code-blocks.ts":
+    /block checkout: Checkout\nblock onboarding-step: One onboarding step\nblock quote: Price quote\nblock resize-image: Resize an image\ncheckout succeeded: total 35\.64, one request id: true, quote's parent is checkout: true\nempty order failed: block_error RangeError: the block threw RangeError: an order needs at least one line\nqueued as (queued|running), then succeeded with total 35\.64/,
+  "jobs.ts":
+    /submitted 3 jobs: .*\ncat\.png: succeeded after 1 attempt\(s\), height 600, last progress 75% "resizing cat\.png"\ndog\.png: succeeded after 2 attempt\(s\), height 900, last progress 75% "resizing dog\.png"\nowl\.png: succeeded after 1 attempt\(s\), height 480, last progress 75% "resizing owl\.png"\na job for in an hour is scheduled; cancelled: cancelled/,
+  "workflows.ts":
+    /Onboard a customer: create-account -> send-welcome -> schedule-call\nrun succeeded\n  create-account: succeeded, saw \[\]\n  send-welcome: succeeded, saw \["create-account"\]\n  schedule-call: succeeded, saw \["create-account","send-welcome"\]/,
   "conversations.ts": /#1 system: You are a helpful support agent\.\n#2 user: Where is my order\?\n#3 assistant: It ships tomorrow\.\nconversation "Order help" had 3 messages and is deleted: true/,
 };
 
 describe("examples", () => {
-  it.each(examples)("%s runs against a fresh local platform", (file) => {
+  // The compute examples start a process per execution; on 2 busy cores that takes a while.
+  it.each(examples)("%s runs against a fresh local platform", { timeout: 90_000 }, (file) => {
     const env = { ...process.env };
     for (const name of ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE"]) delete env[name];
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-example-")); // no platform runs there: `run` starts its own, kept in it
@@ -29,7 +36,8 @@ describe("examples", () => {
     // An example may come with demo secrets beside it: examples/<name>.env.
     const secretsFile = `examples/${file.replace(/\.ts$/, ".env")}`;
     const secrets = existsSync(secretsFile) ? ["--secrets-file", secretsFile] : [];
-    const output = execFileSync(process.execPath, ["dist/cjs/local/cli.js", "run", `examples/${file}`, "--data", dataDir, ...secrets], { encoding: "utf8", env });
+    // The code blocks, jobs and workflows the compute examples use are declared in examples/flow-local.json.
+    const output = execFileSync(process.execPath, ["dist/cjs/local/cli.js", "run", `examples/${file}`, "--data", dataDir, "--manifest", "examples/flow-local.json", ...secrets], { encoding: "utf8", env });
     expect(EXPECTED[file], `add the expected output of examples/${file} to EXPECTED`).toBeDefined();
     expect(output).toMatch(EXPECTED[file] ?? /^$/);
   });

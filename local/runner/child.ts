@@ -9,21 +9,11 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { outputJson } from "./json-output.js";
-import type { ChildMessage, FailureMessage, ParentMessage, RequestInfo, StartMessage } from "./messages.js";
+import type { CodeBlockContext } from "../../src/block.js";
+import type { FlowSDK } from "../../src/flow-sdk.js";
+import type { ChildMessage, FailureMessage, ParentMessage, StartMessage } from "./messages.js";
 
-/** What a block's function receives as its second argument. */
-interface BlockContext {
-  /** A FlowSDK created for this execution (from its environment), closed when the function returns. */
-  readonly flow: unknown;
-  /** The execution's id. */
-  readonly executionId: string;
-  /** Aborted when the execution is cancelled or runs out of time. */
-  readonly signal: AbortSignal;
-  /** The request the execution was made in: its id and W3C trace context. */
-  readonly request: RequestInfo;
-}
-
-type BlockFunction = (input: unknown, ctx: BlockContext) => unknown;
+type BlockFunction = (input: unknown, ctx: CodeBlockContext) => unknown;
 
 /** How long the block may take to end after its signal aborted because the parent went away. */
 const ORPHAN_GRACE_MS = 2_000;
@@ -106,11 +96,11 @@ async function start(message: StartMessage): Promise<void> {
   // the block has until the platform's grace period ends to finish.
   process.on("SIGTERM", () => stop("cancelled"));
 
-  let flow: { close(): Promise<void> } | undefined;
-  const ctx: BlockContext = {
+  let flow: FlowSDK | undefined;
+  const ctx: CodeBlockContext = {
     get flow() {
       if (!flow) {
-        const sdk = requireHere("../../src/index.js") as { FlowSDK: { create(): { close(): Promise<void> } } };
+        const sdk = requireHere("../../src/index.js") as { FlowSDK: typeof FlowSDK };
         flow = sdk.FlowSDK.create();
       }
       return flow;
