@@ -110,6 +110,8 @@ interface Running {
   block: RunningBlock | undefined;
   /** Its token, masked in its logs. */
   token: string;
+  /** Set by a cancel that came before the process started: it then never starts. */
+  cancelled: boolean;
   /** Resolves with the finished execution. */
   done: Promise<Execution>;
 }
@@ -175,7 +177,7 @@ export class Executor {
       now: this.deps.clock.now(),
     });
     const execution = this.get(request.tenant, id)!;
-    const entry: Running = { block: undefined, token: "", done: Promise.resolve(execution) };
+    const entry: Running = { block: undefined, token: "", cancelled: false, done: Promise.resolve(execution) };
     entry.done = this.#run(id, request, timeoutSeconds, entry).finally(() => this.#running.delete(id));
     this.#running.set(id, entry);
     return { execution, done: entry.done };
@@ -196,6 +198,7 @@ export class Executor {
       }));
       entry.token = token;
       if (this.#closing) throw new Error("the platform is stopping");
+      if (entry.cancelled) throw new CancelledBeforeStart();
       const block = runBlock({
         file: request.block.file,
         input: request.input,
@@ -213,7 +216,11 @@ export class Executor {
       this.deps.changes.notify(id);
       outcome = await block.outcome;
     } catch (error) {
-      outcome = { status: "failed", output: null, error: { code: "spawn_failed", message: `the execution could not start: ${(error as Error).message}` }, stdout: "", stderr: "", truncated: false, exitCode: null, signal: null };
+      const none = { output: null, stdout: "", stderr: "", truncated: false, exitCode: null, signal: null };
+      outcome =
+        error instanceof CancelledBeforeStart
+          ? { ...none, status: "cancelled", error: { code: "cancelled", message: "the execution was cancelled before it started" } }
+          : { ...none, status: "failed", error: { code: "spawn_failed", message: `the execution could not start: ${(error as Error).message}` } };
     }
     if (this.#closing && outcome.status !== "succeeded") {
       outcome = { ...outcome, status: "failed", error: { code: "platform_stopped", message: "the platform stopped while this execution ran" } };
@@ -277,6 +284,7 @@ export class Executor {
   async cancel(id: string): Promise<void> {
     const entry = this.#running.get(id);
     if (!entry) return;
+    entry.cancelled = true; // its process may not have started yet (its token is being signed)
     entry.block?.cancel();
     await entry.done;
   }
@@ -304,6 +312,9 @@ export class Executor {
     await Promise.allSettled(entries.map((entry) => entry.done));
   }
 }
+
+/** Thrown inside #run when a cancel came before the process started. */
+class CancelledBeforeStart extends Error {}
 
 /** Kills a block's process left running by a platform that was killed, if that pid is still one of ours for this execution. */
 function killLeftover(pid: number, executionId: string): void {
