@@ -42,6 +42,7 @@ const manifest: ManifestObject = {
         { id: "after", codeBlock: "echo" },
       ],
     },
+    single: { steps: [{ id: "only", codeBlock: "echo" }] },
     waiting: { steps: [{ id: "hold", codeBlock: "hold" }] },
     listing: { steps: [{ id: "only", codeBlock: "flaky", maxAttempts: 1 }] },
   },
@@ -100,7 +101,7 @@ function expectInOrder(times: Array<string | null>): void {
 describe("workflows: list and get", () => {
   it("list answers the manifest's workflows by id, each with its steps' blocks and attempts", async () => {
     const page = await flow.workflows.list();
-    expect(page.data.map((workflow) => workflow.id)).toEqual(["charge", "holding", "listing", "pipeline", "waiting"]);
+    expect(page.data.map((workflow) => workflow.id)).toEqual(["charge", "holding", "listing", "pipeline", "single", "waiting"]);
     expect(page.nextCursor).toBeNull();
     expect(page.data.find((workflow) => workflow.id === "pipeline")).toEqual({
       id: "pipeline",
@@ -122,7 +123,7 @@ describe("workflows: list and get", () => {
     expect(first.nextCursor).toEqual(expect.any(String));
     const ids: string[] = [];
     for await (const workflow of flow.workflows.list({ limit: 2 })) ids.push(workflow.id);
-    expect(ids).toEqual(["charge", "holding", "listing", "pipeline", "waiting"]);
+    expect(ids).toEqual(["charge", "holding", "listing", "pipeline", "single", "waiting"]);
   });
 
   it("get answers one workflow; its name defaults to its id and its description to null", async () => {
@@ -146,7 +147,7 @@ describe("workflows: list and get", () => {
     const error = await caught(() => flow.workflows.get("onboard"));
     expect(error).toBeInstanceOf(FlowNotFoundError);
     expect((error as FlowNotFoundError).message).toContain('"onboard"');
-    expect(namedWorkflows(error)).toEqual(["charge", "holding", "listing", "pipeline", "waiting"]);
+    expect(namedWorkflows(error)).toEqual(["charge", "holding", "listing", "pipeline", "single", "waiting"]);
   });
 });
 
@@ -181,10 +182,10 @@ describe("workflows: a run that succeeds", () => {
   });
 
   it("a run started without input gives its steps input null", async () => {
-    const started = await flow.workflows.start("pipeline");
+    const started = await flow.workflows.start("single");
     const run = await flow.workflows.waitForRun(started.id, { timeoutMs: 20_000 });
     expect(run.input).toBeNull();
-    expect(run.steps[0]?.output).toEqual({ input: null, steps: {} });
+    expect(run.output).toEqual({ input: null, steps: {} });
   });
 
   it("getRun shows each step's status, attempts, output, execution and times, in the order they ran", async () => {
@@ -298,7 +299,7 @@ describe("workflows: cancelling a run", () => {
   });
 
   it("cancelRun of a finished run returns it unchanged", async () => {
-    const started = await flow.workflows.start("pipeline", "done");
+    const started = await flow.workflows.start("single", "done");
     const finished = await flow.workflows.waitForRun(started.id, { timeoutMs: 20_000 });
     expect(await flow.workflows.cancelRun(started.id)).toEqual(finished);
     expect(await flow.workflows.getRun(started.id)).toEqual(finished);
@@ -388,7 +389,7 @@ describe("workflows: bad input", () => {
   it("start of an unknown workflow fails with FlowNotFoundError naming the workflows there are, and starts no run", async () => {
     const error = await caught(() => flow.workflows.start("onboard", { a: 1 }));
     expect(error).toBeInstanceOf(FlowNotFoundError);
-    expect(namedWorkflows(error)).toEqual(["charge", "holding", "listing", "pipeline", "waiting"]);
+    expect(namedWorkflows(error)).toEqual(["charge", "holding", "listing", "pipeline", "single", "waiting"]);
     expect((await flow.workflows.listRuns("onboard")).data).toEqual([]);
   });
 
