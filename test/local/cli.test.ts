@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FlowNotFoundError, FlowSDK } from "../../src/index.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
 // The flow-local command as a user runs it: a child process, real loopback HTTP, no mocks.
@@ -24,7 +26,11 @@ function newestSource(dir: string): number {
 // The compiled CLI when dist is there and not older than the sources, else the sources through tsx.
 const distIsFresh = existsSync(DIST_CLI) && statSync(DIST_CLI).mtimeMs >= Math.max(newestSource(path.join(ROOT, "local")), newestSource(path.join(ROOT, "src")));
 // `--tsconfig` is a flag of the tsx command, not of `node --import tsx`: the loader reads TSX_TSCONFIG_PATH.
-const CLI = distIsFresh ? [DIST_CLI] : ["--import", "tsx", path.join(ROOT, "local/cli.ts")];
+// The loader is named by its URL: `--import tsx` resolves from the working directory, and some
+// tests run the CLI in a temp dir.
+const TSX_LOADER = pathToFileURL(createRequire(path.join(ROOT, "package.json")).resolve("tsx")).href;
+const CLI = distIsFresh ? [DIST_CLI] : ["--import", TSX_LOADER, path.join(ROOT, "local/cli.ts")];
+const FIXTURES = path.join(ROOT, "test/fixtures/cli");
 
 const children = new Set<ChildProcess>(); // every CLI process still running
 const servers = new Set<ChildProcess>(); // those meant to outlive a test (`start`)
@@ -43,9 +49,21 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function spawnCli(args: readonly string[]): ChildProcess {
+interface SpawnOptions {
+  /** Its working directory. @default the repository */
+  cwd?: string;
+  /** Written to its stdin, which is then closed; without it, stdin is /dev/null. */
+  stdin?: string;
+}
+
+function spawnCli(args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
   // Its own process group, so a kill also reaches the block a `run` spawned.
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const stdin = opts.stdin === undefined ? "ignore" : "pipe";
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: opts.cwd ?? ROOT, env: childEnv(), stdio: [stdin, "pipe", "pipe"], detached: true });
+  if (opts.stdin !== undefined) {
+    child.stdin?.on("error", () => undefined); // EPIPE when the CLI ends without reading it
+    child.stdin?.end(opts.stdin);
+  }
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
@@ -78,9 +96,14 @@ interface RunningCli {
   result: Promise<CliResult>;
 }
 
+interface CliOptions extends SpawnOptions {
+  /** Kills it after this long. @default 20 s */
+  timeoutMs?: number;
+}
+
 /** Starts the CLI; kills it after `timeoutMs`. */
-function startCli(args: readonly string[], opts: { timeoutMs?: number } = {}): RunningCli {
-  const child = spawnCli(args);
+function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
+  const child = spawnCli(args, opts);
   let stdout = "";
   let stderr = "";
   const watchers = new Set<() => void>();
@@ -112,7 +135,7 @@ function startCli(args: readonly string[], opts: { timeoutMs?: number } = {}): R
 }
 
 /** Runs the CLI to its end; kills it after `timeoutMs`. */
-function runCli(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCli(args, opts).result;
 }
 
@@ -120,16 +143,43 @@ interface StartedServer {
   server: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exported: Record<string, string>;
+  /** What it has written to stderr so far. */
+  stderr(): string;
+  /**
+   * Resolves once its stderr from offset `from` on matches `pattern`; rejects when it exits first
+   * or after `timeoutMs`.
+   */
+  stderrMatches(pattern: RegExp, from?: number, timeoutMs?: number): Promise<void>;
 }
 
-/** `flow-local start` on `dataDir`, once it has printed its environment. */
-async function startServer(dataDir: string): Promise<StartedServer> {
-  const server = spawnCli(["start", "--port", "0", "--data", dataDir]);
+/** `flow-local start` on `dataDir` (with `args` after it), once it has printed its environment. */
+async function startServer(dataDir: string, args: readonly string[] = []): Promise<StartedServer> {
+  const server = spawnCli(["start", "--port", "0", "--data", dataDir, ...args]);
   servers.add(server);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
   let stdout = "";
   let stderr = "";
-  server.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const watchers = new Set<() => void>();
+  server.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const watcher of watchers) watcher();
+  });
+  const stderrMatches = (pattern: RegExp, from = 0, timeoutMs = 10_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const done = (error?: Error): void => {
+        watchers.delete(check);
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = (): void => {
+        if (pattern.test(stderr.slice(from))) done();
+      };
+      const timer = setTimeout(() => done(new Error(`start wrote nothing matching ${String(pattern)} in ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+      void exited.then(({ code, signal }) => done(new Error(`start ended (${String(code ?? signal)}) before writing ${String(pattern)}; stderr: ${stderr}`)));
+      watchers.add(check);
+      check();
+    });
   const exported = await new Promise<Record<string, string>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`start printed no environment in time; stderr: ${stderr}`)), 20_000);
     server.once("exit", (code) => reject(new Error(`start exited with ${String(code)}: ${stderr}`)));
@@ -141,7 +191,7 @@ async function startServer(dataDir: string): Promise<StartedServer> {
       resolve(Object.fromEntries(entries));
     });
   });
-  return { server, exited, exported };
+  return { server, exited, exported, stderr: () => stderr, stderrMatches };
 }
 
 /** The pid of a process that has ended. */
@@ -185,6 +235,19 @@ describe("flow-local command line", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage:");
     expect(result.stdout).toContain("flow-local start");
+  });
+
+  it("documents run's --input and the --manifest of start and run in --help", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}flow-local run FILE \[--input JSON\] .*\[--manifest FILE\]/m);
+    expect(result.stdout).toMatch(/^ {2}flow-local start .*\[--manifest FILE\]/m);
+    // What --input does, and where the input comes from without it.
+    expect(result.stdout).toMatch(/called with --input\s+\(else the JSON on stdin/);
+    expect(result.stdout).toMatch(/its output printed as JSON/);
+    // --manifest: its default, and the hot reload.
+    expect(result.stdout).toMatch(/--manifest\s+code blocks, jobs and workflows to serve \(default: \.\/flow-local\.json/);
+    expect(result.stdout).toMatch(/reloaded when it changes/);
   });
 
   it("prints usage on stderr and exits 2 without a command", async () => {
@@ -325,6 +388,233 @@ fetch(url, { headers: { authorization: "Bearer " + String(process.env.AUTH_TOKEN
   });
 });
 
+/** The path of a fixture under test/fixtures/cli. */
+const fixture = (name: string): string => path.join(FIXTURES, name);
+
+/** What `run` prints for a function block's output: JSON, 2-space indented, one newline after. */
+const printed = (output: unknown): string => `${JSON.stringify(output, null, 2)}\n`;
+
+// These run with a fresh temp dir as the working directory: no .flow-local of a platform someone
+// started there, and no flow-local.json, unless the test puts one.
+describe("flow-local run of a function block", () => {
+  let cwd: string;
+  beforeAll(() => {
+    cwd = tempDir();
+  });
+
+  it("calls the default export with --input and prints its output as indented JSON", async () => {
+    const input = { name: "Ada", tags: ["a", "b"], n: -1.5e-7, nested: { ok: true, none: null, empty: [] }, text: 'quote " \\ é 😀\nnewline' };
+    const result = await runCli(["run", fixture("echo.mjs"), "--input", JSON.stringify(input)], { cwd });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(printed({ received: input }));
+  });
+
+  it("calls a main export when there is no default one", async () => {
+    const result = await runCli(["run", fixture("main-export.mjs"), "--input", '"just a string"'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(printed({ via: "main", input: "just a string" }));
+  });
+
+  it("reads the input from stdin without --input", async () => {
+    const input = { lines: ["one", "two"], count: 2 };
+    const result = await runCli(["run", fixture("echo.mjs")], { cwd, stdin: `  ${JSON.stringify(input, null, 4)}\n\n` });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(printed({ received: input }));
+  });
+
+  it("passes null for an empty stdin", async () => {
+    const result = await runCli(["run", fixture("echo.mjs")], { cwd, stdin: "" });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(printed({ received: null }));
+  });
+
+  it("exits 1 saying the input is not JSON when stdin is not", async () => {
+    const result = await runCli(["run", fixture("echo.mjs")], { cwd, stdin: "name=Ada\n" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^flow-local: the input is not JSON: /m);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 naming --input when --input is not JSON, before the block runs", async () => {
+    const result = await runCli(["run", fixture("echo.mjs"), "--input", "{name: Ada}"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("flow-local: --input must be JSON");
+    expect(result.stderr).toContain("flow-local --help");
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 1 with the error's name, message and stack when the function throws", async () => {
+    const result = await runCli(["run", fixture("throws.mjs"), "--input", "null"], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("flow-local: the block threw QuotaError: quota exceeded: 11 of 10 used\n");
+    // The stack, down to the line of the block that threw.
+    expect(result.stderr).toMatch(/^QuotaError: quota exceeded: 11 of 10 used\n\s+at checkQuota \(\S*throws\.mjs:\d+:\d+\)$/m);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 1 naming where the output is not JSON", async () => {
+    const result = await runCli(["run", fixture("map-output.mjs"), "--input", "null"], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^flow-local: .*output\.x is a Map\b/m);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits with the code the function passed to process.exit", async () => {
+    const result = await runCli(["run", fixture("exit-3.mjs"), "--input", "null"], { cwd });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("");
+  });
+
+  it("runs a script top to bottom, top-level await included, printing only what it writes", async () => {
+    const result = await runCli(["run", fixture("script.mjs")], { cwd, stdin: "" });
+    expect(result.code).toBe(4); // its process.exitCode
+    expect(result.stdout).toBe("first\nsecond\n");
+    expect(result.stderr).toBe("");
+  });
+});
+
+describe("flow-local run and where the platform keeps its data", () => {
+  it("starts a platform keeping its data in --data DIR when none runs there", async () => {
+    const cwd = tempDir();
+    const data = path.join(tempDir(), "data");
+    const first = await runCli(["run", fixture("counter.mjs"), "--data", data, "--input", "null"], { cwd });
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe("1\n");
+    const second = await runCli(["run", fixture("counter.mjs"), "--data", data, "--input", "null"], { cwd });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe("2\n");
+    expect(existsSync(path.join(data, "flow-local.sqlite"))).toBe(true);
+    // It was the run's own platform, stopped with it: nothing says one still runs there.
+    expect(existsSync(path.join(data, "flow-local.json"))).toBe(false);
+  });
+
+  it("runs on a fresh in-memory platform each time without --data", async () => {
+    const cwd = tempDir();
+    for (let i = 0; i < 2; i++) {
+      const result = await runCli(["run", fixture("counter.mjs"), "--input", "null"], { cwd });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe("1\n");
+    }
+    expect(readdirSync(cwd)).toEqual([]); // no .flow-local, no database
+  });
+});
+
+describe("flow-local run with a manifest", () => {
+  const greeted = printed({ status: "succeeded", output: { greeting: "hello Ada", region: "eu-west" } });
+
+  it("serves the blocks of --manifest FILE to the block it runs", async () => {
+    const result = await runCli(["run", fixture("invoke-greet.mjs"), "--manifest", fixture("with-manifest/flow-local.json"), "--input", '{"name":"Ada"}'], {
+      cwd: tempDir(),
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(greeted);
+  });
+
+  it("serves the blocks of flow-local.json in the working directory without --manifest", async () => {
+    const cwd = tempDir();
+    cpSync(fixture("with-manifest"), cwd, { recursive: true });
+    const result = await runCli(["run", fixture("invoke-greet.mjs"), "--input", '{"name":"Ada"}'], { cwd });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(greeted);
+  });
+
+  it("fails before the block starts, naming every problem, on a bad manifest", async () => {
+    const manifest = fixture("bad-manifest.json");
+    const result = await runCli(["run", fixture("echo.mjs"), "--manifest", manifest, "--input", "null"], { cwd: tempDir() });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(""); // echo.mjs would have printed its output
+    expect(result.stderr).toContain(`the manifest ${manifest} has 3 problems:`);
+    expect(result.stderr).toMatch(/^ {2}- schedules: not a manifest key/m);
+    expect(result.stderr).toMatch(/^ {2}- codeBlocks\.greet\.file: missing\.mjs does not exist/m);
+    expect(result.stderr).toMatch(/^ {2}- jobs\.nightly\.codeBlock: no code block "nope" in codeBlocks/m);
+  });
+});
+
+describe("flow-local start with a bad manifest", () => {
+  it("exits 1 naming every problem, with nothing served or stored", async () => {
+    const data = tempDir();
+    const manifest = fixture("bad-manifest.json");
+    const result = await runCli(["start", "--port", "0", "--data", data, "--manifest", manifest]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(""); // no export lines
+    expect(result.stderr).toContain(`the manifest ${manifest} has 3 problems:`);
+    expect(result.stderr).toMatch(/^ {2}- schedules: not a manifest key/m);
+    expect(result.stderr).toMatch(/^ {2}- codeBlocks\.greet\.file: missing\.mjs does not exist/m);
+    expect(result.stderr).toMatch(/^ {2}- jobs\.nightly\.codeBlock: no code block "nope" in codeBlocks/m);
+    expect(readdirSync(data)).toEqual([]);
+  });
+});
+
+describe("flow-local start --manifest", () => {
+  let dir: string;
+  let manifest: string;
+  let started: StartedServer;
+  let flow: FlowSDK;
+  const writeBlock = (name: string, output: unknown): void => writeFileSync(path.join(dir, name), `export default () => (${JSON.stringify(output)});\n`);
+  const writeManifest = (content: unknown): void => writeFileSync(manifest, typeof content === "string" ? content : JSON.stringify(content));
+  const outputOf = async (id: string): Promise<unknown> => {
+    const execution = await flow.codeBlocks.invoke(id, null);
+    expect(execution.status).toBe("succeeded");
+    return execution.output;
+  };
+
+  beforeAll(async () => {
+    dir = tempDir();
+    manifest = path.join(dir, "blocks.json"); // any name: the watcher looks for this one
+    writeBlock("a.mjs", { block: "a", version: 1 });
+    writeManifest({ codeBlocks: { a: "a.mjs" } });
+    started = await startServer(tempDir(), ["--manifest", manifest]);
+    const { PLATFORM_API_URL, AUTH_TOKEN, ORG_ID, WORKSPACE_ID } = started.exported;
+    flow = FlowSDK.create({ env: { PLATFORM_API_URL, AUTH_TOKEN, ORG_ID, WORKSPACE_ID } });
+  });
+  afterAll(async () => {
+    await flow?.close();
+    if (started) {
+      killGroup(started.server);
+      servers.delete(started.server);
+    }
+  });
+
+  it("serves the manifest's block", async () => {
+    await started.stderrMatches(/^flow-local: serving .* and \S*blocks\.json, reloaded when it changes;/m);
+    expect(await outputOf("a")).toEqual({ block: "a", version: 1 });
+  });
+
+  it("runs a block's edited file on the next invoke, with no restart", async () => {
+    writeBlock("a.mjs", { block: "a", version: 2 });
+    expect(await outputOf("a")).toEqual({ block: "a", version: 2 });
+  });
+
+  it("serves a block added to the manifest once it says it reloaded", async () => {
+    await expect(flow.codeBlocks.invoke("b", null)).rejects.toBeInstanceOf(FlowNotFoundError);
+    writeBlock("b.mjs", { block: "b" });
+    const mark = started.stderr().length;
+    writeManifest({ codeBlocks: { a: "a.mjs", b: "b.mjs" } });
+    await started.stderrMatches(new RegExp(`^flow-local: reloaded ${escapeRegExp(manifest)}$`, "m"), mark);
+    expect(await outputOf("b")).toEqual({ block: "b" });
+  });
+
+  it("keeps the manifest in force when the new one is broken, naming the problems", async () => {
+    const mark = started.stderr().length;
+    writeManifest({ codeBlocks: { a: "a.mjs", c: "c.mjs" }, schedules: {} });
+    await started.stderrMatches(/kept the manifest in force until blocks\.json is fixed/, mark);
+    const said = started.stderr().slice(mark);
+    expect(said).toContain("codeBlocks.c.file: c.mjs does not exist");
+    expect(said).toContain("schedules: not a manifest key");
+    expect(said).not.toMatch(/^flow-local: reloaded/m);
+    expect(await outputOf("a")).toMatchObject({ block: "a" });
+    expect((await flow.codeBlocks.list()).data.map((block) => block.id)).toEqual(["a", "b"]); // b stays, c never came
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 describe("flow-local start", () => {
   let dataDir: string;
   let server: ChildProcess;
@@ -374,6 +664,13 @@ describe("flow-local start", () => {
     const result = await runCli(["run", PRINT_URL, "--data", dataDir]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(exported.PLATFORM_API_URL);
+  });
+
+  it("warns that --manifest is ignored when run uses the platform already running", async () => {
+    const result = await runCli(["run", PRINT_URL, "--data", dataDir, "--manifest", fixture("with-manifest/flow-local.json")]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(exported.PLATFORM_API_URL);
+    expect(result.stderr).toContain(`flow-local: --manifest ignored: using the platform already running at ${exported.PLATFORM_API_URL}; give it to flow-local start`);
   });
 
   it("refuses a second start on the same data dir", async () => {
