@@ -35,7 +35,9 @@ main(process.argv.slice(2)).then(
     // parseArgs reports a bad command line with ERR_PARSE_ARGS_* codes.
     const code = (error as { code?: unknown }).code;
     const usage = error instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_"));
-    process.stderr.write(`flow-local: ${error instanceof Error ? error.message : String(error)}${usage ? "\nRun flow-local --help for usage." : ""}\n`);
+    // Errors of the platform itself (a bad manifest, a port in use) already say where they come from.
+    const text = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${text.startsWith("flow-local: ") ? text : `flow-local: ${text}`}${usage ? "\nRun flow-local --help for usage." : ""}\n`);
     process.exitCode = usage ? 2 : 1;
   },
 );

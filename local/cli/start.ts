@@ -58,7 +58,7 @@ export async function start(argv: string[]): Promise<void> {
   process.on("SIGHUP", stop);
 
   process.stdout.write(exportLines({ ...platform.env }));
-  const what = manifest === undefined ? "no manifest (flow-local.json)" : `${path.relative(process.cwd(), manifest) || manifest}, reloaded when it changes`;
+  const what = manifest === undefined ? "no manifest (flow-local.json)" : `${manifest}, reloaded when it changes`;
   process.stderr.write(`flow-local: serving ${platform.url} with data in ${dataDir} and ${what}; Ctrl-C stops it\n`);
 }
 

@@ -23,7 +23,8 @@ Usage:
   flow-local run FILE [--input JSON] [--data DIR] [--manifest FILE] [--secrets-file FILE] [-- ARGS...]
       Run a code block (.js, .mjs, .cjs, or .ts, .mts, .cts through tsx) with the platform's
       environment. A module exporting a function (default or main) is called with --input
-      (else the JSON on stdin, when stdin is not a terminal) and its output printed as JSON;
+      (else, or with --input -, the JSON on stdin when stdin is not a terminal) and its
+      output printed as JSON;
       a script runs top to bottom. Uses the platform running on DIR; else starts one for the
       run: on --data DIR when given (its data kept there), else in memory.
       Exits with the script's exit code; 1 when a block's function fails.

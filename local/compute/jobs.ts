@@ -116,8 +116,10 @@ export class JobQueue {
       key: idempotencyKey ?? null,
       now,
     });
+    // The answer is the job as queued (or scheduled): it may start right after.
+    const job = this.get(tenant, id)!;
     this.#pump();
-    return this.get(tenant, id)!;
+    return job;
   }
 
   /** The job `id` of `tenant`, or undefined. */

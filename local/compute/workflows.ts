@@ -112,8 +112,10 @@ export class WorkflowEngine {
       const step = db.prepare("INSERT INTO workflow_steps (run_id, idx, step_id, code_block_id, status, max_attempts) VALUES (?, ?, ?, ?, 'pending', ?)");
       workflow.steps.forEach((s, idx) => step.run(id, idx, s.id, s.codeBlock, s.maxAttempts));
     })();
+    // The answer is the run as queued: the first step starts right after.
+    const run = this.get(tenant, id)!;
     this.#advance(id);
-    return this.get(tenant, id)!;
+    return run;
   }
 
   /** The run `id` of `tenant`, or undefined. */
@@ -282,7 +284,7 @@ export class WorkflowEngine {
     );
   }
 
-  /** Ends the run; steps that never finished are marked `rest`. */
+  /** Ends the run; steps that started and never finished are marked `rest`, those that never started `skipped`. */
   #end(id: string, status: WorkflowRunStatus, output: string | null, error: WorkflowRunError | null, rest: WorkflowStepStatus): void {
     const now = this.deps.clock.now();
     const db = this.deps.db;
@@ -294,7 +296,10 @@ export class WorkflowEngine {
         error: error && JSON.stringify(error),
         now,
       });
-      db.prepare("UPDATE workflow_steps SET status = @rest, next_attempt_at = NULL WHERE run_id = @id AND status IN ('pending', 'running')").run({ id, rest });
+      // A step that never started is skipped; one that did (waiting for a retry, say) ends as `rest`.
+      db.prepare(
+        "UPDATE workflow_steps SET status = CASE WHEN attempts > 0 THEN @rest ELSE 'skipped' END, next_attempt_at = NULL WHERE run_id = @id AND status IN ('pending', 'running')",
+      ).run({ id, rest });
     })();
     this.#timers.get(id)?.();
     this.#timers.delete(id);

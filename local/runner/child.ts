@@ -15,6 +15,18 @@ import type { ChildMessage, FailureMessage, ParentMessage, StartMessage } from "
 
 type BlockFunction = (input: unknown, ctx: CodeBlockContext) => unknown;
 
+// The block's signal exists from the start: a timeout or a cancel that comes while the module
+// still loads must not be lost.
+const controller = new AbortController();
+
+/** Aborts the block's signal (once); the reason is a TimeoutError or an AbortError, as `AbortSignal.timeout` and `abort()` give. */
+function stop(reason: "timeout" | "cancelled"): void {
+  if (controller.signal.aborted) return;
+  controller.abort(
+    reason === "timeout" ? new DOMException("the execution ran out of time", "TimeoutError") : new DOMException("the execution was cancelled", "AbortError"),
+  );
+}
+
 /** How long the block may take to end after its signal aborted because the parent went away. */
 const ORPHAN_GRACE_MS = 2_000;
 /** How long closing the block's FlowSDK may take before the process exits anyway. */
@@ -41,7 +53,13 @@ async function fail(code: FailureMessage["code"], error: unknown): Promise<never
   // Where it went wrong: the stack goes to the logs (the terminal, for flow-local run).
   if ((code === "block_error" || code === "load_error") && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   await send({ type: "failure", code, name, message });
-  process.exit(0);
+  return exit();
+}
+
+/** Exits once what the block wrote to stdout and stderr has left the process: process.exit() would drop what a pipe has not taken yet. */
+async function exit(): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write("", resolve))));
+  return process.exit(0);
 }
 
 /** The block's function: `default`, or `main`, also when a CommonJS or transpiled module nests them under `default`. */
@@ -82,18 +100,9 @@ async function start(message: StartMessage): Promise<void> {
     return fail("invalid_input", new Error(`the input is not JSON: ${(error as Error).message}`));
   }
 
-  const controller = new AbortController();
-  const stop = (reason: "timeout" | "cancelled"): void => {
-    if (controller.signal.aborted) return;
-    controller.abort(
-      reason === "timeout" ? new DOMException("the execution ran out of time", "TimeoutError") : new DOMException("the execution was cancelled", "AbortError"),
-    );
-  };
-  process.on("message", (next: ParentMessage) => {
-    if (next.type === "cancel") stop(next.reason);
-  });
   // SIGTERM (a job cancelled, the platform stopping) is a request to stop: the signal aborts, and
-  // the block has until the platform's grace period ends to finish.
+  // the block has until the platform's grace period ends to finish. (A script keeps SIGTERM's
+  // default: it ends.)
   process.on("SIGTERM", () => stop("cancelled"));
 
   let flow: FlowSDK | undefined;
@@ -126,14 +135,16 @@ async function start(message: StartMessage): Promise<void> {
     return fail("invalid_output", error);
   }
   await send({ type: "result", output });
-  process.exit(0);
+  await exit();
 }
 
-process.once("message", (message: ParentMessage) => {
+process.on("message", (message: ParentMessage) => {
   if (message.type === "start") void start(message);
+  else if (message.type === "cancel") stop(message.reason);
 });
 // The parent went away (the platform was killed): stop the block and leave, rather than live on as
 // an orphan nobody will read.
 process.once("disconnect", () => {
+  stop("cancelled");
   setTimeout(() => process.exit(1), ORPHAN_GRACE_MS);
 });

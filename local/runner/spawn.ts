@@ -182,7 +182,8 @@ type Ended = RunLogs & { exitCode: number | null; signal: NodeJS.Signals | null 
 
 /** How the run ended, from what the child said and how its process ended. A stop wins over what came after it. */
 function decide(reported: ChildMessage | undefined, stopped: "timeout" | "cancelled" | undefined, spawnError: Error | undefined, ended: Ended, timeoutMs: number | undefined): RunOutcome {
-  if (spawnError && ended.exitCode === null && ended.signal === null) {
+  // A process that never started (no such cwd, say) is closed with a negative errno as its code.
+  if (spawnError && reported === undefined) {
     return failed({ code: "spawn_failed", message: `the block's process could not start: ${spawnError.message}` }, ended);
   }
   if (stopped === "cancelled") return { ...ended, status: "cancelled", output: null, error: { code: "cancelled", message: "the execution was cancelled" } };
@@ -197,7 +198,7 @@ function decide(reported: ChildMessage | undefined, stopped: "timeout" | "cancel
     return failed({ code: reported.code, name: reported.name, message }, ended);
   }
   if (reported?.type === "script" && ended.exitCode === 0) return { ...ended, status: "succeeded", output: null, error: null };
-  if (reported?.type === "script") return failed({ code: "exited", message: `the script exited with ${describeExit(ended)}; see the execution's logs` }, ended);
+  if (reported?.type === "script") return failed({ code: "exited", message: `the script ${describeExit(ended)}; see the execution's logs` }, ended);
   return failed({ code: "crashed", message: `the block's process ${describeExit(ended)} before the block returned (process.exit, an uncaught exception or a crash); see the execution's logs` }, ended);
 }
 

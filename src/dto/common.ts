@@ -120,20 +120,21 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * True when `value` survives a JSON round trip unchanged in kind: no undefined, functions, symbols,
  * bigints, non-finite numbers or cycles, and nested at most {@link MAX_JSON_DEPTH} levels.
  */
-export function isJsonValue(value: unknown): boolean {
-  return !nestsDeeperThan(value, MAX_JSON_DEPTH) && isJsonTree(value, new Set<object>());
+export function isJsonValue(value: unknown, options: { undefinedProperties?: boolean } = {}): boolean {
+  return !nestsDeeperThan(value, MAX_JSON_DEPTH) && isJsonTree(value, new Set<object>(), options.undefinedProperties === true);
 }
 
-function isJsonTree(value: unknown, seen: Set<object>): boolean {
+// `undefinedProperties`: an object property set to undefined is fine, as JSON leaves it out.
+function isJsonTree(value: unknown, seen: Set<object>, undefinedProperties = false): boolean {
   if (value === null || typeof value === "string" || typeof value === "boolean") return true;
   if (typeof value === "number") return Number.isFinite(value);
   if (typeof value !== "object") return false;
   if (seen.has(value)) return false;
   seen.add(value);
   const ok = Array.isArray(value)
-    ? value.every((item) => isJsonTree(item, seen))
+    ? value.every((item) => isJsonTree(item, seen, undefinedProperties))
     : isPlainObject(value)
-      ? Object.values(value).every((item) => isJsonTree(item, seen))
+      ? Object.values(value).every((item) => (undefinedProperties && item === undefined) || isJsonTree(item, seen, undefinedProperties))
       : value instanceof Date && !Number.isNaN(value.getTime()); // a valid Date serialises as an ISO string; an invalid one as null
   seen.delete(value);
   return ok;
@@ -228,7 +229,8 @@ export function JsonPayload(field: string): PropertyDecorator {
   return (target, property) => {
     IsOptional()(target, property);
     Located(`is${field}`, (value) => {
-      if (!isJsonValue(value)) return `${field} must be a JSON value (no undefined inside arrays, functions, bigints, NaN, Infinity, class instances or cycles; nested at most ${MAX_JSON_DEPTH} levels)`;
+      // A property set to undefined is left out, as JSON.stringify does: `{ name, nickname: maybe }` is fine.
+      if (!isJsonValue(value, { undefinedProperties: true })) return `${field} must be a JSON value (no undefined inside arrays, functions, bigints, NaN, Infinity, class instances or cycles; nested at most ${MAX_JSON_DEPTH} levels)`;
       if (Buffer.byteLength(JSON.stringify(value)) > MAX_JSON_BODY_BYTES - 1024) return `${field} must be under 8 MiB as JSON; pass a reference (a storage path, a dataset) instead`;
       return undefined;
     })(target, property);

@@ -230,7 +230,7 @@ export class WorkspaceClient {
     describe: (last: T | undefined) => string,
   ): Promise<T> {
     const base = callConfig(options);
-    const timeoutMs = checkWaitBounds(bounds, describe(undefined));
+    const timeoutMs = this.checkWait(bounds, describe(undefined));
     const started = Date.now();
     const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     const callerSignal = (base.signal as AbortSignal | undefined) ?? bounds.signal;
@@ -273,6 +273,15 @@ export class WorkspaceClient {
 
   // Through axios' verb methods (not request()), so a stand-in for TOKENS.PlatformHttp in a
   // user's unit test needs only the verbs it is called with.
+  /**
+   * Checks a wait's `timeoutMs` and `signal` without sending anything (a call that sends first,
+   * then waits, checks them before it sends) and returns the time limit.
+   * @throws {FlowValidationError} for a bad one.
+   */
+  checkWait(bounds: WaitBounds, what: string): number | undefined {
+    return checkWaitBounds(bounds, what);
+  }
+
   async #json<T extends object>(method: "get" | "post" | "put" | "patch" | "delete", path: string, body: unknown, options: RequestOptions | undefined, init: CallInit | undefined): Promise<T> {
     const config = this.#config(callConfig(options), init);
     const response = method === "get" || method === "delete" ? await this.http[method](path, config) : await this.http[method](path, body, config);
@@ -290,6 +299,9 @@ export class WorkspaceClient {
 
 /** Checks a wait's own bounds (a `RequestOptions`' are checked by callConfig) and returns its time limit. */
 function checkWaitBounds(bounds: WaitBounds, what: string): number | undefined {
+  if (typeof bounds !== "object" || bounds === null) {
+    throw new FlowValidationError(`${what}: invalid input (the wait parameters must be an object: { timeoutMs?, signal? })`, [{ path: "", message: "expected an object" }]);
+  }
   const issues: FlowValidationIssue[] = [];
   const { timeoutMs, signal } = bounds;
   if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) {

@@ -1,5 +1,6 @@
 // flow.codeBlocks: find and invoke the workspace's other code blocks, and follow their executions.
 import { inject, injectable } from "tsyringe";
+import { FlowValidationError } from "../errors.js";
 import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { WorkspaceClient, type WaitBounds } from "../internal/workspace-client.js";
@@ -125,6 +126,10 @@ export interface CodeBlocksWaitParams {
   signal?: AbortSignal | undefined;
 }
 
+function invalidWait(): FlowValidationError {
+  return new FlowValidationError("codeBlocks.invoke: invalid input (wait: wait must be true or false)", [{ path: "wait", message: "wait must be true or false" }]);
+}
+
 /** Statuses after which an execution no longer changes. */
 const FINISHED = new Set<ExecutionStatus>(["succeeded", "failed", "cancelled"]);
 
@@ -170,6 +175,8 @@ export class CodeBlocksNamespace {
   async invoke<TOutput = unknown>(id: string, input?: unknown, params: CodeBlocksInvokeParams = {}, options?: RequestOptions): Promise<Execution<TOutput>> {
     const { wait, timeoutMs, signal, ...rest } = params ?? {};
     const { id: validId, ...body } = validateInput(CodeBlockInvokeInput, { ...rest, id, input }, "codeBlocks.invoke");
+    if (wait !== undefined && typeof wait !== "boolean") throw invalidWait();
+    this.client.checkWait({ timeoutMs, signal }, "codeBlocks.invoke"); // before the execution starts
     const queued = await this.client.post<Execution<TOutput>>(`${this.client.path("code-blocks", validId)}/invoke`, body, options);
     if (wait === false || FINISHED.has(queued.status)) return queued;
     return this.#waitFor<TOutput>(queued.id, { timeoutMs, signal }, options);

@@ -122,8 +122,8 @@ export class JobsNamespace {
   ) {}
 
   /**
-   * Submits a job and resolves to it as soon as the queue holds it (`queued` or `scheduled`, or
-   * already `running` when its type had a free slot). Delivery is at least once: a job
+   * Submits a job and resolves to it as soon as it is queued (`queued`, or `scheduled` for a
+   * later `runAt`); it may start right after. Delivery is at least once: a job
    * may run again after a crash, so make its work safe to repeat. A retried submit (same
    * `idempotencyKey`, which the SDK sets per call) creates one job.
    *
