@@ -1,0 +1,153 @@
+// What a refusal of bad input looks like, across every method of every namespace: a
+// FlowValidationError lists its issues as { path, message } strings, and no form of the error
+// (message, String, JSON, inspect) shows the auth token, even when the bad input quotes it. The
+// namespaces that have not shipped reject any arguments with FlowNotAvailableError, never a throw.
+import { inspect } from "node:util";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { FlowNotAvailableError, FlowValidationError, type FlowSDK } from "../../src/index.js";
+import { badOptions } from "./arbitraries.js";
+import { COMPUTE_METHODS } from "./compute-methods.js";
+import { COLLECTION_METHODS } from "./collection-methods.js";
+import { STORE_METHODS } from "./store-methods.js";
+import { badArgs, CANARY, goodArgs, countingFlow, refusalOf, SEED, startCountingServer, type MethodUnderTest, type Returns } from "./harness.js";
+
+const server = await startCountingServer();
+const flow = countingFlow(server);
+
+/** Every method that takes caller input. */
+const ALL_METHODS = [...STORE_METHODS, ...COLLECTION_METHODS, ...COMPUTE_METHODS];
+
+/** Any method of any namespace with bad arguments for it. */
+const anyBadCall = fc.constantFrom(...ALL_METHODS).chain((m) => badArgs(m).map((args) => ({ m, args })));
+
+async function refusal({ m, args }: { m: MethodUnderTest; args: unknown[] }): Promise<FlowValidationError> {
+  const error = await refusalOf(() => m.call(flow, args), m.returns);
+  expect(error).toBeInstanceOf(FlowValidationError);
+  return error as FlowValidationError;
+}
+
+describe("a FlowValidationError", () => {
+  it("lists at least one issue, each a { path, message } of strings with a message", async () => {
+    await fc.assert(
+      fc.asyncProperty(anyBadCall, async (call) => {
+        const { issues } = await refusal(call);
+        expect(Array.isArray(issues)).toBe(true);
+        expect(issues.length).toBeGreaterThan(0);
+        for (const issue of issues) {
+          expect(typeof issue.path).toBe("string");
+          expect(typeof issue.message).toBe("string");
+          expect(issue.message.trim()).not.toBe("");
+        }
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it("shows [REDACTED] where the bad input quotes the auth token", async () => {
+    const error = await refusal({ m: STORE_METHODS.find((m) => m.name === "state.list")!, args: [{ [CANARY]: 1 }, undefined] });
+    expect(error.issues).toEqual([{ path: "[REDACTED]", message: "property [REDACTED] should not exist" }]);
+    expect(error.message).toContain("[REDACTED]");
+  });
+
+  it("never shows the auth token in its message, String, JSON or inspect output", async () => {
+    // Half the calls have good arguments but options with the token as an unknown key, which the
+    // refusal names: so the property meets many messages that would show the token unredacted.
+    const quotingCall = fc.constantFrom(...ALL_METHODS).chain((m) => goodArgs(m).map((args) => ({ m, args: [...args.slice(0, -1), { [CANARY]: true }] })));
+    let quoted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(anyBadCall, quotingCall), async (call) => {
+        const error = await refusal(call);
+        if (error.message.includes("[REDACTED]")) quoted++;
+        for (const shown of [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10 }), error.stack ?? ""]) {
+          expect(shown).not.toContain(CANARY);
+        }
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+    expect(quoted).toBeGreaterThan(100);
+  });
+});
+
+// ---- the namespaces that have not shipped ----
+
+/** The methods of a namespace object, from its prototype: a method added later is covered without editing this file. */
+function methodsOf(namespace: object): string[] {
+  const prototype = Object.getPrototypeOf(namespace) as object;
+  return Object.entries(Object.getOwnPropertyDescriptors(prototype))
+    .filter(([name, descriptor]) => name !== "constructor" && typeof descriptor.value === "function")
+    .map(([name]) => name)
+    .sort();
+}
+
+const NOT_AVAILABLE = {
+  agents: (f: FlowSDK) => f.agents,
+  connectors: (f: FlowSDK) => f.connectors,
+  services: (f: FlowSDK) => f.services,
+  service: (f: FlowSDK) => f.service,
+  serviceTokens: (f: FlowSDK) => f.serviceTokens,
+};
+const notAvailableMethods = [
+  ...Object.entries(NOT_AVAILABLE).flatMap(([name, of]) => methodsOf(of(flow)).map((verb) => ({ name: `${name}.${verb}`, call: (args: unknown[]) => (of(flow) as unknown as Record<string, (...a: unknown[]) => unknown>)[verb]!(...args) }))),
+  ...["chat", "chatStream", "embed"].map((verb) => ({ name: `gateway.${verb}`, call: (args: unknown[]) => (flow.gateway as unknown as Record<string, (...a: unknown[]) => unknown>)[verb]!(...args) })),
+];
+
+/** What a not-available method returns, by its name: a page promise for a list, an async iterable for a stream. */
+function returnsOf(name: string): Returns {
+  if (name.endsWith(".list")) return "page";
+  return /\.(stream|chatStream)$/.test(name) ? "stream" : "promise";
+}
+
+/** Any argument at all: JSON, bigints, maps, dates, null-prototype objects, symbols, functions, bad options. */
+const anyArgument = fc.oneof(
+  fc.anything({ maxDepth: 2, withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true }),
+  fc.string().map((d) => Symbol(d)),
+  fc.constantFrom<unknown>(() => 1, class Thing {}, CANARY),
+  badOptions,
+);
+
+describe("namespaces that are not available yet", () => {
+  it("are the ones the README lists: agents, connectors, services, service, serviceTokens and gateway's chat, chatStream and embed", () => {
+    expect(notAvailableMethods.map((m) => m.name).sort()).toEqual(
+      [
+        "agents.get",
+        "agents.getRun",
+        "agents.list",
+        "agents.run",
+        "agents.stream",
+        "connectors.get",
+        "connectors.invoke",
+        "connectors.list",
+        "gateway.chat",
+        "gateway.chatStream",
+        "gateway.embed",
+        "service.heartbeat",
+        "service.info",
+        "serviceTokens.create",
+        "serviceTokens.get",
+        "serviceTokens.list",
+        "serviceTokens.revoke",
+        "services.call",
+        "services.get",
+        "services.list",
+      ].sort(),
+    );
+  });
+
+  it.each(notAvailableMethods.map((m) => [m.name, m] as const))("%s only ever rejects with FlowNotAvailableError, whatever the arguments, and sends nothing", async (name, m) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyArgument, { maxLength: 4 }), async (args) => {
+        const sent = server.requests.length;
+        const error = await refusalOf(() => m.call(args), returnsOf(name));
+        expect(error).toBeInstanceOf(FlowNotAvailableError);
+        expect((error as Error).message).toContain(`flow.${name}()`);
+        expect(server.requests.slice(sent)).toEqual([]);
+      }),
+      { seed: SEED, numRuns: 30 },
+    );
+  });
+
+  it("service.request, a property, throws FlowNotAvailableError when read", () => {
+    expect(() => flow.service.request).toThrow(FlowNotAvailableError);
+  });
+});
