@@ -3,6 +3,7 @@
 // included. Cases where the SDK lets a bad input through are left out, each with a comment naming
 // the gap (reported, not fixed here).
 import fc from "fast-check";
+import type { FlowSDK } from "../../src/index.js";
 import {
   badInt,
   badListParams,
@@ -22,7 +23,6 @@ import {
   withLoneSurrogate,
   withUnknownKey,
 } from "./arbitraries.js";
-import type { FlowSDK } from "../../src/index.js";
 import { CANARY, method, type MethodUnderTest } from "./harness.js";
 
 /** A manifest id (a code block, workflow or job type): a letter or digit, then letters, digits, `_ . -`, up to 128. */
@@ -34,8 +34,11 @@ const platformId = { good: fc.constantFrom("exe_0123456789abcdef01234567", "job_
 /** Any JSON value a block may receive, or nothing. */
 const goodInput = fc.oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 2 }));
 
-/** Wait bounds: refused when bad. Left out: bounds that are not an object, and unknown keys (a misspelt `timeoutMS`), are ignored and the wait is sent. */
-const waitParams = { good: goodWaitParams, bad: badWaitParams };
+/** Bounds of a wait that are not an object (left out: null reads as none; an array, like unknown keys such as a misspelt `timeoutMS`, is ignored and the wait is sent). */
+const notBounds = notObject.filter((value) => value !== null && !Array.isArray(value));
+
+/** Wait bounds: refused when bad. */
+const waitParams = { good: goodWaitParams, bad: fc.oneof(badWaitParams, notBounds) };
 
 const codeBlocks: MethodUnderTest[] = [
   method("codeBlocks.list", "page", (f, a) => f.codeBlocks.list(a[0] as never, a[1] as never), { good: fc.constantFrom(undefined, {}, { limit: 1 }), bad: badListParams() }, options),
@@ -46,12 +49,17 @@ const codeBlocks: MethodUnderTest[] = [
     (f, a) => f.codeBlocks.invoke(a[0] as string, a[1], a[2] as never, a[3] as never),
     resourceId,
     { good: goodInput, bad: notJson },
-    // Left out: bad wait bounds (timeoutMs 0, a signal that is not an AbortSignal) are checked only
-    // after the execution was started, and `wait` is never checked; params that are not an object
-    // are ignored. So only timeoutSeconds and unknown keys are refused before the invoke.
+    // Left out: params that are not an object are ignored (spread into nothing), and so are
+    // unknown keys beside a bad one; the invoke is sent.
     {
-      good: fc.constantFrom(undefined, {}, { wait: false }, { wait: false, timeoutSeconds: 86_400 }),
-      bad: fc.oneof(withUnknownKey(fc.constant({ wait: false })), withField(fc.constant({ wait: false }), "timeoutSeconds", badInt(1, 86_400))),
+      good: fc.constantFrom(undefined, {}, { wait: false }, { wait: false, timeoutSeconds: 86_400 }, { timeoutMs: 60_000, signal: new AbortController().signal }),
+      bad: fc.oneof(
+        withUnknownKey(fc.constant({ wait: false })),
+        withField(fc.constant({ wait: false }), "timeoutSeconds", badInt(1, 86_400)),
+        withField(fc.constant({}), "wait", fc.oneof(fc.constantFrom("false", 0, 1, null), notStringNorNullish.filter((v) => typeof v !== "boolean"))),
+        // The wait bounds are checked before the execution starts, also with wait: false.
+        fc.tuple(badWaitParams, fc.constantFrom<object>({}, { wait: false }, { wait: true })).map(([bounds, wait]) => ({ ...wait, ...bounds })),
+      ),
     },
     options,
   ),
