@@ -29,6 +29,11 @@ export const MANIFEST_DEFAULTS = {
 /** Longest wait between two attempts, however many there were. */
 export const MAX_BACKOFF_SECONDS = 300;
 
+/** How long after failed attempt number `attempt` (1-based) the next one is due: `backoffSeconds × 2^(attempt − 1)`, at most {@link MAX_BACKOFF_SECONDS}, in ms. */
+export function backoffMs(backoffSeconds: number, attempt: number): number {
+  return Math.min(MAX_BACKOFF_SECONDS, backoffSeconds * 2 ** (attempt - 1)) * 1000;
+}
+
 /** A code block as the manifest declares it, its file resolved. */
 export interface BlockDef {
   /** Its id (the manifest key). */

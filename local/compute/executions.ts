@@ -10,7 +10,7 @@ import { CONFIG_ENV } from "../../src/container/config.js";
 import type { Execution, ExecutionError, ExecutionStatus } from "../../src/namespaces/code-blocks.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import type { LocalDb } from "../db.js";
-import type { BlockDef } from "../manifest.js";
+import type { BlockDef, Manifest } from "../manifest.js";
 import { EXECUTION_ARG, runBlock, type RunningBlock, type RunOutcome } from "../runner/spawn.js";
 import type { TokenService } from "../tokens.js";
 import type { Changes } from "./changes.js";
@@ -30,6 +30,43 @@ export interface Caller {
   tracestate: string | null;
   /** The execution that made the request, when a block did. */
   parentExecutionId: string | null;
+}
+
+/** The columns of a stored job or workflow run that say who caused it and the request it came in. */
+export interface StoredCaller {
+  subject: string;
+  scopes: string;
+  request_id: string;
+  traceparent: string | null;
+  tracestate: string | null;
+}
+
+/** The caller a job or run was stored with: its attempts act as them, long after their request. */
+export function storedCaller(row: StoredCaller): Caller {
+  return {
+    subject: row.subject,
+    scopes: JSON.parse(row.scopes) as string[],
+    requestId: row.request_id,
+    traceparent: row.traceparent,
+    tracestate: row.tracestate,
+    parentExecutionId: null,
+  };
+}
+
+/** What the job queue and the workflow engine need from the platform. */
+export interface WorkDeps {
+  /** The platform database. */
+  db: LocalDb;
+  /** Dates of record, due times and retry timers. */
+  clock: Clock;
+  /** Runs each attempt. */
+  executor: Executor;
+  /** Wakes long-polls on a job or run when it changes. */
+  changes: Changes;
+  /** The manifest now (it may be reloaded). */
+  manifest: () => Manifest;
+  /** Where unexpected errors go. */
+  report: (error: unknown) => void;
 }
 
 /** What to execute. */

@@ -3,35 +3,16 @@
 // died is queued again at the next start. Attempts back off exponentially; each type runs at most
 // `concurrency` jobs at once.
 import { randomBytes } from "node:crypto";
-import type { Clock } from "../../src/container/clock.js";
 import type { JobListInput, JobSubmitInput } from "../../src/dto/index.js";
 import type { Execution } from "../../src/namespaces/code-blocks.js";
 import type { Job, JobError, JobStatus } from "../../src/namespaces/jobs.js";
 import { tenantParams, type Tenant } from "../auth.js";
-import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
-import { MAX_BACKOFF_SECONDS, type Manifest } from "../manifest.js";
+import { backoffMs } from "../manifest.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
-import type { Changes } from "./changes.js";
-import type { Caller, Executor } from "./executions.js";
+import { storedCaller, type Caller, type StoredCaller, type WorkDeps } from "./executions.js";
 
-/** What the queue needs from the platform. */
-export interface JobQueueDeps {
-  /** The platform database. */
-  db: LocalDb;
-  /** Dates of record, due times and backoff timers. */
-  clock: Clock;
-  /** Runs each attempt. */
-  executor: Executor;
-  /** Wakes long-polls on a job when it changes. */
-  changes: Changes;
-  /** The manifest now (it may be reloaded). */
-  manifest: () => Manifest;
-  /** Where unexpected errors go. */
-  report: (error: unknown) => void;
-}
-
-interface Row {
+interface Row extends StoredCaller {
   seq: number;
   id: string;
   org: string;
@@ -48,11 +29,6 @@ interface Row {
   run_at: number;
   cancel_requested: number;
   execution_id: string | null;
-  subject: string;
-  scopes: string;
-  request_id: string;
-  traceparent: string | null;
-  tracestate: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -74,7 +50,7 @@ export class JobQueue {
   private readonly insert;
 
   /** Creates the queue; nothing runs until {@link JobQueue.start}. */
-  constructor(private readonly deps: JobQueueDeps) {
+  constructor(private readonly deps: WorkDeps) {
     this.byId = deps.db.prepare("SELECT * FROM jobs WHERE id = @id AND org = @org AND ws = @ws");
     this.byKey = deps.db.prepare("SELECT * FROM jobs WHERE org = @org AND ws = @ws AND subject = @subject AND idempotency_key = @key");
     this.insert = deps.db.prepare(
@@ -271,14 +247,7 @@ export class JobQueue {
       return;
     }
     const tenant = { orgId: row.org, workspaceId: row.ws };
-    const caller: Caller = {
-      subject: row.subject,
-      scopes: JSON.parse(row.scopes) as string[],
-      requestId: row.request_id,
-      traceparent: row.traceparent,
-      tracestate: row.tracestate,
-      parentExecutionId: null,
-    };
+    const caller = storedCaller(row);
     let finished: Execution;
     try {
       const { execution, done } = this.deps.executor.start({ tenant, block, input: row.payload, caller, timeoutSeconds: def.timeoutSeconds, jobId: row.id, attempt: row.attempts });
@@ -295,7 +264,7 @@ export class JobQueue {
     if (finished.status === "succeeded") this.#finish(row.id, "succeeded", JSON.stringify(finished.output), null);
     else if (cancelRequested || finished.status === "cancelled") this.#finish(row.id, "cancelled", null, { code: "cancelled", message: "the job was cancelled" });
     else if (row.attempts < row.max_attempts) {
-      const delay = Math.min(MAX_BACKOFF_SECONDS, def.backoffSeconds * 2 ** (row.attempts - 1)) * 1000;
+      const delay = backoffMs(def.backoffSeconds, row.attempts);
       const now = this.deps.clock.now();
       this.deps.db
         .prepare("UPDATE jobs SET status = 'queued', error = @error, run_at = @runAt, updated_at = @now WHERE id = @id")

@@ -3,35 +3,16 @@
 // written as it moves, so a platform killed mid-run goes on, after its restart, at the first
 // unfinished step, without running a finished one again.
 import { randomBytes } from "node:crypto";
-import type { Clock } from "../../src/container/clock.js";
 import type { WorkflowListRunsInput } from "../../src/dto/index.js";
 import type { Execution } from "../../src/namespaces/code-blocks.js";
 import type { WorkflowRun, WorkflowRunError, WorkflowRunStatus, WorkflowRunStep, WorkflowStepStatus } from "../../src/namespaces/workflows.js";
 import { tenantParams, type Tenant } from "../auth.js";
-import type { LocalDb } from "../db.js";
 import { HttpError } from "../errors.js";
-import { MAX_BACKOFF_SECONDS, type Manifest, type StepDef, type WorkflowDef } from "../manifest.js";
+import { backoffMs, type StepDef, type WorkflowDef } from "../manifest.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
-import type { Changes } from "./changes.js";
-import type { Caller, Executor } from "./executions.js";
+import { storedCaller, type Caller, type StoredCaller, type WorkDeps } from "./executions.js";
 
-/** What the engine needs from the platform. */
-export interface WorkflowEngineDeps {
-  /** The platform database. */
-  db: LocalDb;
-  /** Dates of record and retry timers. */
-  clock: Clock;
-  /** Runs each step attempt. */
-  executor: Executor;
-  /** Wakes long-polls on a run when it changes. */
-  changes: Changes;
-  /** The manifest now (it may be reloaded). */
-  manifest: () => Manifest;
-  /** Where unexpected errors go. */
-  report: (error: unknown) => void;
-}
-
-interface RunRow {
+interface RunRow extends StoredCaller {
   seq: number;
   id: string;
   org: string;
@@ -43,11 +24,6 @@ interface RunRow {
   error: string | null;
   definition: string;
   cancel_requested: number;
-  subject: string;
-  scopes: string;
-  request_id: string;
-  traceparent: string | null;
-  tracestate: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -82,7 +58,7 @@ export class WorkflowEngine {
   private readonly stepsOf;
 
   /** Creates the engine; nothing moves until {@link WorkflowEngine.start}. */
-  constructor(private readonly deps: WorkflowEngineDeps) {
+  constructor(private readonly deps: WorkDeps) {
     this.runById = deps.db.prepare("SELECT * FROM workflow_runs WHERE id = ?");
     this.stepsOf = deps.db.prepare("SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY idx");
   }
@@ -218,14 +194,7 @@ export class WorkflowEngine {
         return this.#fail(id, step, attempt, error);
       }
       const input = JSON.stringify({ input: JSON.parse(run.input) as unknown, steps: Object.fromEntries(steps.filter((s) => s.status === "succeeded").map((s) => [s.step_id, JSON.parse(s.output ?? "null") as unknown])) });
-      const caller: Caller = {
-        subject: run.subject,
-        scopes: JSON.parse(run.scopes) as string[],
-        requestId: run.request_id,
-        traceparent: run.traceparent,
-        tracestate: run.tracestate,
-        parentExecutionId: null,
-      };
+      const caller = storedCaller(run);
       const { execution, done } = this.deps.executor.start({
         tenant: { orgId: run.org, workspaceId: run.ws },
         block,
@@ -251,7 +220,7 @@ export class WorkflowEngine {
       }
       const error = finished.error ?? { code: "failed", message: "the step failed" };
       if (attempt < step.max_attempts) {
-        const delay = Math.min(MAX_BACKOFF_SECONDS, (def?.backoffSeconds ?? 1) * 2 ** (attempt - 1)) * 1000;
+        const delay = backoffMs(def?.backoffSeconds ?? 1, attempt);
         db.prepare("UPDATE workflow_steps SET status = 'pending', error = @error, next_attempt_at = @at WHERE run_id = @id AND idx = @idx").run({
           id,
           idx: step.idx,
