@@ -1,14 +1,17 @@
 // The block runner (local/runner/) used directly, without a platform: one process per run, and
 // whatever the block does, one outcome once that process is gone. The fixture blocks do not use
 // ctx.flow, so no platform is needed.
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { MAX_OUTPUT_BYTES, outputIssue, outputJson } from "../../local/runner/json-output.js";
 import { runBlock, type RunningBlock, type RunOutcome, type RunSpec } from "../../local/runner/spawn.js";
 
 const BLOCKS = fileURLToPath(new URL("../fixtures/code-blocks/", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const REQUEST = { id: "req_runner_test", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: "vendor=1" };
 
 let runs = 0;
@@ -163,20 +166,38 @@ describe.concurrent("runBlock: how a run fails", () => {
   it("a script that exits 2 fails with exited", async () => {
     const outcome = await run("script-fail.mjs");
     expect(outcome).toMatchObject({ status: "failed", exitCode: 2, stderr: "script failing\n" });
-    expect(outcome.error!.code).toBe("exited");
-    expect(outcome.error!.message).toContain("code 2");
+    expect(outcome.error).toEqual({ code: "exited", message: "the script exited with code 2; see the execution's logs" });
+  });
+
+  it("a process that cannot start (its cwd does not exist) fails with spawn_failed, not crashed", async () => {
+    const outcome = await run("echo.mjs", 1, { cwd: path.join(BLOCKS, "no-such-directory") });
+    expect(outcome).toMatchObject({ status: "failed", output: null, stdout: "", stderr: "" });
+    expect(outcome.error!.code).toBe("spawn_failed");
+    expect(outcome.error!.message).toMatch(/^the block's process could not start: .*ENOENT/);
   });
 });
 
 describe.concurrent("runBlock: time limit and cancel", () => {
   it("past timeoutMs the block's signal aborts with a TimeoutError, and the run fails with timeout", async () => {
-    // 3 s: the block must have loaded before its time runs out to see its signal abort (a timeout
-    // that comes sooner is lost: see the report on local/runner/child.ts).
+    // 3 s: time for hang.mjs to load and listen for the abort (it does not check whether its
+    // signal aborted already); a time limit that passes while the block loads is tested below.
     const block = start("hang.mjs", null, { timeoutMs: 3_000 });
     const outcome = await block.outcome;
     expect(outcome).toMatchObject({ status: "failed", output: null, signal: null });
     expect(outcome.error!.code).toBe("timeout");
     expect(outcome.stdout).toBe("waiting\naborted with TimeoutError\n");
+    expectGone(block.pid);
+  });
+
+  it("a time limit that passes while the module still loads aborts the block's signal with a TimeoutError once it runs, with no SIGKILL", async () => {
+    // slow-load.mjs takes 200 ms to load; its 50 ms are up long before its function is called.
+    const block = start("slow-load.mjs", null, { timeoutMs: 50, graceMs: 2_000 });
+    const outcome = await block.outcome;
+    expect(outcome.stdout).toBe("aborted with TimeoutError\n");
+    expect(outcome.signal).not.toBe("SIGKILL");
+    expect(outcome).toMatchObject({ status: "failed", signal: null, exitCode: 0 });
+    expect(outcome.error!.code).toBe("timeout");
+    expect(outcome.error!.message).not.toContain("killed");
     expectGone(block.pid);
   });
 
@@ -237,6 +258,50 @@ describe.concurrent("runBlock: time limit and cancel", () => {
   });
 });
 
+describe("runBlock: a block whose parent is killed", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "flow-runner-orphan-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Polls until `check` answers a value other than undefined; fails after `ms`. */
+  async function until<T>(what: string, check: () => T | undefined, ms = 15_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it("the orphaned block's signal aborts with an AbortError once its IPC channel closes, and its process exits", async () => {
+    const pidFile = path.join(dir, "orphaned.pid");
+    // The parent: a process of its own that runs the block through runBlock, killed below.
+    const parent = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(BLOCKS, "orphan-parent.ts"), path.join(BLOCKS, "orphaned.mjs"), JSON.stringify({ pidFile })],
+      { cwd: ROOT, env: { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, "tsconfig.json") }, stdio: "ignore" },
+    );
+    const parentGone = new Promise((resolve) => parent.once("exit", resolve));
+    onTestFinished(() => {
+      parent.kill("SIGKILL");
+      // The block has a process group of its own: if it is still there, it goes too.
+      if (existsSync(pidFile)) {
+        try {
+          process.kill(-Number(readFileSync(pidFile, "utf8")), "SIGKILL");
+        } catch {
+          // gone, as it should be
+        }
+      }
+    });
+    const pid = await until("the block to write its pid", () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined));
+    expect(alive(pid)).toBe(true);
+    parent.kill("SIGKILL");
+    await parentGone;
+    await until("the orphaned block's process to exit", () => (alive(pid) ? undefined : true));
+    expect(readFileSync(`${pidFile}.aborted`, "utf8")).toBe("AbortError");
+  });
+});
+
 describe.concurrent("runBlock: logs", () => {
   it("logs() shows what the block wrote so far while it runs", async () => {
     const block = start("hang.mjs");
@@ -257,6 +322,20 @@ describe.concurrent("runBlock: logs", () => {
     expect(kept[0]).toMatch(/^line 000040 x+$/);
     expect(kept.at(-2)).toMatch(/^line 000049 x+$/);
     expect(outcome.stderr).toBe("done writing\n");
+  });
+
+  it("what a block writes just before it returns is kept whole: 500 lines of 100 bytes, not truncated", async () => {
+    // Output is lost only when the pipe has not taken it all by the time the process would exit,
+    // which depends on how fast this process reads: three runs at once make that likely.
+    const outcomes = await Promise.all([1, 2, 3].map(() => run("noisy.mjs", { lines: 500 })));
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ status: "succeeded", truncated: false, stderr: "done writing\n" });
+      expect(Buffer.byteLength(outcome.stdout)).toBe(50_000);
+      const lines = outcome.stdout.split("\n");
+      expect(lines).toHaveLength(501);
+      expect(lines[0]).toMatch(/^line 000000 x{87}$/);
+      expect(lines[499]).toMatch(/^line 000499 x{87}$/);
+    }
   });
 
   it("streams within maxLogBytes are kept whole, not truncated", async () => {
