@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { ManualClock, startTestPlatform, type TestPlatform } from "../../local/testing.js";
 import type { ManifestObject } from "../../local/index.js";
 import { FlowAbortError, FlowNotFoundError, FlowTimeoutError, FlowValidationError, type FlowSDK, type WorkflowRun } from "../../src/index.js";
@@ -152,18 +152,16 @@ describe("workflows: list and get", () => {
 });
 
 describe("workflows: a run that succeeds", () => {
-  it("start resolves to the new run, not finished, with its input and every step pending or under way", async () => {
+  it("start resolves to the new run as queued, with its input and every step pending", async () => {
     const input = { customer: "ada" };
     const run = await flow.workflows.start("pipeline", input);
-    expect(run).toMatchObject({ workflowId: "pipeline", input, output: null, error: null, finishedAt: null });
+    expect(run).toMatchObject({ workflowId: "pipeline", status: "queued", input, output: null, error: null, startedAt: null, finishedAt: null });
     expect(run.id).toMatch(/^run_[0-9a-f]{24}$/);
-    expect(["queued", "running"]).toContain(run.status);
-    expect(run.steps.map((step) => [step.id, step.codeBlockId, step.maxAttempts])).toEqual([
-      ["a", "echo", 3],
-      ["b", "echo", 1],
-      ["c", "echo", 5],
+    expect(run.steps.map(({ id, codeBlockId, status, attempts, maxAttempts, executionId, startedAt }) => [id, codeBlockId, status, attempts, maxAttempts, executionId, startedAt])).toEqual([
+      ["a", "echo", "pending", 0, 3, null, null],
+      ["b", "echo", "pending", 0, 1, null, null],
+      ["c", "echo", "pending", 0, 5, null, null],
     ]);
-    expect(run.steps.slice(1).map((step) => step.status)).toEqual(["pending", "pending"]);
     await flow.workflows.waitForRun(run.id, { timeoutMs: 20_000 });
   });
 
@@ -179,6 +177,14 @@ describe("workflows: a run that succeeds", () => {
     expect(run.steps.map((step) => step.output)).toEqual([a, b, c]);
     expect(run.output).toEqual(c);
     expect(run.error).toBeNull();
+  });
+
+  it("an input property set to undefined is left out, as JSON does: the steps receive the rest", async () => {
+    const started = await flow.workflows.start("single", { a: 1, b: undefined });
+    const run = await flow.workflows.waitForRun(started.id, { timeoutMs: 20_000 });
+    expect(run.status).toBe("succeeded");
+    expect(run.input).toStrictEqual({ a: 1 });
+    expect(run.output).toStrictEqual({ input: { a: 1 }, steps: {} });
   });
 
   it("a run started without input gives its steps input null", async () => {
@@ -275,11 +281,46 @@ describe("workflows: failing steps", () => {
       expect(run.steps[0]).toMatchObject({ status: "succeeded", attempts: 2, output: { attempt: 2 }, error: null });
       expect(runsOf(tally)).toBe(2);
     });
+
+    it("cancelRun while a step waits for its retry cancels that step (it had started) and skips the steps after it", async () => {
+      const clock = new ManualClock();
+      const own = await startTestPlatform({
+        clock,
+        manifest: {
+          codeBlocks: { flaky: FLAKY, echo: ECHO },
+          workflows: {
+            retrying: {
+              steps: [
+                { id: "charge", codeBlock: "flaky", maxAttempts: 2, backoffSeconds: 30 },
+                { id: "notify", codeBlock: "echo" },
+                { id: "archive", codeBlock: "echo" },
+              ],
+            },
+          },
+        },
+      });
+      onTestFinished(() => own.close());
+      const clocked = own.createFlow();
+      const tally = scratch("tally");
+      const started = await clocked.workflows.start("retrying", { tally, failTimes: 1, reason: "try later" });
+      await runUntil(clocked, started.id, (run) => run.steps[0]?.error !== null);
+      const cancelled = await clocked.workflows.cancelRun(started.id);
+      expect(cancelled).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });
+      expect(cancelled.steps.map((step) => [step.id, step.status, step.attempts])).toEqual([
+        ["charge", "cancelled", 1],
+        ["notify", "skipped", 0],
+        ["archive", "skipped", 0],
+      ]);
+      // Its retry never comes.
+      clock.advance(30_000);
+      expect(await clocked.workflows.getRun(started.id)).toEqual(cancelled);
+      expect(runsOf(tally)).toBe(1);
+    });
   });
 });
 
 describe("workflows: cancelling a run", () => {
-  it("cancelRun while a step runs stops its process and cancels the run; the steps after it never run", async () => {
+  it("cancelRun while a step runs stops its process and cancels the run; the steps after it are skipped", async () => {
     const pidFile = scratch("pid");
     const started = await flow.workflows.start("holding", { pidFile });
     const pid = await pidOf(pidFile);
@@ -293,7 +334,7 @@ describe("workflows: cancelling a run", () => {
       ["first", "succeeded"],
       ["hold", "cancelled"],
     ]);
-    expect(cancelled.steps[2]).toMatchObject({ id: "after", attempts: 0, output: null, executionId: null, startedAt: null });
+    expect(cancelled.steps[2]).toMatchObject({ id: "after", status: "skipped", attempts: 0, output: null, executionId: null, startedAt: null });
     expect(cancelled.steps[0]?.output).toEqual({ input: { pidFile }, steps: {} });
     expect(await flow.workflows.getRun(started.id)).toEqual(cancelled);
   });
