@@ -18,7 +18,11 @@ export interface CodeBlockContext {
   readonly flow: FlowSDK;
   /** This execution's id (`EXECUTION_ID`). */
   readonly executionId: string;
-  /** Aborts when the execution is cancelled (reason: an `AbortError`) or runs out of time (a `TimeoutError`); stop soon after. */
+  /**
+   * Aborts when the execution is cancelled (reason: an `AbortError`) or runs out of time (a
+   * `TimeoutError`); stop soon after. It may be aborted already when the function is called (a
+   * stop during the module's load): check `signal.aborted` or call `signal.throwIfAborted()`.
+   */
   readonly signal: AbortSignal;
   /** The request the execution was made in. */
   readonly request: CodeBlockRequest;
