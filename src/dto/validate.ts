@@ -1,5 +1,6 @@
 import { validateSync, type ValidationError } from "class-validator";
 import { FlowValidationError, type FlowValidationIssue } from "../errors.js";
+import { isPlainObject } from "./common.js";
 
 /** A DTO class: constructed empty, then filled from plain input. */
 export type DtoClass<T extends object> = new () => T;
@@ -29,13 +30,16 @@ export function toIssues(errors: readonly ValidationError[], parent = ""): FlowV
 
 /**
  * Checks `input` against the DTO class and returns it as an instance of that class.
- * Unknown properties are rejected, so a misspelt option fails loudly instead of being ignored.
+ * It must be a plain object, and unknown properties are rejected, so a misspelt option fails
+ * loudly instead of being ignored.
  * The SDK calls this before sending a request; the local platform calls it on what it receives.
  *
  * @throws {FlowValidationError} listing every invalid field.
  */
 export function validateInput<T extends object>(dto: DtoClass<T>, input: unknown, what: string): T {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+  // A Map, a Date or a class instance would pass as an object whose own properties (often none)
+  // are not what the caller meant: with every field optional, it would read as "no parameters".
+  if (!isPlainObject(input)) {
     throw new FlowValidationError(`${what}: expected an object of parameters, got ${describe(input)}`, [
       { path: "", message: "expected an object" },
     ]);
@@ -48,8 +52,36 @@ export function validateInput<T extends object>(dto: DtoClass<T>, input: unknown
   throw new FlowValidationError(`${what}: invalid input (${list})`, issues);
 }
 
+/**
+ * The caller's parameters object, checked before the method merges its positional arguments into
+ * it: `undefined` (none given) reads as `{}`. A spread would silently drop anything else (a number,
+ * null, an array, a Map), so the call would go out without the parameters the caller meant to set.
+ * A key that names a positional argument (`reserved`) is refused too, as the argument would win
+ * over it unseen.
+ *
+ * @throws {FlowValidationError} for anything but `undefined` or a plain object, or a reserved key.
+ */
+export function paramsObject<T extends object>(params: T | undefined, what: string, reserved: readonly string[] = []): Partial<T> {
+  if (params === undefined) return {};
+  // Not a class instance, Map or Date either: their own properties are not what the caller meant.
+  if (!isPlainObject(params)) {
+    throw new FlowValidationError(`${what}: invalid input (params must be an object of parameters, or left out; got ${describe(params)})`, [
+      { path: "", message: "params must be an object of parameters, or left out" },
+    ]);
+  }
+  const clashing = reserved.filter((name) => Object.hasOwn(params, name));
+  if (clashing.length > 0) {
+    const issues = clashing.map((name) => ({ path: name, message: `property ${name} should not exist (${name} is an argument of its own)` }));
+    throw new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
+  }
+  return params as Partial<T>;
+}
+
+// What kind of value was given, never the value itself (it may hold a secret of the caller's).
 function describe(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
-  return typeof value;
+  const kind = typeof value === "object" ? Object.prototype.toString.call(value).slice(8, -1) : typeof value;
+  if (kind === "Object") return "a class instance";
+  return `${/^[AEIOUaeiou]/.test(kind) ? "an" : "a"} ${kind}`;
 }

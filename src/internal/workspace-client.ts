@@ -10,6 +10,7 @@ import type { FlowConfig } from "../container/config.js";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
 import { FlowAbortError, FlowClosedError, FlowError, FlowTimeoutError, FlowValidationError, type FlowValidationIssue } from "../errors.js";
+import { isPlainObject } from "../dto/common.js";
 import { anySignal, sleep } from "../http/abort.js";
 import { callConfig } from "../http/call-options.js";
 import { mapStreamError } from "../http/map-error.js";
@@ -297,13 +298,24 @@ export class WorkspaceClient {
   }
 }
 
-/** Checks a wait's own bounds (a `RequestOptions`' are checked by callConfig) and returns its time limit. */
-function checkWaitBounds(bounds: WaitBounds, what: string): number | undefined {
-  if (typeof bounds !== "object" || bounds === null) {
-    throw new FlowValidationError(`${what}: invalid input (the wait parameters must be an object: { timeoutMs?, signal? })`, [{ path: "", message: "expected an object" }]);
+/** The keys a wait's bounds may have. */
+const WAIT_KEYS = new Set(["timeoutMs", "signal"]);
+
+/**
+ * Checks a wait's own bounds (a `RequestOptions`' are checked by callConfig) and returns its time
+ * limit. Only a plain object is bounds, and only its two keys: `null`, an array or a misspelt
+ * `timeoutMS` read as "no bounds" would wait with no limit.
+ */
+function checkWaitBounds(bounds: unknown, what: string): number | undefined {
+  if (!isPlainObject(bounds)) {
+    throw new FlowValidationError(`${what}: invalid input (the wait parameters must be an object { timeoutMs?, signal? }, or left out)`, [
+      { path: "", message: "expected an object { timeoutMs?, signal? }" },
+    ]);
   }
-  const issues: FlowValidationIssue[] = [];
-  const { timeoutMs, signal } = bounds;
+  const issues: FlowValidationIssue[] = Object.keys(bounds)
+    .filter((key) => !WAIT_KEYS.has(key))
+    .map((key) => ({ path: key, message: `property ${key} should not exist (a wait takes timeoutMs and signal)` }));
+  const { timeoutMs, signal } = bounds as WaitBounds;
   if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) {
     issues.push({ path: "timeoutMs", message: "timeoutMs must be a whole number of milliseconds, at least 1" });
   }

@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import { AuditListInput, AuditLogInput, validateInput } from "../dto/index.js";
+import { AuditListInput, AuditLogInput, paramsObject, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { wireDate } from "../internal/dates.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
@@ -66,18 +66,19 @@ export class AuditNamespace {
    * @throws {FlowValidationError} for a missing or invalid field, before any request.
    */
   async log(params: AuditLogParams, options?: RequestOptions): Promise<AuditEvent> {
-    const { details, ...rest } = params;
-    const input = validateInput(AuditLogInput, details === undefined ? rest : params, "audit.log");
+    const given = paramsObject(params, "audit.log");
+    const { details, ...rest } = given;
+    const input = validateInput(AuditLogInput, details === undefined ? rest : given, "audit.log");
     return this.client.post<AuditEvent>(this.client.path("audit", "events"), input, options);
   }
 
   /** Events oldest first, filtered; await for the first page or `for await` over every event. */
   list(params: AuditListParams = {}, options?: RequestOptions): PagePromise<AuditEvent> {
     return this.client.list(
-      () => ({
-        path: this.client.path("audit", "events"),
-        query: validateInput(AuditListInput, params.since === undefined ? params : { ...params, since: wireDate(params.since) }, "audit.list"),
-      }),
+      () => {
+        const given = paramsObject(params, "audit.list");
+        return { path: this.client.path("audit", "events"), query: validateInput(AuditListInput, given.since === undefined ? given : { ...given, since: wireDate(given.since) }, "audit.list") };
+      },
       options,
     );
   }

@@ -1,7 +1,7 @@
 // flow.codeBlocks: find and invoke the workspace's other code blocks, and follow their executions.
 import { inject, injectable } from "tsyringe";
 import { FlowValidationError } from "../errors.js";
-import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, validateInput } from "../dto/index.js";
+import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, paramsObject, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { WorkspaceClient, type WaitBounds } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
@@ -173,7 +173,7 @@ export class CodeBlocksNamespace {
    * @throws {FlowTimeoutError} when `timeoutMs` passes first (the execution goes on; its id is in the message).
    */
   async invoke<TOutput = unknown>(id: string, input?: unknown, params: CodeBlocksInvokeParams = {}, options?: RequestOptions): Promise<Execution<TOutput>> {
-    const { wait, timeoutMs, signal, ...rest } = params ?? {};
+    const { wait, timeoutMs, signal, ...rest } = paramsObject(params, "codeBlocks.invoke", ["id", "input"]);
     const { id: validId, ...body } = validateInput(CodeBlockInvokeInput, { ...rest, id, input }, "codeBlocks.invoke");
     if (wait !== undefined && typeof wait !== "boolean") throw invalidWait();
     this.client.checkWait({ timeoutMs, signal }, "codeBlocks.invoke"); // before the execution starts
@@ -202,7 +202,7 @@ export class CodeBlocksNamespace {
    */
   async waitForExecution<TOutput = unknown>(executionId: string, params: CodeBlocksWaitParams = {}, options?: RequestOptions): Promise<Execution<TOutput>> {
     const input = validateInput(ExecutionIdInput, { executionId }, "codeBlocks.waitForExecution");
-    return this.#waitFor<TOutput>(input.executionId, params ?? {}, options);
+    return this.#waitFor<TOutput>(input.executionId, params, options);
   }
 
   #waitFor<TOutput>(executionId: string, bounds: WaitBounds, options: RequestOptions | undefined): Promise<Execution<TOutput>> {

@@ -7,6 +7,7 @@ import {
   ConversationUpdateInput,
   MessageAddInput,
   MessageListInput,
+  paramsObject,
   validateInput,
 } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
@@ -144,7 +145,7 @@ export class ConversationsNamespace {
    * @throws {FlowNotFoundError} when there is no such conversation.
    */
   async update<M extends ConversationMetadata = ConversationMetadata>(id: string, params: ConversationsUpdateParams<M>, options?: RequestOptions): Promise<Conversation<M>> {
-    const { id: validId, ...body } = validateInput(ConversationUpdateInput, { ...params, id }, "conversations.update");
+    const { id: validId, ...body } = validateInput(ConversationUpdateInput, { ...paramsObject(params, "conversations.update", ["id"]), id }, "conversations.update");
     return this.client.patch<Conversation<M>>(this.#path(validId), body, options);
   }
 
@@ -160,7 +161,7 @@ export class ConversationsNamespace {
     params: ConversationsAddMessageParams<M>,
     options?: RequestOptions,
   ): Promise<ConversationMessage<M>> {
-    const { conversationId: validId, ...body } = validateInput(MessageAddInput, withId(params, conversationId), "conversations.addMessage");
+    const { conversationId: validId, ...body } = validateInput(MessageAddInput, { ...paramsObject(params, "conversations.addMessage", ["conversationId"]), conversationId }, "conversations.addMessage");
     return this.client.post<ConversationMessage<M>>(`${this.#path(validId)}/messages`, body, options);
   }
 
@@ -178,7 +179,7 @@ export class ConversationsNamespace {
     options?: RequestOptions,
   ): PagePromise<ConversationMessage<M>> {
     return this.client.list(() => {
-        const { conversationId: validId, ...query } = validateInput(MessageListInput, withId(params, conversationId), "conversations.listMessages");
+        const { conversationId: validId, ...query } = validateInput(MessageListInput, { ...paramsObject(params, "conversations.listMessages", ["conversationId"]), conversationId }, "conversations.listMessages");
         return { path: `${this.#path(validId)}/messages`, query };
       },
       options,
@@ -199,10 +200,4 @@ export class ConversationsNamespace {
   #path(id?: string): string {
     return id === undefined ? this.client.path("conversations") : this.client.path("conversations", id);
   }
-}
-
-// Parameters that are not an object are passed on untouched so validation names them.
-function withId(params: unknown, conversationId: string): unknown {
-  if (typeof params !== "object" || params === null || Array.isArray(params)) return params;
-  return { ...params, conversationId };
 }

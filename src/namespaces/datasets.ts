@@ -7,6 +7,7 @@ import {
   DatasetQueryInput,
   DatasetRefInput,
   MAX_INSERT_BODY_BYTES,
+  paramsObject,
   validateInput,
 } from "../dto/index.js";
 import type { Filter } from "../dto/filter.js";
@@ -250,7 +251,7 @@ export class DatasetsNamespace {
     options?: RequestOptions,
   ): PagePromise<DatasetQueryRow<TRow, D>> {
     return this.client.list<DatasetQueryRow<TRow, D>>(() => {
-        const { dataset: ref, ...body } = validateInput(DatasetQueryInput, { ...params, dataset: refOf(dataset) }, "datasets.query");
+        const { dataset: ref, ...body } = validateInput(DatasetQueryInput, { ...paramsObject(params, "datasets.query", ["dataset"]), dataset: refOf(dataset) }, "datasets.query");
         return { path: `${this.#path(ref)}/query`, body };
       },
       options,

@@ -181,7 +181,7 @@ export class JobsNamespace {
     return this.client.waitFor<Job<TPayload, TResult>>(
       this.client.path("jobs", input.id),
       (job) => FINISHED.has(job.status),
-      params ?? {},
+      params,
       options,
       (last) => `job ${input.id}${last ? ` (${last.status})` : ""}`,
     );

@@ -1,7 +1,7 @@
 // flow.memory: long-term memory for agents: store text, recall it later by meaning.
 import { inject, injectable } from "tsyringe";
 import type { Filter } from "../dto/filter.js";
-import { MemoryAddInput, MemoryClearInput, MemoryIdInput, MemoryListInput, MemorySearchInput, validateInput } from "../dto/index.js";
+import { MemoryAddInput, MemoryClearInput, MemoryIdInput, MemoryListInput, MemorySearchInput, paramsObject, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
@@ -103,7 +103,7 @@ export class MemoryNamespace {
    * or invalid parameters, before any request.
    */
   async search<M extends MemoryMetadata = MemoryMetadata>(query: string, params: MemorySearchParams = {}, options?: RequestOptions): Promise<Array<MemoryMatch<M>>> {
-    const input = validateInput(MemorySearchInput, { ...params, query }, "memory.search");
+    const input = validateInput(MemorySearchInput, { ...paramsObject(params, "memory.search", ["query"]), query }, "memory.search");
     return (await this.client.post<{ matches: Array<MemoryMatch<M>> }>(this.client.path("memory", "search"), input, options)).matches;
   }
 

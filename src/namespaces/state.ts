@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import { StateIncrementInput, StateKeyInput, StateListInput, StateSetInput, validateInput } from "../dto/index.js";
+import { paramsObject, StateIncrementInput, StateKeyInput, StateListInput, StateSetInput, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
@@ -75,7 +75,7 @@ export class StateNamespace {
    * @throws {FlowValidationError} for an invalid key, value or parameter, before any request.
    */
   async set<T = unknown>(key: string, value: T, params: StateSetParams = {}, options?: RequestOptions): Promise<StateEntry<T>> {
-    const input = validateInput(StateSetInput, { ...params, key, value }, "state.set");
+    const input = validateInput(StateSetInput, { ...paramsObject(params, "state.set", ["key", "value"]), key, value }, "state.set");
     const { key: _key, ...body } = input;
     return this.client.put<StateEntry<T>>(this.#path(input.key), body, options);
   }
@@ -93,7 +93,7 @@ export class StateNamespace {
    * @throws {FlowConflictError} when the stored value is not a number.
    */
   async increment(key: string, by = 1, params: StateIncrementParams = {}, options?: RequestOptions): Promise<number> {
-    const input = validateInput(StateIncrementInput, { ...params, key, by }, "state.increment");
+    const input = validateInput(StateIncrementInput, { ...paramsObject(params, "state.increment", ["key", "by"]), key, by }, "state.increment");
     const { key: _key, ...body } = input;
     return (await this.client.post<StateEntry<number>>(`${this.#path(input.key)}/increment`, body, options)).value;
   }

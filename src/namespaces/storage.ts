@@ -2,7 +2,7 @@
 // object never has to sit in memory.
 import type { Readable } from "node:stream";
 import { inject, injectable } from "tsyringe";
-import { guessContentType, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
+import { guessContentType, paramsObject, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { bodySource, checkProgress, invalidInput, type ProgressCallback, type TransferProgress, type UploadBody } from "../internal/streams.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
@@ -121,7 +121,7 @@ export class StorageNamespace {
    * @throws {FlowValidationError} for an invalid path, content type or metadata, before any request.
    */
   async put(path: string, body: StorageBody, params: StoragePutParams = {}, options?: RequestOptions): Promise<StorageObject> {
-    const { onProgress, size, ...rest } = params;
+    const { onProgress, size, ...rest } = paramsObject(params, "storage.put", ["path"]);
     const input = validateInput(StoragePutInput, { ...rest, path }, "storage.put");
     checkProgress(onProgress, "storage.put");
     const source = bodySource(body, size, "storage.put");
@@ -155,7 +155,7 @@ export class StorageNamespace {
   }
 
   async #download(path: string, params: StorageGetParams, options: RequestOptions | undefined, what: string): Promise<Readable> {
-    const { onProgress, ...rest } = params;
+    const { onProgress, ...rest } = paramsObject(params, what);
     rejectUnknown(rest, what);
     const input = validateInput(StoragePathInput, { path }, what);
     checkProgress(onProgress, what);
@@ -198,7 +198,7 @@ export class StorageNamespace {
    * const { url } = await flow.storage.signedUrl("exports/users.csv", { expiresInSeconds: 600 });
    */
   async signedUrl(path: string, params: StorageSignedUrlParams = {}, options?: RequestOptions): Promise<StorageSignedUrl> {
-    const input = validateInput(StorageSignedUrlInput, { ...params, path }, "storage.signedUrl");
+    const input = validateInput(StorageSignedUrlInput, { ...paramsObject(params, "storage.signedUrl", ["path"]), path }, "storage.signedUrl");
     return this.client.post<StorageSignedUrl>(this.client.path("storage", "signed-urls"), { ...input }, options);
   }
 

@@ -2,6 +2,7 @@
 import { inject, injectable } from "tsyringe";
 import type { Filter } from "../dto/filter.js";
 import {
+  paramsObject,
   validateInput,
   VectorCollectionInput,
   VectorCreateCollectionInput,
@@ -167,7 +168,7 @@ export class VectorNamespace {
    * before any request for NaN, Infinity, a bad `topK` or filter.
    */
   async query<M extends VectorMetadata = VectorMetadata>(collection: string, params: VectorQueryParams, options?: RequestOptions): Promise<Array<VectorMatch<M>>> {
-    const { name, ...body } = validateInput(VectorQueryInput, { ...params, name: collection }, "vector.query");
+    const { name, ...body } = validateInput(VectorQueryInput, { ...paramsObject(params, "vector.query", ["name"]), name: collection }, "vector.query");
     return (await this.client.post<{ matches: Array<VectorMatch<M>> }>(`${this.#path(name)}/query`, body, options)).matches;
   }
 

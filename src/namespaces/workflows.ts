@@ -1,6 +1,6 @@
 // flow.workflows: start the workspace's workflows and follow, await or cancel their runs.
 import { inject, injectable } from "tsyringe";
-import { validateInput, WorkflowIdInput, WorkflowListInput, WorkflowListRunsInput, WorkflowRunIdInput, WorkflowStartInput } from "../dto/index.js";
+import { paramsObject, validateInput, WorkflowIdInput, WorkflowListInput, WorkflowListRunsInput, WorkflowRunIdInput, WorkflowStartInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
@@ -178,7 +178,7 @@ export class WorkflowsNamespace {
   /** The runs of the workflow `id`, newest first; await for the first page or `for await` over all. */
   listRuns(id: string, params: WorkflowsListRunsParams = {}, options?: RequestOptions): PagePromise<WorkflowRun> {
     return this.client.list(() => {
-      const { id: validId, ...query } = validateInput(WorkflowListRunsInput, { ...params, id }, "workflows.listRuns");
+      const { id: validId, ...query } = validateInput(WorkflowListRunsInput, { ...paramsObject(params, "workflows.listRuns", ["id"]), id }, "workflows.listRuns");
       return { path: `${this.client.path("workflows", validId)}/runs`, query };
     }, options);
   }
@@ -205,7 +205,7 @@ export class WorkflowsNamespace {
     return this.client.waitFor<WorkflowRun<TOutput>>(
       this.client.path("workflow-runs", input.runId),
       (run) => FINISHED.has(run.status),
-      params ?? {},
+      params,
       options,
       (last) => `workflow run ${input.runId}${last ? ` (${last.status})` : ""}`,
     );

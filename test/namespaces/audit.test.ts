@@ -147,6 +147,10 @@ describe("audit validation, before any request", () => {
     { name: "since that is not ISO 8601", call: (f) => f.audit.list({ since: "31/01/2026" }), path: "since" },
     { name: "since that is an invalid Date", call: (f) => f.audit.list({ since: new Date("not a date") }), path: "since" },
     { name: "list limit 0", call: (f) => f.audit.list({ limit: 0 }), path: "limit" },
+    { name: "log params that are null (was a TypeError)", call: (f) => f.audit.log(null as unknown as AuditLogParams), path: "" },
+    { name: "log without params", call: (f) => f.audit.log(undefined as unknown as AuditLogParams), path: "action" },
+    { name: "list params that are null (was a TypeError)", call: (f) => f.audit.list(null as never), path: "" },
+    { name: "list params that are a Date", call: (f) => f.audit.list(new Date(0) as never), path: "" },
   ];
 
   it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {

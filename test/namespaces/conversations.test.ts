@@ -235,6 +235,10 @@ describe("conversations validation, before any request", () => {
     ["an id with a lone surrogate", () => offline.conversations.get("conv_\ud800")],
     ["a list limit of 0", () => offline.conversations.list({ limit: 0 })],
     ["a listMessages limit over 1000", () => offline.conversations.listMessages("conv_x", { limit: 1001 })],
+    ["update params that are a number (were dropped, and the update sent)", () => offline.conversations.update("conv_x", 5 as never)],
+    ["update params that are null", () => offline.conversations.update("conv_x", null as never)],
+    ["update params holding the id argument", () => offline.conversations.update("conv_x", { id: "conv_y", title: "t" } as never)],
+    ["listMessages params that are a Map", () => offline.conversations.listMessages("conv_x", new Map() as never)],
   ])("%s is FlowValidationError", async (_label, call) => {
     expect(await caught(call)).toBeInstanceOf(FlowValidationError);
   });

@@ -242,6 +242,8 @@ describe("datasets: validation before any request", () => {
     { name: "a sort direction that is not asc or desc", call: (f) => f.datasets.query("x", { orderBy: bad([{ column: "age", direction: "up" }]) }), path: "orderBy" },
     { name: "query limit 0", call: (f) => f.datasets.query("x", { limit: 0 }), path: "limit" },
     { name: "an unknown query option", call: (f) => f.datasets.query("x", bad<DatasetsQueryParams>({ pageSize: 5 })), path: "pageSize" },
+    { name: "query params that are a number (were dropped, and every row read)", call: (f) => f.datasets.query("x", bad<DatasetsQueryParams>(10)), path: "" },
+    { name: "query params holding the dataset argument", call: (f) => f.datasets.query("x", bad<DatasetsQueryParams>({ dataset: "y" })), path: "dataset" },
   ];
 
   it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {

@@ -271,6 +271,11 @@ describe("state validation, before any request", () => {
     { name: "list limit 0", call: (f) => f.state.list({ limit: 0 }), path: "limit" },
     { name: "list limit 5000", call: (f) => f.state.list({ limit: 5000 }), path: "limit" },
     { name: "an unknown list option", call: (f) => f.state.list({ prefx: "a" } as unknown as StateListParams), path: "prefx" },
+    { name: "set params that are a bigint", call: (f) => f.state.set("k", 1, 0n as unknown as StateSetParams), path: "" },
+    { name: "set params that are null", call: (f) => f.state.set("k", 1, null as unknown as StateSetParams), path: "" },
+    { name: "increment params that are a number", call: (f) => f.state.increment("k", 1, 60 as never), path: "" },
+    { name: "a key in the params beside the key argument", call: (f) => f.state.set("k", 1, { key: "other" } as unknown as StateSetParams), path: "key" },
+    { name: "list params that are a Map", call: (f) => f.state.list(new Map([["prefix", "a"]]) as unknown as StateListParams), path: "" },
   ];
 
   it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {
@@ -278,6 +283,13 @@ describe("state validation, before any request", () => {
     expect(error).toBeInstanceOf(FlowValidationError);
     expect((error as FlowValidationError).issues.map((i) => i.path)).toContain(path);
     expect((error as FlowValidationError).requestId).toBeUndefined(); // refused before any request
+  });
+
+  it("a write whose params are not an object writes nothing (a spread would have dropped them)", async () => {
+    const key = `${unique("params")}k`;
+    const error = await caught(() => flow.state.set(key, 1, 0n as unknown as StateSetParams));
+    expect((error as Error).message).toBe("state.set: invalid input (params must be an object of parameters, or left out; got a bigint)");
+    expect(await flow.state.get(key)).toBeUndefined();
   });
 });
 

@@ -402,6 +402,13 @@ describe("storage: paths that would leave the objects directory", () => {
       () => offline.storage.list({ limit: 0 }),
       () => offline.storage.signedUrl("p", { expiresInSeconds: 0 }),
       () => offline.storage.signedUrl("p", { method: "DELETE" as "GET" }),
+      // Params that are not an object: null was a TypeError, anything else was dropped and the call sent.
+      () => offline.storage.put("p", "x", null as never),
+      () => offline.storage.put("p", "x", "text/plain" as never),
+      () => offline.storage.get("p", null as never),
+      () => offline.storage.getStream("p", [] as never),
+      () => offline.storage.signedUrl("p", 600 as never),
+      () => offline.storage.signedUrl("p", { path: "other" } as never),
     ]) {
       expect(await caught(call)).toBeInstanceOf(FlowValidationError);
     }

@@ -58,7 +58,10 @@ export const notNumberNorNullish: fc.Arbitrary<unknown> = fc.oneof(
   nonPlainObjects,
 );
 
-/** Values that are not a plain object, for a parameters object that may be left out (so not `undefined`). */
+/**
+ * Values that are not a plain object, for a parameters object that may be left out (so not
+ * `undefined`): `null`, arrays, and objects that are not plain (a Map, a Date, a class instance).
+ */
 export const notObject: fc.Arbitrary<unknown> = fc.oneof(
   numbers,
   fc.string({ maxLength: 8 }),
@@ -68,6 +71,7 @@ export const notObject: fc.Arbitrary<unknown> = fc.oneof(
   functions,
   fc.array(fc.anything({ maxDepth: 1 }), { maxLength: 3 }),
   fc.constant(null),
+  nonPlainObjects,
 );
 
 /** Anything but an array. */
@@ -248,14 +252,15 @@ export function badPage(maxLimit = 1000): fc.Arbitrary<object> {
 }
 
 /**
- * A list's parameters that break a rule: not an object, a bad page field, an unknown key, or one
- * of `fields` (each a bad field value).
+ * A list's parameters that break a rule: not an object, a bad page field, an unknown key, a key
+ * that names one of the method's own arguments (`reserved`), or one of `fields` (each a bad field value).
  */
-export function badListParams(fields: Record<string, fc.Arbitrary<unknown>> = {}, maxLimit = 1000, { nonObjects = true } = {}): fc.Arbitrary<unknown> {
+export function badListParams(fields: Record<string, fc.Arbitrary<unknown>> = {}, maxLimit = 1000, { reserved = [] as string[] } = {}): fc.Arbitrary<unknown> {
   return fc.oneof(
-    ...(nonObjects ? [notObject] : []),
+    notObject,
     badPage(maxLimit),
     withUnknownKey(fc.constant({})),
+    ...reserved.map((key) => withField(fc.constant({}), key, fc.jsonValue({ maxDepth: 1 }))),
     ...Object.entries(fields).map(([key, bad]) => withField(fc.constant({}), key, bad)),
   );
 }
@@ -300,10 +305,11 @@ export const goodOptions: fc.Arbitrary<unknown> = fc.constantFrom(
   { signal: new AbortController().signal },
 );
 
-/** The wait bounds of `waitForExecution`, `jobs.wait` and `waitForRun` that are refused. */
+/** The wait bounds of `waitForExecution`, `jobs.wait` and `waitForRun` that are refused: a bad `timeoutMs` or `signal`, or an unknown key (a misspelt `timeoutMS` would wait with no limit). */
 export const badWaitParams: fc.Arbitrary<object> = fc.oneof(
   fc.record({ timeoutMs: fc.oneof(fc.constantFrom(0, -1, 1.5, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER + 2), fc.integer({ max: 0 }), notNumberNorNullish) }),
   fc.record({ signal: notAnAbortSignal }),
+  withUnknownKey(fc.constantFrom({}, { timeoutMs: 5_000 })),
 );
 
 /** Wait bounds that are accepted. */
@@ -318,13 +324,15 @@ export const requestOptions = { good: goodOptions, bad: badOptions };
 export const goodPage = fc.constantFrom(undefined, {}, { limit: 1 }, { limit: 1000 }, { cursor: "c" });
 
 /**
- * A parameters object that breaks a rule: not an object (unless `nonObjects` is false), `good`
- * with an unknown key, with one of `fields` set to its bad value, or without one of `missing`.
+ * A parameters object that breaks a rule: not an object, `good` with an unknown key, with a key
+ * that names one of the method's own arguments (`reserved`), with one of `fields` set to its bad
+ * value, or without one of `missing`.
  */
-export function badParams(good: object, fields: Record<string, fc.Arbitrary<unknown>>, { nonObjects = true, missing = [] as string[] } = {}): fc.Arbitrary<unknown> {
+export function badParams(good: object, fields: Record<string, fc.Arbitrary<unknown>>, { missing = [] as string[], reserved = [] as string[] } = {}): fc.Arbitrary<unknown> {
   return fc.oneof(
-    ...(nonObjects ? [notObject] : []),
+    notObject,
     withUnknownKey(fc.constant(good)),
+    ...reserved.map((key) => withField(fc.constant(good), key, fc.jsonValue({ maxDepth: 1 }))),
     ...Object.entries(fields).map(([key, bad]) => withField(fc.constant(good), key, bad)),
     ...missing.map((key) => fc.constant(without(good, key))),
   );

@@ -1,6 +1,6 @@
 // Every public method of datasets, vector, memory and conversations, with good and bad arbitraries
-// per argument. Cases where the SDK lets a bad input through are left out, each with a comment
-// naming the gap (reported, not fixed here).
+// per argument. Cases where the SDK still lets a bad input through are left out, each with a
+// comment naming the gap.
 import fc from "fast-check";
 import {
   badFilter,
@@ -98,7 +98,6 @@ const datasets: MethodUnderTest[] = [
     "page",
     (f, a) => f.datasets.query(a[0] as never, a[1] as never, a[2] as never),
     datasetRef,
-    // Left out: non-object params are spread into {} and ignored: the query is sent.
     {
       good: fc.constantFrom(undefined, {}, { filter: { total: { $gte: 40 } }, orderBy: [{ column: "total", direction: "desc" }], limit: 10 }),
       bad: badListParams(
@@ -118,7 +117,7 @@ const datasets: MethodUnderTest[] = [
           ),
         },
         1000,
-        { nonObjects: false },
+        { reserved: ["dataset"] },
       ),
     },
     options,
@@ -193,7 +192,7 @@ const vector: MethodUnderTest[] = [
       bad: badParams(
         { vector: [1, 0, 0] },
         { vector: fc.oneof(badVector, fc.constant(null)), topK: badInt(1, 1000), filter: badFilter, includeVectors: fc.oneof(fc.constantFrom("true", 1, 0), notStringNorNullish.filter((v) => typeof v !== "boolean")) },
-        { missing: ["vector"] },
+        { missing: ["vector"], reserved: ["name"] },
       ),
     },
     options,
@@ -238,10 +237,9 @@ const memory: MethodUnderTest[] = [
     "promise",
     (f, a) => f.memory.search(a[0] as string, a[1] as never, a[2] as never),
     { good: fc.constantFrom("which mode?"), bad: memoryText },
-    // Left out: non-object params are spread into {} and ignored: the search is sent.
     {
       good: fc.constantFrom(undefined, {}, { limit: 100, scope: "user:42", minScore: 0, filter: { a: 1 } }),
-      bad: badParams({}, { limit: badInt(1, 100), scope: memoryScope, filter: badFilter, minScore: badNumber(0, 1) }, { nonObjects: false }),
+      bad: badParams({}, { limit: badInt(1, 100), scope: memoryScope, filter: badFilter, minScore: badNumber(0, 1) }, { reserved: ["query"] }),
     },
     options,
   ),
@@ -285,8 +283,7 @@ const conversations: MethodUnderTest[] = [
     "promise",
     (f, a) => f.conversations.update(a[0] as string, a[1] as never, a[2] as never),
     conversationId,
-    // Left out: non-object params are spread into {} and ignored: the update is sent.
-    { good: fc.constantFrom({}, { title: null }, { title: "Renamed", metadata: {} }), bad: badParams({}, conversationFields, { nonObjects: false }) },
+    { good: fc.constantFrom({}, { title: null }, { title: "Renamed", metadata: {} }), bad: badParams({}, conversationFields, { reserved: ["id"] }) },
     options,
   ),
   method(
@@ -303,7 +300,7 @@ const conversations: MethodUnderTest[] = [
           content: fc.oneof(notString, withLoneSurrogate, fc.constant("x".repeat(1_000_001))),
           metadata: badMetadata,
         },
-        { missing: ["role", "content"] },
+        { missing: ["role", "content"], reserved: ["conversationId"] },
       ),
     },
     options,
@@ -313,7 +310,7 @@ const conversations: MethodUnderTest[] = [
     "page",
     (f, a) => f.conversations.listMessages(a[0] as string, a[1] as never, a[2] as never),
     conversationId,
-    { good: fc.constantFrom(undefined, {}, { order: "desc", limit: 5 }), bad: badListParams({ order: fc.oneof(fc.constantFrom("ASC", "newest", ""), notStringNorNullish) }) },
+    { good: fc.constantFrom(undefined, {}, { order: "desc", limit: 5 }), bad: badListParams({ order: fc.oneof(fc.constantFrom("ASC", "newest", ""), notStringNorNullish) }, 1000, { reserved: ["conversationId"] }) },
     options,
   ),
   method("conversations.delete", "promise", (f, a) => f.conversations.delete(a[0] as string, a[1] as never), conversationId, options),
