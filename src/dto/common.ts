@@ -26,6 +26,7 @@ export class PageQuery {
   @IsString()
   @MinLength(1)
   @MaxLength(MAX_CURSOR_LENGTH)
+  @WellFormed("cursor")
   cursor?: string;
 }
 

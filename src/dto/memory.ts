@@ -1,6 +1,6 @@
 // Inputs of the memory namespace, validated by the SDK before any request and by the local platform.
 import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "class-validator";
-import { IsMetadata, KeyString, NO_CONTROL_CHARS, NotDotSegment, PageQuery } from "./common.js";
+import { IsMetadata, KeyString, NO_CONTROL_CHARS, NotDotSegment, PageQuery, WellFormed } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The scope a memory is filed under when the caller names none. */
@@ -100,5 +100,6 @@ export class MemoryClearInput {
   @MinLength(1, { message: "scope must not be empty" })
   @MaxLength(MAX_MEMORY_SCOPE, { message: `scope must be at most ${MAX_MEMORY_SCOPE} characters` })
   @Matches(NO_CONTROL_CHARS, { message: "scope must not contain control characters" })
+  @WellFormed("scope")
   scope!: string;
 }

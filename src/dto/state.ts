@@ -1,5 +1,5 @@
 import { IsInt, IsNumber, IsOptional, IsString, MaxLength, Min } from "class-validator";
-import { IsJsonValue, KeyString, NotDotSegment, PageQuery, TtlSeconds } from "./common.js";
+import { IsJsonValue, KeyString, NotDotSegment, PageQuery, TtlSeconds, WellFormed } from "./common.js";
 
 /** Longest state key accepted. */
 export const MAX_STATE_KEY = 512;
@@ -47,5 +47,6 @@ export class StateListInput extends PageQuery {
   @IsOptional()
   @IsString({ message: "prefix must be a string" })
   @MaxLength(MAX_STATE_KEY)
+  @WellFormed("prefix")
   prefix?: string;
 }

@@ -1,6 +1,6 @@
 // Inputs of the storage namespace, validated by the SDK before any request and by the local platform.
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from "class-validator";
-import { KeyString, NO_CONTROL_CHARS, PageQuery } from "./common.js";
+import { KeyString, NO_CONTROL_CHARS, PageQuery, WellFormed } from "./common.js";
 
 /** Longest object path accepted, in characters. */
 export const MAX_STORAGE_PATH = 1024;
@@ -77,6 +77,7 @@ export class StorageListInput extends PageQuery {
   @IsString({ message: "prefix must be a string" })
   @MaxLength(MAX_STORAGE_PATH, { message: `prefix must be at most ${MAX_STORAGE_PATH} characters` })
   @Matches(NO_CONTROL_CHARS, { message: "prefix must not contain control characters" })
+  @WellFormed("prefix")
   prefix?: string;
 }
 

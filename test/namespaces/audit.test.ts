@@ -151,6 +151,7 @@ describe("audit validation, before any request", () => {
     { name: "log without params", call: (f) => f.audit.log(undefined as unknown as AuditLogParams), path: "action" },
     { name: "list params that are null (was a TypeError)", call: (f) => f.audit.list(null as never), path: "" },
     { name: "list params that are a Date", call: (f) => f.audit.list(new Date(0) as never), path: "" },
+    { name: "a list cursor with a lone surrogate", call: (f) => f.audit.list({ cursor: "\udfff" }), path: "cursor" },
   ];
 
   it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {

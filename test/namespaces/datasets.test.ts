@@ -244,6 +244,7 @@ describe("datasets: validation before any request", () => {
     { name: "an unknown query option", call: (f) => f.datasets.query("x", bad<DatasetsQueryParams>({ pageSize: 5 })), path: "pageSize" },
     { name: "query params that are a number (were dropped, and every row read)", call: (f) => f.datasets.query("x", bad<DatasetsQueryParams>(10)), path: "" },
     { name: "query params holding the dataset argument", call: (f) => f.datasets.query("x", bad<DatasetsQueryParams>({ dataset: "y" })), path: "dataset" },
+    { name: "a query cursor with a lone surrogate", call: (f) => f.datasets.query("x", { cursor: "\ud800" }), path: "cursor" },
   ];
 
   it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {

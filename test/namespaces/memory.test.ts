@@ -238,6 +238,7 @@ describe("memory validation, before any request", () => {
     { name: "a bad filter", call: (f) => f.memory.search("x", { filter: { $or: [] } }), path: "filter" },
     { name: "clear without a scope", call: (f) => f.memory.clear(undefined as unknown as string), path: "scope" },
     { name: "clear with an empty scope", call: (f) => f.memory.clear(""), path: "scope" },
+    { name: "clear with a lone surrogate in the scope, as add refuses it", call: (f) => f.memory.clear("user:\ud800"), path: "scope" },
     { name: "search params that are a number", call: (f) => f.memory.search("x", 5 as never), path: "" },
     { name: "search params holding the query argument", call: (f) => f.memory.search("x", { query: "y" } as never), path: "query" },
     { name: "an empty id", call: (f) => f.memory.get(""), path: "id" },

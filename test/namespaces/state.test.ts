@@ -276,6 +276,8 @@ describe("state validation, before any request", () => {
     { name: "increment params that are a number", call: (f) => f.state.increment("k", 1, 60 as never), path: "" },
     { name: "a key in the params beside the key argument", call: (f) => f.state.set("k", 1, { key: "other" } as unknown as StateSetParams), path: "key" },
     { name: "list params that are a Map", call: (f) => f.state.list(new Map([["prefix", "a"]]) as unknown as StateListParams), path: "" },
+    { name: "a list prefix with a lone surrogate", call: (f) => f.state.list({ prefix: "\ud800" }), path: "prefix" },
+    { name: "a list cursor with a lone surrogate", call: (f) => f.state.list({ cursor: "c\udc00" }), path: "cursor" },
   ];
 
   it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {

@@ -409,6 +409,7 @@ describe("storage: paths that would leave the objects directory", () => {
       () => offline.storage.getStream("p", [] as never),
       () => offline.storage.signedUrl("p", 600 as never),
       () => offline.storage.signedUrl("p", { path: "other" } as never),
+      () => offline.storage.list({ prefix: "reports/\ud800" }),
     ]) {
       expect(await caught(call)).toBeInstanceOf(FlowValidationError);
     }

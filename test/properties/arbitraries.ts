@@ -243,11 +243,11 @@ export function without(good: object, key: string): object {
   return rest;
 }
 
-/** Page parameters that break a rule: a `limit` outside 1 to `maxLimit`, a cursor that is not 1 to 8192 characters. */
+/** Page parameters that break a rule: a `limit` outside 1 to `maxLimit`, a cursor that is not 1 to 8192 characters of well-formed Unicode. */
 export function badPage(maxLimit = 1000): fc.Arbitrary<object> {
   return fc.oneof(
     fc.record({ limit: badInt(1, maxLimit) }),
-    fc.record({ cursor: fc.oneof(notStringNorNullish, fc.constant(""), tooLong(8192)) }),
+    fc.record({ cursor: fc.oneof(notStringNorNullish, fc.constant(""), tooLong(8192), withLoneSurrogate) }),
   );
 }
 

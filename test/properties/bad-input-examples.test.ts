@@ -56,4 +56,9 @@ describe("params that are not an object are refused, not dropped", () => {
     expect((error as Error).message).toContain("params must be an object of parameters, or left out; got a string");
   });
 
+  it("a list refuses a cursor with a lone surrogate instead of failing to reach the platform", async () => {
+    const error = await refusalOf(() => flow.jobs.list({ cursor: "\ud800" }), "page");
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues).toEqual([{ path: "cursor", message: "cursor must be well-formed Unicode (it holds a lone surrogate)" }]);
+  });
 });

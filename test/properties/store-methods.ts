@@ -19,6 +19,7 @@ import {
   requestOptions as options,
   tooLong,
   withControlChar,
+  withLoneSurrogate,
 } from "./arbitraries.js";
 import { CANARY, method, type MethodUnderTest } from "./harness.js";
 
@@ -53,8 +54,7 @@ const state: MethodUnderTest[] = [
     "state.list",
     "page",
     (f, a) => f.state.list(a[0] as never, a[1] as never),
-    // Left out: a prefix or cursor with a lone surrogate passes validation, then fails as FlowConnectionError ("could not reach the platform").
-    { good: fc.constantFrom(undefined, {}, { prefix: "cart:", limit: 10 }), bad: badListParams({ prefix: fc.oneof(notStringNorNullish, tooLong(512)) }) },
+    { good: fc.constantFrom(undefined, {}, { prefix: "cart:", limit: 10 }, { prefix: "😀 é" }), bad: badListParams({ prefix: fc.oneof(notStringNorNullish, tooLong(512), withLoneSurrogate) }) },
     options,
   ),
 ];
@@ -205,8 +205,7 @@ const storage: MethodUnderTest[] = [
     "storage.list",
     "page",
     (f, a) => f.storage.list(a[0] as never, a[1] as never),
-    // Left out: a prefix with a lone surrogate fails as FlowConnectionError, as for state.list.
-    { good: fc.constantFrom(undefined, {}, { prefix: "reports/" }), bad: badListParams({ prefix: fc.oneof(notStringNorNullish, withControlChar, tooLong(1024)) }) },
+    { good: fc.constantFrom(undefined, {}, { prefix: "reports/" }, { prefix: "é 😀/" }), bad: badListParams({ prefix: fc.oneof(notStringNorNullish, withControlChar, withLoneSurrogate, tooLong(1024)) }) },
     options,
   ),
   method(
