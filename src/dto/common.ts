@@ -51,6 +51,11 @@ export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 // percent-encoded into a URL (encodeURIComponent throws).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** True when `value` holds half of a surrogate pair alone (no UTF-8 or URL can carry it). */
+export function hasLoneSurrogate(value: string): boolean {
+  return LONE_SURROGATE.test(value);
+}
+
 /** Decorator: a string with no lone surrogate, so it is stored and read back exactly; other types pass. */
 export function WellFormed(field: string): PropertyDecorator {
   return ValidateBy({

@@ -14,3 +14,4 @@ export { scopeCovers, scopeList } from "./scopes.js";
 export * from "./code-blocks.js";
 export * from "./jobs.js";
 export * from "./workflows.js";
+export * from "./raw-request.js";

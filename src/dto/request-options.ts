@@ -1,4 +1,36 @@
-import { IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from "class-validator";
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from "class-validator";
+import { isPlainObject, Located } from "./common.js";
+
+// RFC 9110 §5.6.2: a field name is a token, one or more `tchar`s.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+// RFC 9110 §5.5: visible ASCII, spaces, tabs and (as obs-text) Latin-1 beyond the C1 controls.
+// axios would otherwise strip a CR or LF and send the rest (`"a\r\nx-injected: 1"` went out as
+// `"ax-injected: 1"`), and Node sends a string as Latin-1, so a character above U+00FF arrives
+// as another one.
+const HEADER_VALUE = /^[\t\x20-\x7e\u00a0-\u00ff]*$/;
+
+// A header name is quoted whole or not at all: a cut-off quote would slip past redaction.
+const MAX_QUOTED_NAME = 256;
+
+/**
+ * What is wrong with `value` as a set of extra headers, naming the header, or `undefined`: a plain
+ * object of HTTP token names to string values of visible Latin-1 characters, spaces and tabs.
+ */
+export function headersIssue(value: unknown, where = "headers"): string | undefined {
+  if (!isPlainObject(value)) return `${where} must be a plain object of header names to string values, e.g. { "x-trace": "abc" } (not a Map, a Headers object or a function)`;
+  for (const [name, item] of Object.entries(value)) {
+    if (!HEADER_NAME.test(name)) {
+      const shown = name.length > MAX_QUOTED_NAME ? `a name of ${name.length} characters` : JSON.stringify(name);
+      return `${where}: ${shown} is not a header name; use letters, digits and ! # $ % & ' * + - . ^ _ \` | ~ only`;
+    }
+    if (typeof item !== "string") return `${where}: the value of header ${name} must be a string`;
+    if (!HEADER_VALUE.test(item)) {
+      return `${where}: the value of header ${name} may hold only visible characters up to U+00FF, spaces and tabs (no CR, LF, NUL or other control characters); encode other text first, e.g. with encodeURIComponent`;
+    }
+  }
+  return undefined;
+}
 
 /** Checks the caller's per-call options before any request; see `RequestOptions`. */
 export class RequestOptionsInput {
@@ -25,15 +57,8 @@ export class RequestOptionsInput {
   @Matches(/^[\x21-\x7e]+$/, { message: "idempotencyKey must be printable ASCII without spaces (it is a header value)" })
   idempotencyKey?: string;
 
-  /** Extra headers. */
+  /** Extra headers: see {@link headersIssue}. */
   @IsOptional()
-  @IsObject({ message: "headers must be an object of header names to string values" })
-  @ValidateBy({
-    name: "isHeaderRecord",
-    validator: {
-      validate: (v) => typeof v === "object" && v !== null && Object.values(v).every((value) => typeof value === "string"),
-      defaultMessage: () => "every header value must be a string",
-    },
-  })
+  @Located("isHeaderRecord", (value, where) => headersIssue(value, where))
   headers?: Record<string, string>;
 }

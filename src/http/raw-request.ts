@@ -1,8 +1,16 @@
-import type { AxiosInstance, Method } from "axios";
-import { FlowError, FlowValidationError } from "../errors.js";
+import type { AxiosInstance } from "axios";
+import { RawRequestInput } from "../dto/raw-request.js";
+import { validateInput } from "../dto/validate.js";
+import { FlowError } from "../errors.js";
 import { callConfig } from "./call-options.js";
 import type { RequestOptions } from "./request-options.js";
 import { isJsonType } from "./response-body.js";
+
+/** The HTTP methods of a raw request. */
+type RawMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+
+/** An HTTP method a raw request may use, in upper or lower case. */
+export type RawRequestMethod = RawMethod | Lowercase<RawMethod>;
 
 /** A request to any route of a Flow base URL. */
 export interface RawRequestParams {
@@ -10,14 +18,17 @@ export interface RawRequestParams {
    * HTTP method.
    * @default "GET"
    */
-  method?: Method | undefined;
-  /** Path on the base URL, starting with `/`, e.g. `/v1/models`. */
+  method?: RawRequestMethod | undefined;
+  /** Path on the base URL, starting with a single `/`, e.g. `/v1/models`; no backslash, control characters or lone surrogates. */
   path: string;
-  /** JSON body. */
+  /**
+   * JSON body: a JSON value (no cycles, bigints, functions or class instances); or bytes (a Buffer
+   * or Uint8Array) or a readable stream, sent as they are (a stream once: it is never retried).
+   */
   body?: unknown;
-  /** Query parameters. */
+  /** Query parameters: strings, finite numbers or booleans; `undefined` leaves one out. */
   query?: Record<string, string | number | boolean | undefined> | undefined;
-  /** Extra headers for this request. */
+  /** Extra headers for this request, by the rule of `RequestOptions.headers`. */
   headers?: Record<string, string> | undefined;
 }
 
@@ -26,25 +37,22 @@ export interface RawRequestParams {
  * resolves to the parsed JSON body, the text when the answer is not JSON, or `undefined` when it
  * is empty. For `gateway.request` and any namespace that exposes raw routes.
  *
- * @throws {FlowValidationError} when `path` is not a path (absolute URLs are refused, so the token never leaves for another host).
+ * @throws {FlowValidationError} for bad params (see {@link RawRequestParams}) or options, before any request; `path` must be a path,
+ * as absolute URLs are refused so that the token never leaves for another host.
  * @throws {FlowError} when the answer says it is JSON and is not.
  */
 export async function rawRequest<T>(http: AxiosInstance, params: RawRequestParams, options: RequestOptions | undefined, what: string): Promise<T> {
-  const path = params?.path;
-  if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) {
-    throw new FlowValidationError(`${what}: path must start with "/" (a path on the base URL), got ${JSON.stringify(path)}`, [
-      { path: "path", message: "must be a path starting with /" },
-    ]);
-  }
+  const input = validateInput(RawRequestInput, params, what);
+  const { path } = input;
   const base = callConfig(options);
-  const method = params.method ?? "GET";
+  const method = input.method ?? "GET";
   const response = await http.request<string>({
     ...base,
     method,
     url: path,
-    params: params.query,
-    data: params.body,
-    headers: { ...params.headers, ...(base.headers as Record<string, string> | undefined) },
+    params: input.query,
+    data: input.body,
+    headers: { ...input.headers, ...(base.headers as Record<string, string> | undefined) },
     responseType: "text",
     transformResponse: (data: unknown) => data,
   });

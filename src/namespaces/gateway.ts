@@ -62,7 +62,8 @@ export class GatewayNamespace {
    * `undefined` when it is empty.
    *
    * @example const models = await flow.gateway.request<{ data: Model[] }>({ path: "/v1/models" });
-   * @throws {FlowValidationError} when `path` is not a path on the gateway (absolute URLs are refused, so the token never leaves for another host).
+   * @throws {FlowValidationError} before any request, for bad params: a `path` that is not a path on the gateway (absolute URLs are
+   * refused, so the token never leaves for another host), a method, query, header or body of the wrong kind, or an unknown key.
    */
   async request<T = unknown>(params: GatewayRequestParams, options?: RequestOptions): Promise<T> {
     return rawRequest<T>(this.http, params, options, "gateway.request");

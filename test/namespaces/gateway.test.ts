@@ -83,6 +83,25 @@ describe("gateway.request", () => {
     }
   });
 
+  it("sends header values of visible Latin-1, spaces and tabs, and header names of any token characters, as given", async () => {
+    const headers = { "X-Odd_Name!#$%&'*+.^`|~0": "café ÿ\tand  spaces" };
+    const echo = await flow.gateway.request<Echo>({ path: "/v1/_echo/h", headers: { "x-from-params": "é" } }, { headers });
+    expect(echo.headers["x-odd_name!#$%&'*+.^`|~0"]).toBe("café ÿ\tand  spaces");
+    expect(echo.headers["x-from-params"]).toBe("é");
+  });
+
+  it("takes a lowercase method, query values of every allowed kind, and a JSON body with a property set to undefined", async () => {
+    const echo = await flow.gateway.request<Echo>({
+      method: "put",
+      path: "/v1/_echo/é",
+      query: { s: "é 😀", n: -1.5, t: true, f: false, gone: undefined },
+      body: { keep: [null, 1, "x"], gone: undefined },
+    });
+    expect(echo.method).toBe("PUT");
+    expect(echo.query).toEqual({ s: "é 😀", n: "-1.5", t: "true", f: "false" });
+    expect(echo.body).toEqual({ keep: [null, 1, "x"] });
+  });
+
   it("fails with FlowNotFoundError (route_not_found) for an unknown route", async () => {
     const error = await caught(() => flow.gateway.request({ path: "/v1/no-such-route" }));
     expect(error).toBeInstanceOf(FlowNotFoundError);
@@ -104,10 +123,47 @@ describe("gateway.request path validation, before any request", () => {
     ["a relative path", "v1/health"],
     ["an empty path", ""],
     ["a missing path", undefined as unknown as string],
+    ["a backslash that URL parsing reads as a slash", "/\\evil.example/x"],
+    ["a control character", "/v1/a\r\nb"],
+    ["a lone surrogate", "/v1/\ud800"],
   ])("refuses %s with FlowValidationError", async (_label, path) => {
     const error = await caught(() => offline().gateway.request({ path } as GatewayRequestParams));
     expect(error).toBeInstanceOf(FlowValidationError);
     expect((error as FlowValidationError).issues.map((i) => i.path)).toContain("path");
+  });
+
+  const selfReferring = (): Record<string, unknown> => {
+    const node: Record<string, unknown> = { name: "loop" };
+    node["self"] = node;
+    return node;
+  };
+
+  it.each([
+    ["a method that is a symbol (was a TypeError)", { path: "/v1/x", method: Symbol("GET") }, "method"],
+    ["a method that is not an HTTP method", { path: "/v1/x", method: "PURGE" }, "method"],
+    ["a misspelt key (was ignored)", { path: "/v1/x", qeury: { a: "1" } }, "qeury"],
+    ["a query value that is an object (was sent as a[b]=1)", { path: "/v1/x", query: { a: { b: 1 } } }, "query"],
+    ["a query value that is null", { path: "/v1/x", query: { a: null } }, "query"],
+    ["a query value that is NaN", { path: "/v1/x", query: { a: NaN } }, "query"],
+    ["a query value with a lone surrogate (was a FlowConnectionError)", { path: "/v1/x", query: { a: "\ud800" } }, "query"],
+    ["query given as URLSearchParams", { path: "/v1/x", query: new URLSearchParams("a=1") }, "query"],
+    ["a header value that is a number (was sent as text)", { path: "/v1/x", headers: { "x-n": 1 } }, "headers"],
+    ["a header value with CR LF (was sent altered)", { path: "/v1/x", headers: { "x-n": "a\r\nx-injected: 1" } }, "headers"],
+    ["a header name that is not a token", { path: "/v1/x", headers: { "x:n": "1" } }, "headers"],
+    ["a body that refers to itself (was a RangeError)", { method: "POST", path: "/v1/x", body: selfReferring() }, "body"],
+    ["a body holding a bigint", { method: "POST", path: "/v1/x", body: { n: 1n } }, "body"],
+    ["a body holding a function", { method: "POST", path: "/v1/x", body: { f: () => 1 } }, "body"],
+    ["a body that is a Map (was sent as {})", { method: "POST", path: "/v1/x", body: new Map([["a", 1]]) }, "body"],
+    ["a body holding NaN (was sent as null)", { method: "POST", path: "/v1/x", body: { n: NaN } }, "body"],
+  ])("refuses %s with FlowValidationError naming it", async (_label, params, field) => {
+    const error = await caught(() => offline().gateway.request(params as unknown as GatewayRequestParams));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toContain(field);
+  });
+
+  it("names the allowed methods when the method is not one", async () => {
+    const error = await caught(() => offline().gateway.request({ path: "/v1/x", method: "TRACE" } as unknown as GatewayRequestParams));
+    expect((error as Error).message).toBe("gateway.request: invalid input (method: method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (or left out for GET))");
   });
 });
 

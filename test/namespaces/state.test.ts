@@ -278,6 +278,10 @@ describe("state validation, before any request", () => {
     { name: "list params that are a Map", call: (f) => f.state.list(new Map([["prefix", "a"]]) as unknown as StateListParams), path: "" },
     { name: "a list prefix with a lone surrogate", call: (f) => f.state.list({ prefix: "\ud800" }), path: "prefix" },
     { name: "a list cursor with a lone surrogate", call: (f) => f.state.list({ cursor: "c\udc00" }), path: "cursor" },
+    { name: "a header value with CR LF", call: (f) => f.state.get("k", { headers: { "x-note": "a\r\nx-injected: 1" } }), path: "headers" },
+    { name: "a header value above U+00FF", call: (f) => f.state.get("k", { headers: { "x-note": "€" } }), path: "headers" },
+    { name: "a header name with a space", call: (f) => f.state.get("k", { headers: { "x note": "1" } }), path: "headers" },
+    { name: "headers given as a Map", call: (f) => f.state.get("k", { headers: new Map([["x-note", "1"]]) as unknown as Record<string, string> }), path: "headers" },
   ];
 
   it.each(cases)("refuses $name with FlowValidationError naming $path", async ({ call, path }) => {
@@ -292,6 +296,11 @@ describe("state validation, before any request", () => {
     const error = await caught(() => flow.state.set(key, 1, 0n as unknown as StateSetParams));
     expect((error as Error).message).toBe("state.set: invalid input (params must be an object of parameters, or left out; got a bigint)");
     expect(await flow.state.get(key)).toBeUndefined();
+  });
+
+  it("a refused header value is named, with what a value may hold", async () => {
+    const error = await caught(() => flow.state.get("k", { headers: { "x-note": "a\r\nx-injected: 1" } }));
+    expect((error as Error).message).toContain("the value of header x-note may hold only visible characters up to U+00FF, spaces and tabs (no CR, LF, NUL or other control characters)");
   });
 });
 

@@ -119,6 +119,28 @@ export const withControlChar = around(controlChar);
 /** A string with a lone surrogate somewhere. */
 export const withLoneSurrogate = around(loneSurrogate);
 
+/** A string with a character that cannot go into an HTTP header value: CR, LF, NUL, another control character, DEL, a C1 control, or one above U+00FF. */
+export const badHeaderValue = fc.oneof(
+  fc.constantFrom("a\r\nx-injected: 1", "a\nb", "a\rb", "a\u0000b", "\u007f", "\u0085", "\u009f", "\u0100", "€", "😀", "\ud800"),
+  around(fc.oneof(controlChar.filter((c) => c !== "\t"), fc.constantFrom("\u0080", "\u2028", "\ufeff"), loneSurrogate)),
+);
+
+/** A string that is not an HTTP header name (RFC 9110 token): empty, or with a space, separator, non-ASCII or control character. */
+export const badHeaderName = fc.oneof(
+  fc.constantFrom("", " ", "x test", " x-test", "x-test ", "x:y", "x;y", "(x)", "x/y", "x@y", "x=y", "\"x\"", "é", "x\u0000", "x\r\n", `${CANARY} x`),
+  around(fc.constantFrom(" ", ":", ",", "\t", "\n", "é", "\ud800")),
+);
+
+/** Headers that are refused: not a plain object (a Map, a fetch Headers, a function, a string, an array), a bad name, or a value that is not a string or holds a bad character. */
+export const badHeaders: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom<unknown>("x-test: 1", 5, true, null, [["x-test", "1"]], new Map([["x-test", "1"]]), new Headers({ "x-test": "1" }), () => ({ "x-test": "1" }), new (class Bag {
+    "x-test" = "1";
+  })()),
+  fc.dictionary(fc.stringMatching(/^x-[a-z]{1,6}$/), fc.oneof(notStringNorNullish, fc.constant(null)), { minKeys: 1, maxKeys: 3 }),
+  fc.tuple(badHeaderName, fc.constantFrom("1", "")).map(([name, value]) => ({ "x-good": "ok", [name]: value })),
+  fc.tuple(fc.stringMatching(/^x-[a-z]{1,6}$/), badHeaderValue).map(([name, value]) => ({ [name]: value })),
+);
+
 /** A string longer than `max` characters: just over, or far over. */
 export function tooLong(max: number): fc.Arbitrary<string> {
   return fc.oneof(
@@ -279,12 +301,7 @@ export const badOptions: fc.Arbitrary<unknown> = fc.oneof(
   fc.oneof(numbers, fc.string({ maxLength: 8 }), fc.bigInt(), fc.boolean(), symbols, functions, fc.array(fc.anything({ maxDepth: 1 }), { maxLength: 2 }), fc.constant(null)),
   fc.record({ timeoutMs: badTimeoutMs }),
   fc.record({ signal: notAnAbortSignal }),
-  fc.record({
-    headers: fc.oneof(
-      fc.constantFrom<unknown>("x-test: 1", 5, true, [["x-test", "1"]]),
-      fc.dictionary(fc.stringMatching(/^x-[a-z]{1,6}$/), fc.oneof(notStringNorNullish, fc.constant(null)), { minKeys: 1, maxKeys: 3 }),
-    ),
-  }),
+  fc.record({ headers: badHeaders.filter((headers) => headers !== null) }),
   fc.record({
     idempotencyKey: fc.oneof(
       fc.constantFrom("", "has space", "tab\there", "line\nbreak", "ünïcode", `${CANARY} x`, "k".repeat(256), "\u0000"),
@@ -302,6 +319,7 @@ export const goodOptions: fc.Arbitrary<unknown> = fc.constantFrom(
   { timeoutMs: 3_600_000 },
   { idempotencyKey: "retry-safe-1" },
   { headers: { "x-test": "yes" } },
+  { headers: { "X-Unusual_Name!#$%&'*+.^`|~0": "visible ASCII, spaces,\ttabs and Latin-1: café ÿ", "x-empty": "" } },
   { signal: new AbortController().signal },
 );
 

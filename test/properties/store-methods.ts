@@ -1,9 +1,9 @@
 // Every public method of state, audit, auth, secrets, storage and gateway.request that takes
-// caller input, with good and bad arbitraries per argument. Cases where the SDK still lets a bad
-// input through are left out, each with a comment naming the gap.
+// caller input, with good and bad arbitraries per argument.
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import {
+  badHeaders,
   badInt,
   badKey,
   badListParams,
@@ -223,24 +223,51 @@ const storage: MethodUnderTest[] = [
 
 // ---- gateway ----
 
+const goodRawRequest = { method: "POST", path: "/v1/things" };
+
+/** A query value that is not a string, finite number, boolean or undefined: null, NaN, an object or array (axios would send a[b]=1), a bigint, a function. */
+const badQueryValue = fc.oneof(
+  fc.constantFrom<unknown>(null, NaN, Infinity, { nested: 1 }, [1, 2], new Date(0)),
+  fc.bigInt(),
+  fc.constant(() => "x"),
+  fc.string({ maxLength: 4 }).map((d) => Symbol(d)),
+);
+
 const gateway: MethodUnderTest[] = [
   method(
     "gateway.request",
     "promise",
     (f, a) => f.gateway.request(a[0] as never, a[1] as never),
     {
-      good: fc.constantFrom({ path: "/v1/models" }, { method: "POST", path: "/v1/things", body: { a: 1 }, query: { q: "x", n: 1 } }),
-      // Left out, as each is sent or fails with another error: unknown keys (ignored), a method
-      // that is not a string (TypeError) or not an HTTP token (plain FlowError), header values
-      // that are not strings (sent as text), query values that are objects (sent as a[b]=1), a
-      // body with a cycle (RangeError) or a bigint (plain FlowError), a path "/\\host" (sent as "//host").
+      good: fc.constantFrom<unknown>(
+        { path: "/v1/models" },
+        { method: "POST", path: "/v1/things", body: { a: 1 }, query: { q: "x", n: 1 } },
+        { method: "get", path: "/v1/é 😀%20?x=1#f", query: { s: "", b: false, n: -1.5, u: undefined }, headers: { "x-a": "café\tÿ", "x-empty": "" } },
+        { method: "PATCH", path: "/v1/things/1", body: [null, "s", 1, { nested: true, gone: undefined }] },
+        { method: "delete", path: "/", body: null },
+        { method: "POST", path: "/v1/bytes", body: Buffer.from("bytes") },
+      ),
       bad: fc.oneof(
         notObject,
         fc.record({
           path: fc.oneof(
             notString,
-            fc.constantFrom("", "v1/models", CANARY, `//${CANARY}.example/x`, "//evil.example/v1", `https://evil.example/${CANARY}`, "http://127.0.0.1/x", " /v1"),
+            fc.constantFrom("", "v1/models", CANARY, `//${CANARY}.example/x`, "//evil.example/v1", `https://evil.example/${CANARY}`, "http://127.0.0.1/x", " /v1", "/\\host", "/\\\\evil.example/x", "/a\\b"),
+            withControlChar.map((text) => `/${text}`),
+            withLoneSurrogate.map((text) => `/${text}`),
           ),
+        }),
+        badParams(goodRawRequest, {
+          method: fc.oneof(notStringNorNullish, fc.constant(null), fc.constantFrom("CONNECT", "TRACE", "PURGE", "link", "", "GET ", "G ET", "POST\r\n", "po\u017ft", "opt\u0131ons")),
+          path: fc.constantFrom(undefined, null),
+          query: fc.oneof(
+            fc.constantFrom<unknown>(null, "q=1", 5, [["q", "1"]], new Map([["q", "1"]]), new URLSearchParams("q=1")),
+            fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(badQueryValue, withLoneSurrogate)).map(([name, value]) => ({ ok: "1", [name]: value })),
+            withLoneSurrogate.map((name) => ({ [name]: "1" })),
+          ),
+          headers: badHeaders,
+          // Bytes and streams are bodies too, sent as they are.
+          body: notJson.filter((value) => !(value instanceof Uint8Array)),
         }),
       ),
     },
