@@ -68,9 +68,9 @@ describe("FlowSDK", () => {
 
   it("makes every not-yet-available namespace method reject with FlowNotAvailableError", async () => {
     const flow = platform.createFlow();
-    await expect(flow.workflows.get("x")).rejects.toBeInstanceOf(FlowNotAvailableError);
-    await expect(flow.codeBlocks.get("a")).rejects.toThrow(/flow\.codeBlocks\.get\(\) is not available yet/);
-    await expect(flow.jobs.list()).rejects.toBeInstanceOf(FlowNotAvailableError);
+    await expect(flow.agents.get("x")).rejects.toBeInstanceOf(FlowNotAvailableError);
+    await expect(flow.connectors.get("a")).rejects.toThrow(/flow\.connectors\.get\(\) is not available yet/);
+    await expect(flow.serviceTokens.list()).rejects.toBeInstanceOf(FlowNotAvailableError);
     await expect(flow.gateway.chat({ model: "m", messages: [] })).rejects.toBeInstanceOf(FlowNotAvailableError);
   });
 
