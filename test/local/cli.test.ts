@@ -244,7 +244,7 @@ describe("flow-local command line", () => {
     expect(result.stdout).toMatch(/^ {2}flow-local start .*\[--manifest FILE\]/m);
     // What --input does, and where the input comes from without it.
     expect(result.stdout).toMatch(/called with --input\s+\(else, or with --input -, the JSON on stdin/);
-    expect(result.stdout).toMatch(/its output printed as JSON/);
+    expect(result.stdout).toMatch(/its\s+output printed as JSON/);
     // --manifest: its default, and the hot reload.
     expect(result.stdout).toMatch(/--manifest\s+code blocks, jobs and workflows to serve \(default: \.\/flow-local\.json/);
     expect(result.stdout).toMatch(/reloaded when it changes/);
