@@ -15,6 +15,7 @@
  * await platform.createFlow().state.set("k", 1, { ttlSeconds: 60 });
  * clock.advance(60_000); // the key has expired, without sleeping
  */
+import { TOKENS } from "../src/container/tokens.js";
 import { FlowSDK } from "../src/flow-sdk.js";
 import type { FlowOptions } from "../src/container/create-container.js";
 import type { FlowPlugin, PluginNamespaces } from "../src/plugins/define-plugin.js";
@@ -24,7 +25,8 @@ import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } fro
 export interface TestPlatform extends LocalPlatform {
   /**
    * A FlowSDK on this platform's default org and workspace; `options` (plugins, providers,
-   * tokens, ids) win over the platform's environment. Closed by {@link TestPlatform.close}.
+   * tokens, ids) win over the platform's environment. It reads the time from the platform's
+   * `clock`, when one was given. Closed by {@link TestPlatform.close}.
    */
   createFlow<const P extends readonly FlowPlugin[] = []>(options?: FlowOptions<P>): FlowSDK & PluginNamespaces<P>;
 }
@@ -43,7 +45,9 @@ export async function startTestPlatform(options: LocalPlatformOptions = {}): Pro
     mintToken: (claims) => platform.mintToken(claims),
     reloadManifest: (manifest) => platform.reloadManifest(manifest),
     createFlow<const P extends readonly FlowPlugin[] = []>(flowOptions: FlowOptions<P> = {}) {
-      const flow = FlowSDK.create<P>({ ...flowOptions, env: { ...platform.env, ...flowOptions.env } });
+      // The platform's clock is the SDK's too (token expiry, the secrets cache), unless the test sets its own.
+      const providers = options.clock ? [{ provide: TOKENS.Clock, useValue: options.clock }, ...(flowOptions.providers ?? [])] : flowOptions.providers;
+      const flow = FlowSDK.create<P>({ ...flowOptions, providers, env: { ...platform.env, ...flowOptions.env } });
       flows.add(flow);
       return flow;
     },

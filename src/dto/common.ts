@@ -105,7 +105,10 @@ export const MAX_METADATA_BYTES = 64 * 1024;
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  if (proto === Object.prototype || proto === null) return true;
+  // An object literal from another realm (a vm context, a test sandbox) has that realm's
+  // Object.prototype: a prototype whose own prototype is null, and the tag "Object".
+  return Object.getPrototypeOf(proto) === null && Object.prototype.toString.call(value) === "[object Object]";
 }
 
 /**

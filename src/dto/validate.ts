@@ -2,6 +2,14 @@ import { validateSync, type ValidationError } from "class-validator";
 import { FlowValidationError, type FlowValidationIssue } from "../errors.js";
 import { isPlainObject } from "./common.js";
 
+/**
+ * A FlowValidationError worded like every other: `<what>: invalid input (<path>: <message>; ...)`.
+ * The one place that words it.
+ */
+export function invalidInput(what: string, issues: FlowValidationIssue[]): FlowValidationError {
+  return new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
+}
+
 /** A DTO class: constructed empty, then filled from plain input. */
 export type DtoClass<T extends object> = new () => T;
 
@@ -47,9 +55,7 @@ export function validateInput<T extends object>(dto: DtoClass<T>, input: unknown
   const instance = Object.assign(new dto(), input);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length === 0) return instance;
-  const issues = toIssues(errors);
-  const list = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-  throw new FlowValidationError(`${what}: invalid input (${list})`, issues);
+  throw invalidInput(what, toIssues(errors));
 }
 
 /**
@@ -71,8 +77,7 @@ export function paramsObject<T extends object>(params: T | undefined, what: stri
   }
   const clashing = reserved.filter((name) => Object.hasOwn(params, name));
   if (clashing.length > 0) {
-    const issues = clashing.map((name) => ({ path: name, message: `property ${name} should not exist (${name} is an argument of its own)` }));
-    throw new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
+    throw invalidInput(what, clashing.map((name) => ({ path: name, message: `property ${name} should not exist (${name} is an argument of its own)` })));
   }
   return params as Partial<T>;
 }

@@ -22,5 +22,10 @@ declare module "axios" {
      * is called once per attempt, so such a call can be retried like one with a Buffer body.
      */
     flowBody?: () => unknown;
+    /**
+     * The attempt's own time limit when `timeout` is longer for another reason (a long-poll the
+     * platform holds): it alone bounds the wait for a token.
+     */
+    flowAttemptTimeoutMs?: number;
   }
 }

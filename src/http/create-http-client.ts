@@ -151,7 +151,7 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
 
   /** Waits for a token without outlasting the call: its signal, its timeout, or close() end the wait. */
   async function withinCallLimits<T>(pending: Promise<T>, request: InternalAxiosRequestConfig): Promise<T> {
-    const deadline = AbortSignal.timeout(request.timeout || config.timeoutMs);
+    const deadline = AbortSignal.timeout(request.flowAttemptTimeoutMs ?? (request.timeout || config.timeoutMs));
     try {
       return await untilAborted(pending, [request.signal as AbortSignal | undefined, lifecycle.signal, deadline]);
     } catch (error) {

@@ -2,7 +2,8 @@
 // counting, a declared size held to its word, and guards that turn a stream's failure into the
 // reader's FlowError. Private to the SDK (see README.md here).
 import { Readable, Transform } from "node:stream";
-import { FlowValidationError, type FlowValidationIssue } from "../errors.js";
+import { invalidInput } from "../dto/validate.js";
+import type { FlowValidationError } from "../errors.js";
 
 /**
  * What an upload accepts: bytes, text (sent as UTF-8), a stream read to its end, or a function
@@ -157,9 +158,4 @@ export function checkProgress(onProgress: unknown, what: string): void {
   if (onProgress !== undefined && typeof onProgress !== "function") {
     throw invalidInput(what, [{ path: "onProgress", message: "onProgress must be a function" }]);
   }
-}
-
-/** A FlowValidationError worded like validateInput's: `<what>: invalid input (<path>: <message>; ...)`. */
-export function invalidInput(what: string, issues: FlowValidationIssue[]): FlowValidationError {
-  return new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
 }

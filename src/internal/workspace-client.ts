@@ -11,6 +11,7 @@ import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
 import { FlowAbortError, FlowClosedError, FlowError, FlowTimeoutError, FlowValidationError, type FlowValidationIssue } from "../errors.js";
 import { isPlainObject } from "../dto/common.js";
+import { invalidInput } from "../dto/validate.js";
 import { anySignal, sleep } from "../http/abort.js";
 import { callConfig } from "../http/call-options.js";
 import { mapStreamError } from "../http/map-error.js";
@@ -28,6 +29,8 @@ export interface CallInit {
   query?: object | undefined;
   /** Headers of the route (a content type, say); the caller's `headers` option wins over them. */
   headers?: Record<string, string> | undefined;
+  /** The body's content type when the route fixes it (bytes already serialized as JSON): it wins over the caller's. */
+  contentType?: string | undefined;
 }
 
 /** The caller's bounds on a wait: the whole wait's time limit and a signal that ends it. */
@@ -40,8 +43,20 @@ export interface WaitBounds {
 
 /** Longest a single long-poll asks the platform to hold the answer, in seconds. */
 export const MAX_POLL_WAIT_SECONDS = 20;
-/** A platform that answers a poll at once (no long-poll support) is asked again after this, growing to 2 s. */
+/** A platform that answers a poll at once (no long-poll support) is asked again after this, growing to {@link MAX_POLL_GAP_MS}. */
 const MIN_POLL_GAP_MS = 200;
+/** Longest pause between two polls of a platform that does not hold them. */
+const MAX_POLL_GAP_MS = 2_000;
+/** Longest whole wait: what a timer can count (about 24.8 days). */
+const MAX_WAIT_MS = 2_147_483_647;
+
+/** How a wait names itself in errors: the method (`jobs.wait`), and the resource as last seen. */
+export interface WaitNames<T> {
+  /** The SDK method, e.g. `jobs.wait`, for a validation error. */
+  method: string;
+  /** The resource and what was last seen of it, e.g. `job job_1 (running)`. */
+  describe: (last: T | undefined) => string;
+}
 
 /** @internal The SDK's client of the platform API; namespaces call it, users never do. */
 @injectable()
@@ -218,53 +233,73 @@ export class WorkspaceClient {
   /**
    * Long-polls `path` (a GET answering the resource, held by the platform up to `?wait=` seconds
    * until it changes) until `done` says so, and resolves to that answer. One deadline spans every
-   * poll; the caller's signal ends the wait at once.
+   * poll; the caller's signal, and `close()`, end the wait at once.
    *
+   * @throws {FlowValidationError} for bad bounds, before any request.
    * @throws {FlowTimeoutError} when `bounds.timeoutMs` passes first; the message says what was last seen.
-   * @throws {FlowAbortError} when the signal aborts.
+   * @throws {FlowAbortError} when a signal aborts; {@link FlowClosedError} when the instance closes.
    */
-  async waitFor<T extends object>(
-    path: string,
+  waitFor<T extends object>(path: string, done: (value: T) => boolean, bounds: WaitBounds, options: RequestOptions | undefined, what: WaitNames<T>): Promise<T> {
+    return this.startAndWait(undefined, () => path, done, bounds, options, what);
+  }
+
+  /**
+   * Makes a resource with `start` (a POST, say) and then waits for it like {@link waitFor}, the
+   * deadline and the signals bounding the start too: nothing is sent when a signal has already
+   * aborted, and `timeoutMs` counts from before the start. Without `start`, only waits.
+   */
+  async startAndWait<T extends object>(
+    start: ((options: RequestOptions) => Promise<T>) | undefined,
+    pathOf: (resource: T | undefined) => string,
     done: (value: T) => boolean,
     bounds: WaitBounds,
     options: RequestOptions | undefined,
-    describe: (last: T | undefined) => string,
+    what: WaitNames<T>,
   ): Promise<T> {
     const base = callConfig(options);
-    const timeoutMs = this.checkWait(bounds, describe(undefined));
+    const timeoutMs = checkWaitBounds(bounds, what.method);
     const started = Date.now();
     const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    const callerSignal = (base.signal as AbortSignal | undefined) ?? bounds.signal;
-    const linked = anySignal([callerSignal, bounds.signal, deadline]);
+    const signals = [base.signal as AbortSignal | undefined, bounds.signal];
+    const linked = anySignal([...signals, deadline, this.lifecycle.signal]);
     const perAttempt = base.timeout ?? this.config.timeoutMs;
     let last: T | undefined;
     let gap = MIN_POLL_GAP_MS;
     try {
+      if (start) {
+        linked.signal.throwIfAborted();
+        last = await start({ ...options, signal: linked.signal });
+        if (done(last)) return last;
+      }
       for (;;) {
         const left = timeoutMs === undefined ? Infinity : timeoutMs - (Date.now() - started);
         const waitSeconds = Math.max(0, Math.min(MAX_POLL_WAIT_SECONDS, Math.ceil(left / 1000)));
         const asked = Date.now();
-        const response = await this.http.get(path, {
+        const response = await this.http.get(pathOf(last), {
           ...this.#config(base, { query: { wait: waitSeconds } }),
           signal: linked.signal,
-          // The platform holds the answer up to waitSeconds: each attempt gets that on top of its own limit.
+          // The platform holds the answer up to waitSeconds: the attempt gets that on top of its
+          // own limit, which alone still bounds the wait for a token.
           timeout: perAttempt + waitSeconds * 1000,
+          flowAttemptTimeoutMs: perAttempt,
         });
         last = objectBody<T>(response);
         if (done(last)) return last;
-        // A platform that answered at once (it does not hold polls) is not hammered.
-        if (Date.now() - asked < MIN_POLL_GAP_MS) {
+        // An unfinished answer that came back well before the hold it was asked for: the platform
+        // does not hold polls (or the resource changed but is not done). It is not hammered.
+        if (Date.now() - asked < Math.max(MIN_POLL_GAP_MS, waitSeconds * 500)) {
           await sleep(gap, [linked.signal]);
-          gap = Math.min(gap * 2, 2_000);
+          gap = Math.min(gap * 2, MAX_POLL_GAP_MS);
         } else gap = MIN_POLL_GAP_MS;
       }
     } catch (error) {
-      if (deadline?.aborted && !callerSignal?.aborted && !bounds.signal?.aborted && !this.lifecycle.closed) {
-        throw new FlowTimeoutError(`${describe(last)} did not finish within timeoutMs ${timeoutMs}; it goes on: wait for it again, or cancel it`);
-      }
-      if (!FlowError.isFlowError(error)) {
-        if (this.lifecycle.closed) throw new FlowClosedError(`${describe(last)}: the wait was cut off because this FlowSDK instance was closed`);
-        throw new FlowAbortError(`${describe(last)}: the wait was aborted by its signal`);
+      // One wording whatever was under way (the start, a poll, the pause between polls); the
+      // HTTP layer's own error, if any, stays as the cause.
+      const cause = FlowError.isFlowError(error) ? error : undefined;
+      if (this.lifecycle.closed) throw new FlowClosedError(`${what.describe(last)}: the wait was cut off because this FlowSDK instance was closed`, { cause });
+      if (signals.some((signal) => signal?.aborted)) throw new FlowAbortError(`${what.describe(last)}: the wait was aborted by its signal`, { cause });
+      if (deadline?.aborted) {
+        throw new FlowTimeoutError(`${what.describe(last)} did not finish within timeoutMs ${timeoutMs}; it goes on: wait for it again, or cancel it`, { cause });
       }
       throw error;
     } finally {
@@ -272,17 +307,16 @@ export class WorkspaceClient {
     }
   }
 
-  // Through axios' verb methods (not request()), so a stand-in for TOKENS.PlatformHttp in a
-  // user's unit test needs only the verbs it is called with.
   /**
-   * Checks a wait's `timeoutMs` and `signal` without sending anything (a call that sends first,
-   * then waits, checks them before it sends) and returns the time limit.
+   * Checks a wait's `timeoutMs` and `signal` without sending anything and returns the time limit.
    * @throws {FlowValidationError} for a bad one.
    */
   checkWait(bounds: WaitBounds, what: string): number | undefined {
     return checkWaitBounds(bounds, what);
   }
 
+  // Through axios' verb methods (not request()), so a stand-in for TOKENS.PlatformHttp in a
+  // user's unit test needs only the verbs it is called with (uploads use request()).
   async #json<T extends object>(method: "get" | "post" | "put" | "patch" | "delete", path: string, body: unknown, options: RequestOptions | undefined, init: CallInit | undefined): Promise<T> {
     const config = this.#config(callConfig(options), init);
     const response = method === "get" || method === "delete" ? await this.http[method](path, config) : await this.http[method](path, body, config);
@@ -293,7 +327,14 @@ export class WorkspaceClient {
     if (!init) return base;
     const config: AxiosRequestConfig = { ...base };
     if (init.query !== undefined) config.params = init.query;
-    if (init.headers !== undefined) config.headers = { ...init.headers, ...(base.headers as Record<string, string> | undefined) };
+    if (init.headers !== undefined || init.contentType !== undefined) {
+      const headers: Record<string, string> = { ...init.headers, ...(base.headers as Record<string, string> | undefined) };
+      if (init.contentType !== undefined) {
+        for (const name of Object.keys(headers)) if (name.toLowerCase() === "content-type") delete headers[name];
+        headers["Content-Type"] = init.contentType;
+      }
+      config.headers = headers;
+    }
     return config;
   }
 }
@@ -316,10 +357,10 @@ function checkWaitBounds(bounds: unknown, what: string): number | undefined {
     .filter((key) => !WAIT_KEYS.has(key))
     .map((key) => ({ path: key, message: `property ${key} should not exist (a wait takes timeoutMs and signal)` }));
   const { timeoutMs, signal } = bounds as WaitBounds;
-  if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) {
-    issues.push({ path: "timeoutMs", message: "timeoutMs must be a whole number of milliseconds, at least 1" });
+  if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_WAIT_MS)) {
+    issues.push({ path: "timeoutMs", message: `timeoutMs must be a whole number of milliseconds from 1 to ${MAX_WAIT_MS} (about 24.8 days; leave it out for no limit)` });
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) issues.push({ path: "signal", message: "signal must be an AbortSignal" });
-  if (issues.length > 0) throw new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
+  if (issues.length > 0) throw invalidInput(what, issues);
   return timeoutMs;
 }

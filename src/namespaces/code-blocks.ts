@@ -1,9 +1,8 @@
 // flow.codeBlocks: find and invoke the workspace's other code blocks, and follow their executions.
 import { inject, injectable } from "tsyringe";
-import { FlowValidationError } from "../errors.js";
-import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, paramsObject, validateInput } from "../dto/index.js";
+import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, invalidInput, paramsObject, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { WorkspaceClient, type WaitBounds } from "../internal/workspace-client.js";
+import { WorkspaceClient, type WaitBounds, type WaitNames } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 
 /** A code block deployed in the workspace. */
@@ -29,9 +28,10 @@ export type ExecutionStatus = "queued" | "running" | "succeeded" | "failed" | "c
 export interface ExecutionError {
   /**
    * What kind of failure: `block_error` (the block threw), `load_error` (its module did not load),
-   * `invalid_output` (its return value is not JSON), `timeout`, `crashed` (its process ended
-   * before it returned: `process.exit`, an uncaught exception), `exited` (a script exited
-   * non-zero), `cancelled`, `platform_restarted`.
+   * `invalid_output` (its return value is not JSON), `invalid_input` (`flow-local run`'s stdin was
+   * not JSON), `timeout`, `crashed` (its process ended before it returned: `process.exit`, an
+   * uncaught exception), `exited` (a script exited non-zero), `cancelled`, `platform_restarted`
+   * or `platform_stopped` (the platform went away while it ran), `spawn_failed`.
    */
   code: string;
   /** The thrown error's name (`TypeError`), when the block threw. */
@@ -126,10 +126,6 @@ export interface CodeBlocksWaitParams {
   signal?: AbortSignal | undefined;
 }
 
-function invalidWait(): FlowValidationError {
-  return new FlowValidationError("codeBlocks.invoke: invalid input (wait: wait must be true or false)", [{ path: "wait", message: "wait must be true or false" }]);
-}
-
 /** Statuses after which an execution no longer changes. */
 const FINISHED = new Set<ExecutionStatus>(["succeeded", "failed", "cancelled"]);
 
@@ -175,11 +171,15 @@ export class CodeBlocksNamespace {
   async invoke<TOutput = unknown>(id: string, input?: unknown, params: CodeBlocksInvokeParams = {}, options?: RequestOptions): Promise<Execution<TOutput>> {
     const { wait, timeoutMs, signal, ...rest } = paramsObject(params, "codeBlocks.invoke", ["id", "input"]);
     const { id: validId, ...body } = validateInput(CodeBlockInvokeInput, { ...rest, id, input }, "codeBlocks.invoke");
-    if (wait !== undefined && typeof wait !== "boolean") throw invalidWait();
-    this.client.checkWait({ timeoutMs, signal }, "codeBlocks.invoke"); // before the execution starts
-    const queued = await this.client.post<Execution<TOutput>>(`${this.client.path("code-blocks", validId)}/invoke`, body, options);
-    if (wait === false || FINISHED.has(queued.status)) return queued;
-    return this.#waitFor<TOutput>(queued.id, { timeoutMs, signal }, options);
+    if (wait !== undefined && typeof wait !== "boolean") {
+      throw invalidInput("codeBlocks.invoke", [{ path: "wait", message: "wait must be true or false" }]);
+    }
+    const path = `${this.client.path("code-blocks", validId)}/invoke`;
+    // The wait's deadline and signals bound the POST that starts the execution too.
+    const start = (startOptions: RequestOptions): Promise<Execution<TOutput>> => this.client.post<Execution<TOutput>>(path, body, startOptions);
+    const bounds = { timeoutMs, signal };
+    if (wait === false) return this.client.startAndWait(start, () => path, () => true, bounds, options, this.#names(undefined, "codeBlocks.invoke"));
+    return this.client.startAndWait(start, (queued) => this.client.path("executions", queued?.id ?? ""), isFinished, bounds, options, this.#names(undefined, "codeBlocks.invoke"));
   }
 
   /**
@@ -206,12 +206,14 @@ export class CodeBlocksNamespace {
   }
 
   #waitFor<TOutput>(executionId: string, bounds: WaitBounds, options: RequestOptions | undefined): Promise<Execution<TOutput>> {
-    return this.client.waitFor<Execution<TOutput>>(
-      this.client.path("executions", executionId),
-      (execution) => FINISHED.has(execution.status),
-      bounds,
-      options,
-      (last) => `execution ${executionId}${last ? ` (${last.status})` : ""}`,
-    );
+    return this.client.waitFor<Execution<TOutput>>(this.client.path("executions", executionId), isFinished, bounds, options, this.#names(executionId, "codeBlocks.waitForExecution"));
   }
+
+  #names<TOutput>(executionId: string | undefined, method: string): WaitNames<Execution<TOutput>> {
+    return { method, describe: (last) => `execution ${last?.id ?? executionId ?? "(not started)"}${last ? ` (${last.status})` : ""}` };
+  }
+}
+
+function isFinished(execution: Execution): boolean {
+  return FINISHED.has(execution.status);
 }

@@ -232,7 +232,7 @@ export class DatasetsNamespace {
       const message = `rows are ${(body.length / 2 ** 20).toFixed(1)} MiB as JSON, over the 8 MiB a request may carry; split them into smaller insertRows calls`;
       throw new FlowValidationError(`datasets.insertRows: ${message}`, [{ path: "rows", message }]);
     }
-    return this.client.post<DatasetInsertResult>(`${this.#path(input.dataset)}/rows`, body, options, { headers: { "Content-Type": "application/json" } });
+    return this.client.post<DatasetInsertResult>(`${this.#path(input.dataset)}/rows`, body, options, { contentType: "application/json" });
   }
 
   /**

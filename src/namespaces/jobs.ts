@@ -183,7 +183,7 @@ export class JobsNamespace {
       (job) => FINISHED.has(job.status),
       params,
       options,
-      (last) => `job ${input.id}${last ? ` (${last.status})` : ""}`,
+      { method: "jobs.wait", describe: (last) => `job ${input.id}${last ? ` (${last.status})` : ""}` },
     );
   }
 

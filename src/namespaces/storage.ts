@@ -2,9 +2,9 @@
 // object never has to sit in memory.
 import type { Readable } from "node:stream";
 import { inject, injectable } from "tsyringe";
-import { guessContentType, paramsObject, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
+import { guessContentType, invalidInput, paramsObject, StorageListInput, StoragePathInput, StoragePutInput, StorageSignedUrlInput, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
-import { bodySource, checkProgress, invalidInput, type ProgressCallback, type TransferProgress, type UploadBody } from "../internal/streams.js";
+import { bodySource, checkProgress, type ProgressCallback, type TransferProgress, type UploadBody } from "../internal/streams.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
 

@@ -41,6 +41,8 @@ export type WorkflowStepStatus = "pending" | "running" | "succeeded" | "failed" 
 export interface WorkflowRunError {
   /** `step_failed` for a run whose step failed (the step's own error says why), `cancelled`, or an execution's error code for a step. */
   code: string;
+  /** The thrown error's name (`TypeError`), for a step whose block threw. */
+  name?: string;
   /** What went wrong, naming the step that failed when there is one. */
   message: string;
   /** The step that failed, for a run's error. */
@@ -207,7 +209,7 @@ export class WorkflowsNamespace {
       (run) => FINISHED.has(run.status),
       params,
       options,
-      (last) => `workflow run ${input.runId}${last ? ` (${last.status})` : ""}`,
+      { method: "workflows.waitForRun", describe: (last) => `workflow run ${input.runId}${last ? ` (${last.status})` : ""}` },
     );
   }
 

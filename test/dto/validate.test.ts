@@ -1,5 +1,6 @@
+import vm from "node:vm";
 import { describe, expect, it } from "vitest";
-import { MemoryClearInput, StateKeyInput, validateInput } from "../../src/dto/index.js";
+import { isPlainObject, MemoryClearInput, StateKeyInput, StateListInput, validateInput } from "../../src/dto/index.js";
 import { FlowValidationError } from "../../src/errors.js";
 
 function issuesOf(run: () => unknown): Array<{ path: string; message: string }> {
@@ -34,5 +35,17 @@ describe("validateInput", () => {
 
   it("refuses unknown properties, naming them", () => {
     expect(issuesOf(() => validateInput(StateKeyInput, { key: "k", kee: 1 }, "state.get")).map((issue) => issue.path)).toEqual(["kee"]);
+  });
+
+  it("takes an object literal made in another realm (a vm context) as parameters, and refuses a class instance", () => {
+    const foreign = vm.runInNewContext("({ prefix: 'a', limit: 5 })") as unknown;
+    expect(isPlainObject(foreign)).toBe(true);
+    expect(validateInput(StateListInput, foreign, "state.list")).toMatchObject({ prefix: "a", limit: 5 });
+    class Params {
+      prefix = "a";
+    }
+    expect(isPlainObject(new Params())).toBe(false);
+    expect(isPlainObject(vm.runInNewContext("new Map()"))).toBe(false);
+    expect(isPlainObject(vm.runInNewContext("[]"))).toBe(false);
   });
 });

@@ -1,11 +1,14 @@
 // flow.codeBlocks against a local platform running the fixture blocks of
 // test/fixtures/code-blocks/flow-local.json, each execution in a process of its own.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FlowAbortError,
+  FlowClosedError,
   FlowConnectionError,
   FlowNotFoundError,
   FlowTimeoutError,
@@ -17,7 +20,7 @@ import { caught, sharedPlatform } from "../helpers/flows.js";
 
 const BLOCKS = fileURLToPath(new URL("../fixtures/code-blocks/", import.meta.url));
 const SECRET = "sk_test_5f3a9c1e7b2d4a6f";
-const { flow, offline } = await sharedPlatform({ manifest: path.join(BLOCKS, "flow-local.json"), cancelGraceSeconds: 1, secrets: { API_KEY: SECRET } });
+const { platform, flow, offline } = await sharedPlatform({ manifest: path.join(BLOCKS, "flow-local.json"), cancelGraceSeconds: 1, secrets: { API_KEY: SECRET } });
 
 const ALL_IDS = ["bad-output", "context", "echo", "exit-1", "hang", "inner", "leak-secret", "noisy", "outer", "script-fail", "script-ok", "slow", "spin", "syntax-error", "throws", "typed"];
 const EXECUTION_ID = /^exe_[0-9a-f]{24}$/;
@@ -404,10 +407,51 @@ describe.concurrent("the wait", () => {
     expect(await flow.codeBlocks.waitForExecution(id)).toMatchObject({ status: "succeeded", output: "slept" });
   });
 
-  it("an already-aborted params.signal ends invoke's wait at once, after the execution is created", async () => {
-    const error = await caught(() => flow.codeBlocks.invoke("echo", "x", { signal: AbortSignal.abort() }));
+  it("an already-aborted params.signal rejects invoke with FlowAbortError before the execution is created", async () => {
+    // offline: a POST that went out would be a FlowConnectionError
+    const error = await caught(() => offline.codeBlocks.invoke("echo", "x", { signal: AbortSignal.abort() }));
     expect(error).toBeInstanceOf(FlowAbortError);
-    expect(await flow.codeBlocks.waitForExecution(executionIdIn(error))).toMatchObject({ status: "succeeded", output: "x" });
+    expect((error as Error).message).toMatch(/^execution \(not started\): the wait was aborted by its signal/);
+  });
+
+  it("close() ends a wait at once with FlowClosedError; the execution goes on", async () => {
+    const closing = platform.createFlow();
+    const queued = await closing.codeBlocks.invoke("slow", { ms: 1_500 }, { wait: false });
+    const waiting = caught(() => closing.codeBlocks.waitForExecution(queued.id));
+    await new Promise((resolve) => setImmediate(resolve)); // the first poll is out
+    const started = Date.now();
+    await closing.close();
+    const error = await waiting;
+    expect(error).toBeInstanceOf(FlowClosedError);
+    expect((error as Error).message).toContain(`execution ${queued.id}: the wait was cut off because this FlowSDK instance was closed`);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await flow.codeBlocks.waitForExecution(queued.id)).toMatchObject({ status: "succeeded" });
+  });
+
+  it("a wait's timeoutMs above what a timer can count is refused before any request", async () => {
+    for (const timeoutMs of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      const error = await caught(() => offline.codeBlocks.waitForExecution("exe_1", { timeoutMs }));
+      expect(error).toBeInstanceOf(FlowValidationError);
+      expect((error as FlowValidationError).issues.map((issue) => issue.path)).toEqual(["timeoutMs"]);
+      expect(await caught(() => offline.codeBlocks.invoke("echo", 1, { timeoutMs }))).toBeInstanceOf(FlowValidationError);
+    }
+  });
+
+  it("invoke's timeoutMs bounds the request that starts the execution too", async () => {
+    // A platform that never answers the POST: the whole call still ends at timeoutMs.
+    const server = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const silent = platform.createFlow({ platformUrl: `http://127.0.0.1:${port}`, maxRetries: 0 });
+      const started = Date.now();
+      const error = await caught(() => silent.codeBlocks.invoke("echo", "x", { timeoutMs: 300 }));
+      expect(error).toBeInstanceOf(FlowTimeoutError);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it("waitForExecution with timeoutMs rejects with FlowTimeoutError, and a later wait sees the end", async () => {
