@@ -149,7 +149,7 @@ export const MIGRATIONS: readonly string[] = [
     execution_id TEXT,
     subject TEXT NOT NULL, scopes TEXT NOT NULL,
     request_id TEXT NOT NULL, traceparent TEXT, tracestate TEXT,
-    idempotency_key TEXT,
+    idempotency_key TEXT, idempotency_fingerprint TEXT,
     created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, updated_at INTEGER NOT NULL
   );
   CREATE INDEX jobs_by_tenant ON jobs (org, ws, seq);
@@ -219,4 +219,33 @@ export function ensureMeta(db: LocalDb, name: string, create: () => string): str
   if (row) return row.value;
   db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)").run(name, create());
   return (select.get(name) as { value: string }).value;
+}
+
+/** Name of the lock file inside a data dir: held by the one platform that uses it. */
+export const LOCK_FILE = "flow-local.lock";
+
+/**
+ * Takes the data dir for this process: an exclusive SQLite lock on `<dataDir>/flow-local.lock`,
+ * held until the returned handle is closed, and released by the operating system if the process
+ * dies (`kill -9` included). Two platforms on one data dir would each recover the other's running
+ * work as if its owner were dead, and both run the job queue.
+ *
+ * @throws {Error} when another platform holds it.
+ */
+export function lockDataDir(dataDir: string): LocalDb {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = new Database(path.join(dataDir, LOCK_FILE), { timeout: 0 });
+  try {
+    lock.pragma("locking_mode = EXCLUSIVE");
+    // The first write takes the lock; in exclusive mode it is kept until the connection closes.
+    lock.exec("CREATE TABLE IF NOT EXISTS owner (pid INTEGER); DELETE FROM owner;");
+    lock.prepare("INSERT INTO owner (pid) VALUES (?)").run(process.pid);
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: unknown }).code === "SQLITE_BUSY") {
+      throw new Error(`flow-local: another platform already uses the data dir ${dataDir}; stop it first, or choose another data dir`);
+    }
+    throw error;
+  }
+  return lock;
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { MAX_TTL_SECONDS, validateInput } from "../src/dto/index.js";
 import { systemClock, type Clock } from "../src/container/clock.js";
-import { ensureMeta, openDatabase, type LocalDb } from "./db.js";
+import { ensureMeta, lockDataDir, openDatabase, type LocalDb } from "./db.js";
 import { MintTokenInput } from "./dto.js";
 import { writePrivateFile } from "./files.js";
 import { buildServer, listen, reportToStderr } from "./server.js";
@@ -162,7 +162,9 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     writePrivateFile(tokenFile, `${token}\n`);
     written = token;
   };
+  let lock: LocalDb | undefined;
   try {
+    if (dataDir !== undefined) lock = lockDataDir(dataDir);
     db = openDatabase(dataDir);
     const adminKey = ensureMeta(db, "admin_key", () => randomBytes(24).toString("base64url"));
     const instanceId = randomBytes(16).toString("hex");
@@ -179,7 +181,7 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
       manifest,
       graceMs: grace * 1000,
       maxLogBytes: DEFAULT_MAX_LOG_BYTES,
-      report: (error) => reportToStderr(error, undefined),
+      report: (error) => reportToStderr(error, undefined, "running code blocks, jobs or workflows"),
     }));
     const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock, compute }));
     const url = await listen(server, port).catch((error: unknown) => {
@@ -221,6 +223,7 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
           await server.close();
           openDb.close();
           cleanUp(dataDir, tokenDir, tokenFile, written);
+          lock?.close(); // last: the data dir is free for another platform once this one left it
         })()),
     };
     return { platform, adminKey, instanceId };
@@ -229,6 +232,7 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     await app?.close();
     db?.close();
     cleanUp(dataDir, tokenDir, tokenFile, written);
+    lock?.close();
     throw error;
   }
 }

@@ -172,9 +172,12 @@ function acceptEmptyJson(app: FastifyInstance): void {
   });
 }
 
-/** Reports an unexpected error on stderr: where it happened and its stack. */
-export function reportToStderr(error: unknown, request: { method: string; url: string; id: string } | undefined): void {
+/**
+ * Reports an unexpected error on stderr: where it happened (a request, or `elsewhere`: the
+ * expiry sweep unless told) and its stack.
+ */
+export function reportToStderr(error: unknown, request: { method: string; url: string; id: string } | undefined, elsewhere = "in the expiry sweep"): void {
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  const where = request === undefined ? "in the expiry sweep" : `on ${request.method} ${pathOf(request.url)} (request ${request.id})`;
+  const where = request === undefined ? elsewhere : `on ${request.method} ${pathOf(request.url)} (request ${request.id})`;
   process.stderr.write(`flow-local: internal error ${where}: ${detail}\n`);
 }

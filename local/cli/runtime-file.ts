@@ -3,8 +3,8 @@ import path from "node:path";
 import { writePrivateFile } from "../files.js";
 import { INSTANCE_HEADER } from "../routes/health.js";
 
-/** Name of the file `flow-local start` leaves in the data dir while it runs. */
-export const RUNTIME_FILE = "flow-local.json";
+/** Name of the file `flow-local start` leaves in the data dir while it runs (not `flow-local.runtime.json`, the manifest's name: a data dir may be the project's own). */
+export const RUNTIME_FILE = "flow-local.runtime.json";
 
 /** Data dir of the CLI commands unless --data says otherwise, relative to the working directory. */
 export const DEFAULT_DATA_DIR = ".flow-local";
@@ -25,18 +25,18 @@ export interface RuntimeInfo {
 
 /** What {@link findRunning} found on a data dir. */
 export interface Probe {
-  /** The platform that wrote flow-local.json, answering at its URL; undefined when none runs. */
+  /** The platform that wrote flow-local.runtime.json, answering at its URL; undefined when none runs. */
   running?: RuntimeInfo | undefined;
-  /** Why a flow-local.json there was not trusted, when there was one. */
+  /** Why a flow-local.runtime.json there was not trusted, when there was one. */
   why?: string | undefined;
 }
 
-/** Writes `<dataDir>/flow-local.json`, readable by its owner only. */
+/** Writes `<dataDir>/flow-local.runtime.json`, readable by its owner only. */
 export function writeRuntimeFile(dataDir: string, info: RuntimeInfo): void {
   writePrivateFile(path.join(dataDir, RUNTIME_FILE), `${JSON.stringify(info, null, 2)}\n`);
 }
 
-/** Reads `<dataDir>/flow-local.json`, or undefined when there is none or it is not one. */
+/** Reads `<dataDir>/flow-local.runtime.json`, or undefined when there is none or it is not one. */
 export function readRuntimeFile(dataDir: string): RuntimeInfo | undefined {
   let parsed: unknown;
   try {
@@ -57,13 +57,13 @@ export function readRuntimeFile(dataDir: string): RuntimeInfo | undefined {
   return { url: info.url, adminKey: info.adminKey, pid: info.pid, tokenFile: info.tokenFile, instanceId: info.instanceId };
 }
 
-/** Removes `<dataDir>/flow-local.json` if it still names this process. */
+/** Removes `<dataDir>/flow-local.runtime.json` if it still names this process. */
 export function removeRuntimeFile(dataDir: string): void {
   if (readRuntimeFile(dataDir)?.pid === process.pid) rmSync(path.join(dataDir, RUNTIME_FILE), { force: true });
 }
 
 /**
- * The platform described by `<dataDir>/flow-local.json`, when its process is alive and the server
+ * The platform described by `<dataDir>/flow-local.runtime.json`, when its process is alive and the server
  * at its URL is that very platform (`GET /v1/health` names the same instance id). Only then may the
  * admin key be sent there: a stale file may name a port that another server, flow-local or not,
  * now listens on. A file whose process is gone is removed.

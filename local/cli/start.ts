@@ -54,7 +54,7 @@ export async function start(argv: string[]): Promise<void> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   // The terminal that ran `start` closed (or a supervisor's reload): stop cleanly too, instead of
-  // dying with flow-local.json and the token file left behind.
+  // dying with flow-local.runtime.json and the token file left behind.
   process.on("SIGHUP", stop);
 
   process.stdout.write(exportLines({ ...platform.env }));

@@ -14,7 +14,7 @@ import type { BlockDef, Manifest } from "../manifest.js";
 import { EXECUTION_ARG, runBlock, type RunningBlock, type RunOutcome } from "../runner/spawn.js";
 import type { TokenService } from "../tokens.js";
 import type { Changes } from "./changes.js";
-import { maskSecrets } from "./mask.js";
+import { maskMargin, maskSecrets } from "./mask.js";
 
 /** Who caused a piece of work, and the request it came in: the work acts as them and carries it on. */
 export interface Caller {
@@ -145,8 +145,6 @@ export interface Started {
 interface Running {
   /** Its process, once started. */
   block: RunningBlock | undefined;
-  /** Its token, masked in its logs. */
-  token: string;
   /** Set by a cancel that came before the process started: it then never starts. */
   cancelled: boolean;
   /** Resolves with the finished execution. */
@@ -166,6 +164,7 @@ export class Executor {
   private readonly insert;
   private readonly select;
   private readonly markRunning;
+  private readonly recordPid;
   private readonly markFinished;
 
   /** Creates the executor; nothing runs until {@link Executor.start}. */
@@ -178,7 +177,8 @@ export class Executor {
          @jobId, @runId, @stepId, @attempt, @timeout, @now)`,
     );
     this.select = db.prepare(`SELECT ${COLUMNS} FROM executions WHERE id = @id AND org = @org AND ws = @ws`);
-    this.markRunning = db.prepare("UPDATE executions SET status = 'running', started_at = @now, pid = @pid WHERE id = @id");
+    this.markRunning = db.prepare("UPDATE executions SET status = 'running', started_at = @now WHERE id = @id");
+    this.recordPid = db.prepare("UPDATE executions SET pid = @pid WHERE id = @id");
     this.markFinished = db.prepare(
       `UPDATE executions SET status = @status, output = @output, error = @error, stdout = @stdout, stderr = @stderr,
          logs_truncated = @truncated, finished_at = @now WHERE id = @id`,
@@ -214,8 +214,11 @@ export class Executor {
       now: this.deps.clock.now(),
     });
     const execution = this.get(request.tenant, id)!;
-    const entry: Running = { block: undefined, token: "", cancelled: false, done: Promise.resolve(execution) };
+    const entry: Running = { block: undefined, cancelled: false, done: Promise.resolve(execution) };
     entry.done = this.#run(id, request, timeoutSeconds, entry).finally(() => this.#running.delete(id));
+    // Nobody may be waiting (an invoke without wait): a failure to record the end is reported,
+    // never an unhandled rejection that would end the platform.
+    entry.done.catch((error: unknown) => this.deps.report(error));
     this.#running.set(id, entry);
     return { execution, done: entry.done };
   }
@@ -233,9 +236,13 @@ export class Executor {
         scopes: caller.scopes,
         ttlSeconds: timeoutSeconds + TOKEN_MARGIN_SECONDS,
       }));
-      entry.token = token;
       if (this.#closing) throw new Error("the platform is stopping");
       if (entry.cancelled) throw new CancelledBeforeStart();
+      // Recorded as running before the process starts: a write that fails then leaves no process behind.
+      this.markRunning.run({ id, now: this.deps.clock.now() });
+      // The block's logs may quote a secret value of the workspace or its own token: the tail is
+      // masked before it is cut, and kept masked.
+      const secrets = [...this.deps.secretValues(tenant), token];
       const block = runBlock({
         file: request.block.file,
         input: request.input,
@@ -247,9 +254,14 @@ export class Executor {
         timeoutMs: timeoutSeconds * 1000,
         graceMs: this.deps.graceMs,
         maxLogBytes: this.deps.maxLogBytes,
+        mask: { text: (text) => maskSecrets(text, secrets), margin: maskMargin(secrets) },
       });
       entry.block = block;
-      this.markRunning.run({ id, now: this.deps.clock.now(), pid: block.pid ?? null });
+      try {
+        this.recordPid.run({ id, pid: block.pid ?? null });
+      } catch (error) {
+        this.deps.report(error); // the pid only helps to find the process after a kill -9
+      }
       this.deps.changes.notify(id);
       outcome = await block.outcome;
     } catch (error) {
@@ -262,16 +274,20 @@ export class Executor {
     if (this.#closing && outcome.status !== "succeeded") {
       outcome = { ...outcome, status: "failed", error: { code: "platform_stopped", message: "the platform stopped while this execution ran" } };
     }
-    // The block's logs and error messages may quote a secret value or its own token: masked before they are kept.
+    // An error's message and name may quote a secret value or the token too.
     const secrets = [...this.deps.secretValues(tenant), token];
-    const error: ExecutionError | null = outcome.error && { ...outcome.error, message: maskSecrets(outcome.error.message, secrets) };
+    const error: ExecutionError | null = outcome.error && {
+      ...outcome.error,
+      ...(outcome.error.name === undefined ? {} : { name: maskSecrets(outcome.error.name, secrets) }),
+      message: maskSecrets(outcome.error.message, secrets),
+    };
     this.markFinished.run({
       id,
       status: outcome.status,
       output: outcome.output,
       error: error && JSON.stringify(error),
-      stdout: maskSecrets(outcome.stdout, secrets),
-      stderr: maskSecrets(outcome.stderr, secrets),
+      stdout: outcome.stdout,
+      stderr: outcome.stderr,
       truncated: outcome.truncated ? 1 : 0,
       now: this.deps.clock.now(),
     });
@@ -304,17 +320,9 @@ export class Executor {
   get(tenant: Tenant, id: string): Execution | undefined {
     const row = this.select.get({ id, ...tenantParams(tenant) }) as Row | undefined;
     if (!row) return undefined;
-    const live = this.#running.get(id);
-    if (row.status !== "running" || !live?.block) return toExecution(row, { stdout: row.stdout, stderr: row.stderr, truncated: row.logs_truncated === 1 });
-    // A running execution shows its logs so far, masked like those kept at the end.
-    const { stdout, stderr, truncated } = live.block.logs();
-    const secrets = [...this.deps.secretValues(tenant), live.token];
-    return toExecution(row, { stdout: maskSecrets(stdout, secrets), stderr: maskSecrets(stderr, secrets), truncated });
-  }
-
-  /** Resolves once the execution `id` has finished (at once when it is not running here). */
-  async finished(id: string): Promise<void> {
-    await this.#running.get(id)?.done;
+    const live = this.#running.get(id)?.block;
+    // A running execution shows its logs so far (masked like those kept at the end).
+    return toExecution(row, row.status === "running" && live ? live.logs() : { stdout: row.stdout, stderr: row.stderr, truncated: row.logs_truncated === 1 });
   }
 
   /** Stops the execution `id` (its signal aborts, SIGTERM, SIGKILL after the grace period); resolves once its process is gone. */

@@ -2,12 +2,13 @@
 // transaction (queued → running) before its block starts; a job left running by a platform that
 // died is queued again at the next start. Attempts back off exponentially; each type runs at most
 // `concurrency` jobs at once.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { JobListInput, JobSubmitInput } from "../../src/dto/index.js";
 import type { Execution } from "../../src/namespaces/code-blocks.js";
 import type { Job, JobError, JobStatus } from "../../src/namespaces/jobs.js";
 import { tenantParams, type Tenant } from "../auth.js";
 import { HttpError } from "../errors.js";
+import { IDEMPOTENCY_TTL_MS } from "../store/idempotency.js";
 import { backoffMs } from "../manifest.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 import { storedCaller, type Caller, type StoredCaller, type WorkDeps } from "./executions.js";
@@ -35,6 +36,7 @@ interface Row extends StoredCaller {
 }
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+const CANCELLED = JSON.stringify({ code: "cancelled", message: "the job was cancelled" } satisfies JobError);
 
 /** The platform's job queue. */
 export class JobQueue {
@@ -45,18 +47,32 @@ export class JobQueue {
   #cancelTimer: (() => void) | undefined;
   #started = false;
   #closed = false;
-  private readonly byId;
-  private readonly byKey;
-  private readonly insert;
+  readonly #sql;
 
   /** Creates the queue; nothing runs until {@link JobQueue.start}. */
   constructor(private readonly deps: WorkDeps) {
-    this.byId = deps.db.prepare("SELECT * FROM jobs WHERE id = @id AND org = @org AND ws = @ws");
-    this.byKey = deps.db.prepare("SELECT * FROM jobs WHERE org = @org AND ws = @ws AND subject = @subject AND idempotency_key = @key");
-    this.insert = deps.db.prepare(
-      `INSERT INTO jobs (id, org, ws, type, status, payload, max_attempts, run_at, subject, scopes, request_id, traceparent, tracestate, idempotency_key, created_at, updated_at)
-       VALUES (@id, @org, @ws, @type, 'queued', @payload, @maxAttempts, @runAt, @subject, @scopes, @requestId, @traceparent, @tracestate, @key, @now, @now)`,
-    );
+    const db = deps.db;
+    this.#sql = {
+      byId: db.prepare("SELECT * FROM jobs WHERE id = @id AND org = @org AND ws = @ws"),
+      byKey: db.prepare("SELECT * FROM jobs WHERE org = @org AND ws = @ws AND subject = @subject AND idempotency_key = @key"),
+      releaseKey: db.prepare("UPDATE jobs SET idempotency_key = NULL, idempotency_fingerprint = NULL WHERE id = @id"),
+      insert: db.prepare(
+        `INSERT INTO jobs (id, org, ws, type, status, payload, max_attempts, run_at, subject, scopes, request_id, traceparent, tracestate,
+           idempotency_key, idempotency_fingerprint, created_at, updated_at)
+         VALUES (@id, @org, @ws, @type, 'queued', @payload, @maxAttempts, @runAt, @subject, @scopes, @requestId, @traceparent, @tracestate,
+           @key, @fingerprint, @now, @now)`,
+      ),
+      cancelQueued: db.prepare("UPDATE jobs SET status = 'cancelled', error = @error, finished_at = @now, updated_at = @now WHERE id = @id AND status = 'queued'"),
+      requestCancel: db.prepare("UPDATE jobs SET cancel_requested = 1, updated_at = @now WHERE id = @id"),
+      cancelRequested: db.prepare("SELECT cancel_requested FROM jobs WHERE id = ?").pluck(),
+      progress: db.prepare("UPDATE jobs SET progress_percent = @percent, progress_message = @message, updated_at = @now WHERE id = @id AND status = 'running'"),
+      due: db.prepare("SELECT * FROM jobs WHERE status = 'queued' AND type = @type AND run_at <= @now ORDER BY run_at, seq LIMIT @free"),
+      claim: db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now, updated_at = @now WHERE id = @id AND status = 'queued'"),
+      nextDue: db.prepare("SELECT MIN(run_at) AS at FROM jobs WHERE status = 'queued' AND run_at > @now"),
+      started: db.prepare("UPDATE jobs SET execution_id = @execution, progress_percent = NULL, progress_message = NULL WHERE id = @id"),
+      retry: db.prepare("UPDATE jobs SET status = 'queued', error = @error, run_at = @runAt, updated_at = @now WHERE id = @id"),
+      finish: db.prepare("UPDATE jobs SET status = @status, result = @result, error = @error, finished_at = @now, updated_at = @now WHERE id = @id"),
+    };
   }
 
   /**
@@ -72,13 +88,23 @@ export class JobQueue {
       throw new HttpError(400, "validation_error", `Job not submitted: ${message}`, { issues: [{ path: "type", message }] });
     }
     const key = { ...tenantParams(tenant), subject: caller.subject };
-    if (idempotencyKey !== undefined) {
-      const existing = this.byKey.get({ ...key, key: idempotencyKey }) as Row | undefined;
-      if (existing) return this.#toJob(existing);
-    }
     const now = this.deps.clock.now();
+    // The key is kept with the job as well as in the idempotency store, so a retried submit whose
+    // stored answer was lost still finds its job; like the store, for 24 hours and for the same
+    // submit only.
+    const fingerprint = idempotencyKey === undefined ? null : createHash("sha256").update(JSON.stringify(input)).digest("hex");
+    if (idempotencyKey !== undefined) {
+      const existing = this.#sql.byKey.get({ ...key, key: idempotencyKey }) as (Row & { idempotency_fingerprint: string | null }) | undefined;
+      if (existing && existing.created_at > now - IDEMPOTENCY_TTL_MS) {
+        if (existing.idempotency_fingerprint !== fingerprint) {
+          throw new HttpError(422, "idempotency_key_reused", "This Idempotency-Key was first used to submit another job; use a new key for a new call");
+        }
+        return this.#toJob(existing);
+      }
+      if (existing) this.#sql.releaseKey.run({ id: existing.id });
+    }
     const id = `job_${randomBytes(12).toString("hex")}`;
-    this.insert.run({
+    this.#sql.insert.run({
       id,
       ...key,
       type: input.type,
@@ -90,6 +116,7 @@ export class JobQueue {
       traceparent: caller.traceparent,
       tracestate: caller.tracestate,
       key: idempotencyKey ?? null,
+      fingerprint,
       now,
     });
     // The answer is the job as queued (or scheduled): it may start right after.
@@ -100,7 +127,7 @@ export class JobQueue {
 
   /** The job `id` of `tenant`, or undefined. */
   get(tenant: Tenant, id: string): Job | undefined {
-    const row = this.byId.get({ id, ...tenantParams(tenant) }) as Row | undefined;
+    const row = this.#sql.byId.get({ id, ...tenantParams(tenant) }) as Row | undefined;
     return row && this.#toJob(row);
   }
 
@@ -132,12 +159,8 @@ export class JobQueue {
     const row = this.#row(tenant, id);
     if (FINAL.has(row.status)) return this.#toJob(row);
     const now = this.deps.clock.now();
-    const error = JSON.stringify({ code: "cancelled", message: "the job was cancelled" } satisfies JobError);
-    const queued = this.deps.db
-      .prepare("UPDATE jobs SET status = 'cancelled', error = @error, finished_at = @now, updated_at = @now WHERE id = @id AND status = 'queued'")
-      .run({ id, error, now });
-    if (queued.changes === 0) {
-      this.deps.db.prepare("UPDATE jobs SET cancel_requested = 1, updated_at = @now WHERE id = @id").run({ id, now });
+    if (this.#sql.cancelQueued.run({ id, error: CANCELLED, now }).changes === 0) {
+      this.#sql.requestCancel.run({ id, now });
       const execution = this.#row(tenant, id).execution_id;
       if (execution) await this.deps.executor.cancel(execution);
       await this.#attempts.get(id);
@@ -152,9 +175,7 @@ export class JobQueue {
    */
   progress(tenant: Tenant, id: string, percent: number, message: string | undefined): Job {
     const row = this.#row(tenant, id);
-    const changed = this.deps.db
-      .prepare("UPDATE jobs SET progress_percent = @percent, progress_message = @message, updated_at = @now WHERE id = @id AND status = 'running'")
-      .run({ id, percent, message: message ?? null, now: this.deps.clock.now() });
+    const changed = this.#sql.progress.run({ id, percent, message: message ?? null, now: this.deps.clock.now() });
     if (changed.changes === 0) {
       throw new HttpError(409, "job_not_running", `Job ${id} is ${this.#toJob(row).status}, not running; progress is reported while a job runs`);
     }
@@ -170,8 +191,7 @@ export class JobQueue {
     const now = this.deps.clock.now();
     const db = this.deps.db;
     db.transaction(() => {
-      const error = JSON.stringify({ code: "cancelled", message: "the job was cancelled" } satisfies JobError);
-      db.prepare("UPDATE jobs SET status = 'cancelled', error = @error, finished_at = @now, updated_at = @now WHERE status = 'running' AND cancel_requested = 1").run({ error, now });
+      db.prepare("UPDATE jobs SET status = 'cancelled', error = @error, finished_at = @now, updated_at = @now WHERE status = 'running' AND cancel_requested = 1").run({ error: CANCELLED, now });
       db.prepare("UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), run_at = @now, updated_at = @now WHERE status = 'running'").run({ now });
     })();
     this.#started = true;
@@ -190,7 +210,7 @@ export class JobQueue {
   }
 
   #row(tenant: Tenant, id: string): Row {
-    const row = this.byId.get({ id, ...tenantParams(tenant) }) as Row | undefined;
+    const row = this.#sql.byId.get({ id, ...tenantParams(tenant) }) as Row | undefined;
     if (!row) throw new HttpError(404, "not_found", `Job ${JSON.stringify(id)} does not exist in this workspace`);
     return row;
   }
@@ -200,24 +220,13 @@ export class JobQueue {
     if (!this.#started || this.#closed) return;
     try {
       const now = this.deps.clock.now();
-      const manifest = this.deps.manifest();
-      const db = this.deps.db;
-      const types = [...manifest.jobs.keys()];
-      // A type the manifest no longer declares can never run: its queued jobs fail, saying why.
-      const orphaned = db
-        .prepare(`SELECT * FROM jobs WHERE status = 'queued' AND run_at <= @now AND type NOT IN (SELECT value FROM json_each(@types))`)
-        .all({ now, types: JSON.stringify(types) }) as Row[];
-      for (const row of orphaned) this.#finish(row.id, "failed", null, { code: "unknown_type", message: `job type ${JSON.stringify(row.type)} is no longer in the manifest` });
-
-      const claim = db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now, updated_at = @now WHERE id = @id AND status = 'queued'");
-      for (const def of manifest.jobs.values()) {
+      // A type the manifest does not declare (say, while it is being edited) is not run: its jobs
+      // wait, queued, until it is back.
+      for (const def of this.deps.manifest().jobs.values()) {
         const free = def.concurrency - (this.#running.get(def.type) ?? 0);
         if (free <= 0) continue;
-        const due = db
-          .prepare("SELECT * FROM jobs WHERE status = 'queued' AND type = @type AND run_at <= @now ORDER BY run_at, seq LIMIT @free")
-          .all({ type: def.type, now, free }) as Row[];
-        for (const row of due) {
-          if (claim.run({ id: row.id, now }).changes === 0) continue;
+        for (const row of this.#sql.due.all({ type: def.type, now, free }) as Row[]) {
+          if (this.#sql.claim.run({ id: row.id, now }).changes === 0) continue;
           this.#running.set(def.type, (this.#running.get(def.type) ?? 0) + 1);
           const attempt = this.#attempt({ ...row, attempts: row.attempts + 1, status: "running" }).finally(() => {
             this.#running.set(def.type, (this.#running.get(def.type) ?? 1) - 1);
@@ -230,7 +239,7 @@ export class JobQueue {
 
       this.#cancelTimer?.();
       this.#cancelTimer = undefined;
-      const next = db.prepare("SELECT MIN(run_at) AS at FROM jobs WHERE status = 'queued' AND run_at > @now").get({ now }) as { at: number | null };
+      const next = this.#sql.nextDue.get({ now }) as { at: number | null };
       if (next.at !== null) this.#cancelTimer = this.deps.clock.setTimer(next.at - now, () => this.#pump());
     } catch (error) {
       this.deps.report(error);
@@ -251,33 +260,30 @@ export class JobQueue {
     let finished: Execution;
     try {
       const { execution, done } = this.deps.executor.start({ tenant, block, input: row.payload, caller, timeoutSeconds: def.timeoutSeconds, jobId: row.id, attempt: row.attempts });
-      this.deps.db.prepare("UPDATE jobs SET execution_id = @execution, progress_percent = NULL, progress_message = NULL WHERE id = @id").run({ id: row.id, execution: execution.id });
+      this.#sql.started.run({ id: row.id, execution: execution.id });
       this.deps.changes.notify(row.id);
       finished = await done;
     } catch (error) {
       this.deps.report(error);
       return;
     }
-    // Stopped by the platform's own stop: the job stays running, to be queued again at the next start.
-    if (this.deps.executor.closing) return;
-    const cancelRequested = (this.deps.db.prepare("SELECT cancel_requested FROM jobs WHERE id = ?").pluck().get(row.id) as number) === 1;
+    // Stopped by the platform's own stop: the job stays running, to be queued again at the next
+    // start. An attempt that ended on its own meanwhile is recorded like any other.
+    if (finished.error?.code === "platform_stopped") return;
+    const cancelRequested = (this.#sql.cancelRequested.get(row.id) as number) === 1;
     if (finished.status === "succeeded") this.#finish(row.id, "succeeded", JSON.stringify(finished.output), null);
     else if (cancelRequested || finished.status === "cancelled") this.#finish(row.id, "cancelled", null, { code: "cancelled", message: "the job was cancelled" });
     else if (row.attempts < row.max_attempts) {
       const delay = backoffMs(def.backoffSeconds, row.attempts);
       const now = this.deps.clock.now();
-      this.deps.db
-        .prepare("UPDATE jobs SET status = 'queued', error = @error, run_at = @runAt, updated_at = @now WHERE id = @id")
-        .run({ id: row.id, error: JSON.stringify(finished.error), runAt: now + delay, now });
+      this.#sql.retry.run({ id: row.id, error: JSON.stringify(finished.error), runAt: now + delay, now });
       this.deps.changes.notify(row.id);
     } else this.#finish(row.id, "failed", null, finished.error);
   }
 
   #finish(id: string, status: "succeeded" | "failed" | "cancelled", result: string | null, error: JobError | null): void {
     const now = this.deps.clock.now();
-    this.deps.db
-      .prepare("UPDATE jobs SET status = @status, result = @result, error = @error, finished_at = @now, updated_at = @now WHERE id = @id")
-      .run({ id, status, result, error: error && JSON.stringify(error), now });
+    this.#sql.finish.run({ id, status, result, error: error && JSON.stringify(error), now });
     this.deps.changes.notify(id);
   }
 

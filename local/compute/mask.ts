@@ -20,3 +20,8 @@ export function maskSecrets(text: string, values: readonly string[]): string {
   for (const form of [...forms].sort((a, b) => b.length - a.length)) if (out.includes(form)) out = out.split(form).join(MASK);
   return out;
 }
+
+/** The longest text {@link maskSecrets} replaces for `values`, in bytes: the margin a log tail keeps beyond its size. */
+export function maskMargin(values: readonly string[]): number {
+  return values.reduce((longest, value) => Math.max(longest, Buffer.byteLength(JSON.stringify(value))), 0);
+}

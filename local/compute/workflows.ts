@@ -140,6 +140,13 @@ export class WorkflowEngine {
    */
   start(): void {
     const db = this.deps.db;
+    // A run cancelled while a step ran, and then killed, ends as cancel would have ended it: the
+    // step that ran cancelled, the rest skipped.
+    const cancelled = db.prepare("SELECT id FROM workflow_runs WHERE status IN ('queued', 'running') AND cancel_requested = 1").pluck().all() as string[];
+    for (const id of cancelled) {
+      db.prepare("UPDATE workflow_steps SET status = 'cancelled', finished_at = @now WHERE run_id = @id AND status = 'running'").run({ id, now: this.deps.clock.now() });
+      this.#end(id, "cancelled", null, { code: "cancelled", message: "the run was cancelled" }, "cancelled");
+    }
     const unfinished = db.prepare("SELECT id FROM workflow_runs WHERE status IN ('queued', 'running')").pluck().all() as string[];
     db.prepare(
       `UPDATE workflow_steps SET status = 'pending', attempts = MAX(attempts - 1, 0), started_at = NULL
@@ -208,7 +215,8 @@ export class WorkflowEngine {
       this.deps.changes.notify(id);
       const finished: Execution = await done;
       // Stopped by the platform's own stop: the step stays running, to run again at the next start.
-      if (this.deps.executor.closing) return;
+      // A step that ended on its own meanwhile is recorded like any other.
+      if (finished.error?.code === "platform_stopped") return;
       if (finished.status === "succeeded") {
         this.#stepEnded(step, "succeeded", JSON.stringify(finished.output), null);
         continue;
@@ -230,8 +238,11 @@ export class WorkflowEngine {
         this.deps.changes.notify(id);
         continue;
       }
-      this.#stepEnded(step, "failed", null, error);
-      return this.#fail(id, step, attempt, error);
+      // One transaction: a kill between the two would run the failed step once more after a restart.
+      return this.deps.db.transaction(() => {
+        this.#stepEnded(step, "failed", null, error);
+        this.#fail(id, step, attempt, error);
+      })();
     }
   }
 

@@ -29,6 +29,12 @@ function stop(reason: "timeout" | "cancelled"): void {
 
 /** How long the block may take to end after its signal aborted because the parent went away. */
 const ORPHAN_GRACE_MS = 2_000;
+/** True once the module turned out to be a script (no function to call). */
+let script = false;
+
+/** The exit code of a process ended by SIGTERM, as the shell reports it. */
+const SIGTERM_EXIT = 143;
+
 /** How long closing the block's FlowSDK may take before the process exits anyway. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -86,9 +92,12 @@ async function start(message: StartMessage): Promise<void> {
   }
   const fn = blockFunction(module);
   if (!fn) {
-    // A script: it ran as it was imported; from now on the IPC channel must not keep it alive.
+    // A script: it ran as it was imported; from now on the IPC channel must not keep it alive,
+    // and SIGTERM ends it, as it would any script (also one that came while it loaded).
+    script = true;
     await send({ type: "script" });
     process.channel?.unref();
+    if (controller.signal.aborted) process.exit(SIGTERM_EXIT);
     return;
   }
 
@@ -99,11 +108,6 @@ async function start(message: StartMessage): Promise<void> {
   } catch (error) {
     return fail("invalid_input", new Error(`the input is not JSON: ${(error as Error).message}`));
   }
-
-  // SIGTERM (a job cancelled, the platform stopping) is a request to stop: the signal aborts, and
-  // the block has until the platform's grace period ends to finish. (A script keeps SIGTERM's
-  // default: it ends.)
-  process.on("SIGTERM", () => stop("cancelled"));
 
   let flow: FlowSDK | undefined;
   const ctx: CodeBlockContext = {
@@ -138,6 +142,14 @@ async function start(message: StartMessage): Promise<void> {
   await exit();
 }
 
+// SIGTERM (a job cancelled, the platform stopping) is a request to stop: the block's signal aborts,
+// and it has until the platform's grace period ends to finish. Listened for from the start, so a
+// cancel while the module loads is not lost; a script (no function to tell) ends, as by default.
+process.on("SIGTERM", () => {
+  stop("cancelled");
+  if (script) process.exit(SIGTERM_EXIT);
+});
+
 process.on("message", (message: ParentMessage) => {
   if (message.type === "start") void start(message);
   else if (message.type === "cancel") stop(message.reason);
@@ -146,5 +158,13 @@ process.on("message", (message: ParentMessage) => {
 // an orphan nobody will read.
 process.once("disconnect", () => {
   stop("cancelled");
-  setTimeout(() => process.exit(1), ORPHAN_GRACE_MS);
+  setTimeout(() => {
+    // With it, whatever the block started in its process group (the platform gives each
+    // execution one); where the group is not its own (flow-local run), the process alone.
+    try {
+      process.kill(-process.pid, "SIGKILL");
+    } catch {
+      process.exit(1);
+    }
+  }, ORPHAN_GRACE_MS);
 });

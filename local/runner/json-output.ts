@@ -39,6 +39,11 @@ export function outputIssue(value: unknown): string | undefined {
       return `${where} is a ${item.constructor.name}, which JSON would turn into {}; convert it (e.g. Object.fromEntries or an array)`;
     }
     if (item instanceof Promise) return `${where} is a Promise; await it before returning`;
+    if (item instanceof Error) return `${where} is an Error, which JSON would turn into {}; return its message (or throw it, to fail the execution)`;
+    if (item instanceof Number || item instanceof String || item instanceof Boolean) return `${where} is a boxed ${typeof item.valueOf()}; return the primitive`;
+    if (!Array.isArray(item) && !isPlainObject(item) && Object.keys(item).length === 0) {
+      return `${where} is a ${item.constructor?.name ?? "object"} with no own properties, which JSON would turn into {}; convert it`;
+    }
     if (seen.has(item)) return `${where} refers back to itself (a cycle)`;
     seen.add(item);
     stack.push({ item: undefined, where, depth, leave: item });
@@ -66,4 +71,10 @@ export function outputJson(value: unknown): string {
     throw new Error(`the block's return value is ${(Buffer.byteLength(text) / 2 ** 20).toFixed(1)} MiB as JSON, over the 8 MiB an output may be; store it (storage, datasets) and return a reference`);
   }
   return text;
+}
+
+// Plain objects pass through JSON as they are; also one made in another realm (its Object.prototype).
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }

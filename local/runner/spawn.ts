@@ -7,7 +7,8 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ChildMessage, RequestInfo, StartMessage } from "./messages.js";
+import { MAX_OUTPUT_BYTES } from "./json-output.js";
+import type { ChildMessage, FailureMessage, RequestInfo, StartMessage } from "./messages.js";
 
 /** How a run ended. */
 export type RunStatus = "succeeded" | "failed" | "cancelled";
@@ -72,6 +73,12 @@ export interface RunSpec {
   graceMs: number;
   /** The tail of each log stream kept. @default 64 KiB */
   maxLogBytes?: number | undefined;
+  /**
+   * Masks what the logs must not show (secret values), before they are cut to `maxLogBytes`: a
+   * value cut in half at the start of the tail would otherwise show its end. `margin` is the
+   * longest text it replaces, in bytes.
+   */
+  mask?: { text: (text: string) => string; margin: number } | undefined;
   /** Where to look for `tsx` first (a TypeScript block's project). @default `cwd` */
   projectDir?: string | undefined;
 }
@@ -96,6 +103,30 @@ export const DEFAULT_MAX_LOG_BYTES = 64 * 1024;
 const JS = new Set([".js", ".mjs", ".cjs"]);
 const TS = new Set([".ts", ".mts", ".cts"]);
 
+/** After the block's process exits, how long its output pipes may take to close before they are cut. */
+const PIPE_DRAIN_MS = 500;
+
+/** A message of the child's protocol, or undefined for anything else (a block's own message). */
+function childMessage(message: unknown): ChildMessage | undefined {
+  if (typeof message !== "object" || message === null) return undefined;
+  const m = message as Partial<Record<string, unknown>>;
+  if (m["type"] === "script") return { type: "script" };
+  if (m["type"] === "result" && typeof m["output"] === "string" && Buffer.byteLength(m["output"]) <= MAX_OUTPUT_BYTES) {
+    try {
+      JSON.parse(m["output"]);
+      return { type: "result", output: m["output"] };
+    } catch {
+      return undefined;
+    }
+  }
+  if (m["type"] === "failure" && FAILURE_CODES.has(m["code"] as string) && typeof m["name"] === "string" && typeof m["message"] === "string") {
+    return { type: "failure", code: m["code"] as FailureMessage["code"], name: m["name"].slice(0, 200), message: m["message"].slice(0, 10_000) };
+  }
+  return undefined;
+}
+
+const FAILURE_CODES = new Set<string>(["block_error", "load_error", "invalid_output", "invalid_input"]);
+
 /** Marks a block's process in `ps`, so the platform can find one it left running when it was killed. */
 export const EXECUTION_ARG = "--flow-local-execution=";
 
@@ -104,9 +135,12 @@ export const EXECUTION_ARG = "--flow-local-execution=";
  * running block. Never throws: a process that cannot start is an outcome (`spawn_failed`).
  */
 export function runBlock(spec: RunSpec): RunningBlock {
-  const stdout = new Tail(spec.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
-  const stderr = new Tail(spec.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
-  const logs = (): RunLogs => ({ stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.dropped > 0 || stderr.dropped > 0 });
+  const stdout = new Tail(spec.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES, spec.mask);
+  const stderr = new Tail(spec.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES, spec.mask);
+  const logs = (): RunLogs => {
+    const [out, err] = [stdout.read(), stderr.read()];
+    return { stdout: out.text, stderr: err.text, truncated: out.dropped > 0 || err.dropped > 0 };
+  };
   let child: ChildProcess;
   try {
     const runner = runnerScript();
@@ -129,6 +163,7 @@ export function runBlock(spec: RunSpec): RunningBlock {
 
   let reported: ChildMessage | undefined;
   let stopped: "timeout" | "cancelled" | undefined;
+  let ended = false;
   let killTimer: NodeJS.Timeout | undefined;
   const signal = (name: NodeJS.Signals): void => {
     try {
@@ -139,7 +174,9 @@ export function runBlock(spec: RunSpec): RunningBlock {
     }
   };
   const stop = (why: "timeout" | "cancelled"): void => {
-    if (stopped || child.exitCode !== null || child.signalCode !== null) return;
+    // Nothing to stop once the run is decided: its process ended, or the block already answered
+    // (it may still be flushing its output).
+    if (stopped || ended || reported?.type === "result" || reported?.type === "failure") return;
     stopped = why;
     if (child.connected) child.send({ type: "cancel", reason: why }, () => undefined);
     // A cancel is also SIGTERM (what a process manager sends); a timeout is said over IPC only,
@@ -149,18 +186,42 @@ export function runBlock(spec: RunSpec): RunningBlock {
   };
   const timeout = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), spec.timeoutMs);
 
-  child.on("message", (message: ChildMessage) => {
-    if (reported === undefined || reported.type === "script") reported = message;
+  // The block runs in the process that speaks for it, so it could send messages of its own (a
+  // library's "ready"): only a well-formed answer counts, and only the first.
+  child.on("message", (message: unknown) => {
+    const answer = childMessage(message);
+    if (answer && (reported === undefined || reported.type === "script")) reported = answer;
   });
   const outcome = new Promise<RunOutcome>((resolve) => {
     let spawnError: Error | undefined;
-    child.once("error", (error) => (spawnError = error));
-    // "close", not "exit": the output pipes are drained by then, so the logs are whole.
-    child.once("close", (exitCode, exitSignal) => {
+    child.once("error", (error) => {
+      spawnError = error;
+      // A process that never started may not emit "exit" at all.
+      if (child.pid === undefined && !ended) {
+        ended = true;
+        clearTimeout(timeout);
+        resolve(decide(reported, stopped, spawnError, { ...logs(), exitCode: null, signal: null }, spec.timeoutMs));
+      }
+    });
+    // Decided when the block's process exits, not when its output pipes close: a process the block
+    // started may hold them open for as long as it lives. The pipes get a moment to drain (the
+    // logs are whole), then whatever the block left in its process group is killed.
+    child.once("exit", (exitCode, exitSignal) => {
+      if (ended) return;
+      ended = true;
       clearTimeout(timeout);
       clearTimeout(killTimer);
-      const base = { ...logs(), exitCode, signal: exitSignal };
-      resolve(decide(reported, stopped, spawnError, base, spec.timeoutMs));
+      const finish = (): void => {
+        clearTimeout(drained);
+        if (spec.stdio === "capture") {
+          signal("SIGKILL");
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }
+        resolve(decide(reported, stopped, spawnError, { ...logs(), exitCode, signal: exitSignal }, spec.timeoutMs));
+      };
+      const drained = setTimeout(finish, PIPE_DRAIN_MS);
+      child.once("close", finish);
     });
   });
   if (child.connected) {
@@ -282,21 +343,28 @@ export function tsxLoader(projectDir: string): string {
   throw new Error("running a TypeScript block needs tsx; install it with: npm i -D tsx");
 }
 
-/** Keeps the last `max` bytes written, counting what it dropped. */
+/** Keeps the last `max` bytes written (masked, when a mask is given), counting what it dropped. */
 class Tail {
   #chunks: Buffer[] = [];
   #size = 0;
   /** Bytes dropped from the front so far. */
   dropped = 0;
+  readonly #keep: number;
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly mask?: { text: (text: string) => string; margin: number },
+  ) {
+    // A margin beyond the tail, so that a secret cut at its start is still seen whole, and masked.
+    this.#keep = max + (mask?.margin ?? 0);
+  }
 
   push(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#size += chunk.length;
-    while (this.#size > this.max && this.#chunks.length > 0) {
+    while (this.#size > this.#keep && this.#chunks.length > 0) {
       const first = this.#chunks[0]!;
-      const excess = this.#size - this.max;
+      const excess = this.#size - this.#keep;
       if (first.length <= excess) {
         this.#chunks.shift();
         this.#size -= first.length;
@@ -309,8 +377,15 @@ class Tail {
     }
   }
 
-  text(): string {
-    const body = Buffer.concat(this.#chunks).toString("utf8");
-    return this.dropped > 0 ? `[… ${this.dropped} earlier bytes dropped]\n${body}` : body;
+  /** The tail as text (with a count of the bytes dropped before it, if any), and that count. */
+  read(): { text: string; dropped: number } {
+    let body = Buffer.concat(this.#chunks);
+    let dropped = this.dropped;
+    if (this.mask) body = Buffer.from(this.mask.text(body.toString("utf8")));
+    if (body.length > this.max) {
+      dropped += body.length - this.max;
+      body = body.subarray(body.length - this.max);
+    }
+    return { text: dropped > 0 ? `[… ${dropped} earlier bytes dropped]\n${body.toString("utf8")}` : body.toString("utf8"), dropped };
   }
 }

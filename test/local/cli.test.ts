@@ -276,13 +276,13 @@ describe("flow-local command line", () => {
   });
 });
 
-describe("flow-local token with a flow-local.json it cannot trust", () => {
+describe("flow-local token with a flow-local.runtime.json it cannot trust", () => {
   const scripted = useScriptedServers();
   // A server that answers /v1/health like flow-local, naming the given instance, and records requests.
   const healthServer = (instanceId: string) =>
     scripted({ status: 200, body: { ok: true, service: "flow-local", version: "0.1.0" }, headers: { "x-flow-local-instance": instanceId } });
   const runtimeFile = (dataDir: string, info: Record<string, unknown>): string => {
-    const file = path.join(dataDir, "flow-local.json");
+    const file = path.join(dataDir, "flow-local.runtime.json");
     writeFileSync(file, JSON.stringify({ adminKey: "the-admin-key", tokenFile: path.join(dataDir, "flow-local.token"), ...info }), { mode: 0o600 });
     return file;
   };
@@ -395,7 +395,7 @@ const fixture = (name: string): string => path.join(FIXTURES, name);
 const printed = (output: unknown): string => `${JSON.stringify(output, null, 2)}\n`;
 
 // These run with a fresh temp dir as the working directory: no .flow-local of a platform someone
-// started there, and no flow-local.json, unless the test puts one.
+// started there, and no flow-local.json manifest, unless the test puts one.
 describe("flow-local run of a function block", () => {
   let cwd: string;
   beforeAll(() => {
@@ -487,7 +487,7 @@ describe("flow-local run and where the platform keeps its data", () => {
     expect(second.stdout).toBe("2\n");
     expect(existsSync(path.join(data, "flow-local.sqlite"))).toBe(true);
     // It was the run's own platform, stopped with it: nothing says one still runs there.
-    expect(existsSync(path.join(data, "flow-local.json"))).toBe(false);
+    expect(existsSync(path.join(data, "flow-local.runtime.json"))).toBe(false);
   });
 
   it("runs on a fresh in-memory platform each time without --data", async () => {
@@ -637,8 +637,8 @@ describe("flow-local start", () => {
     expect(response.status).toBe(200);
   });
 
-  it("writes flow-local.json with mode 0600", () => {
-    const file = path.join(dataDir, "flow-local.json");
+  it("writes flow-local.runtime.json with mode 0600", () => {
+    const file = path.join(dataDir, "flow-local.runtime.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const info = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     expect(info).toMatchObject({
@@ -677,27 +677,27 @@ describe("flow-local start", () => {
     const result = await runCli(["start", "--port", "0", "--data", dataDir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("already runs");
-    expect(existsSync(path.join(dataDir, "flow-local.json"))).toBe(true);
+    expect(existsSync(path.join(dataDir, "flow-local.runtime.json"))).toBe(true);
   });
 
-  it("stops on SIGTERM and removes flow-local.json", async () => {
+  it("stops on SIGTERM and removes flow-local.runtime.json", async () => {
     server.kill("SIGTERM");
     expect(await exited).toEqual({ code: 0, signal: null });
-    expect(existsSync(path.join(dataDir, "flow-local.json"))).toBe(false);
+    expect(existsSync(path.join(dataDir, "flow-local.runtime.json"))).toBe(false);
     expect(existsSync(path.join(dataDir, "flow-local.token"))).toBe(false);
     await expect(fetch(`${exported.PLATFORM_API_URL}/v1/health`)).rejects.toThrow();
   });
 });
 
 describe("flow-local start on SIGHUP", () => {
-  it("stops cleanly with exit code 0 and removes flow-local.json and the token file", async () => {
+  it("stops cleanly with exit code 0 and removes flow-local.runtime.json and the token file", async () => {
     const dataDir = tempDir();
     const { server, exited, exported } = await startServer(dataDir);
     try {
-      expect(existsSync(path.join(dataDir, "flow-local.json"))).toBe(true);
+      expect(existsSync(path.join(dataDir, "flow-local.runtime.json"))).toBe(true);
       server.kill("SIGHUP");
       expect(await exited).toEqual({ code: 0, signal: null });
-      expect(existsSync(path.join(dataDir, "flow-local.json"))).toBe(false);
+      expect(existsSync(path.join(dataDir, "flow-local.runtime.json"))).toBe(false);
       expect(existsSync(path.join(dataDir, "flow-local.token"))).toBe(false);
       await expect(fetch(`${exported.PLATFORM_API_URL}/v1/health`)).rejects.toThrow();
     } finally {

@@ -386,23 +386,30 @@ describe("startLocalPlatform lifecycle", () => {
     expect(readFileSync(platform.env.AUTH_TOKEN_FILE, "utf8").trim()).toBe(first);
   });
 
-  it("leaves the token file of a running platform when a launch on the same data dir fails", async () => {
+  it("refuses a second platform on a data dir in use, leaving the first's files alone", async () => {
     const dataDir = tempDir();
     const running = await started({ dataDir });
-    const port = Number(new URL(running.url).port);
-    await expect(startLocalPlatform({ dataDir, port })).rejects.toThrow(/in use/);
+    await expect(startLocalPlatform({ dataDir })).rejects.toThrow(/another platform already uses the data dir/);
     expect(readFileSync(path.join(dataDir, "flow-local.token"), "utf8").trim()).toBe(running.env.AUTH_TOKEN);
+    expect((await call(running.url, "/v1/auth/whoami", { token: running.env.AUTH_TOKEN })).status).toBe(200);
   });
 
-  it("leaves the token file a later platform on the same data dir wrote when closing", async () => {
+  it("lets a platform use the data dir once the one before has closed, and removes its own token file on close", async () => {
     const dataDir = tempDir();
-    const first = await started({ dataDir, tokenTtlSeconds: 3600 });
-    // Another TTL, so the second platform's token differs from the first's even within one second.
-    const second = await started({ dataDir, tokenTtlSeconds: 7200 });
+    const first = await started({ dataDir });
     await first.close();
+    const second = await started({ dataDir });
     expect(readFileSync(path.join(dataDir, "flow-local.token"), "utf8").trim()).toBe(second.env.AUTH_TOKEN);
     await second.close();
     expect(existsSync(path.join(dataDir, "flow-local.token"))).toBe(false);
+  });
+
+  it("leaves the token file of a running platform when a launch on another data dir fails on its port", async () => {
+    const dataDir = tempDir();
+    const running = await started({ dataDir });
+    const port = Number(new URL(running.url).port);
+    await expect(startLocalPlatform({ dataDir: tempDir(), port })).rejects.toThrow(/in use/);
+    expect(readFileSync(path.join(dataDir, "flow-local.token"), "utf8").trim()).toBe(running.env.AUTH_TOKEN);
   });
 });
 
