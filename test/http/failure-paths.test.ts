@@ -7,7 +7,9 @@ import {
   FlowError,
   FlowTimeoutError,
   FlowValidationError,
+  TOKENS,
 } from "../../src/index.js";
+import { ManualClock } from "../../local/testing.js";
 import { offlineFlow, sharedPlatform } from "../helpers/flows.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
@@ -17,8 +19,10 @@ const scripted = useScriptedServers();
 describe("token provider failures", () => {
   it("asks a provider again after it threw synchronously, instead of caching the failure", async () => {
     let calls = 0;
+    const clock = new ManualClock();
     const flow = platform.createFlow({
       authToken: "stale-token",
+      providers: [{ provide: TOKENS.Clock, useValue: clock }],
       tokenProvider: () => {
         calls += 1;
         if (calls === 1) throw new Error("vault down");
@@ -28,7 +32,7 @@ describe("token provider failures", () => {
     const first = await flow.auth.whoami().catch((e: unknown) => e);
     expect(first).toBeInstanceOf(FlowAuthenticationError);
     expect((first as Error).message).toContain("refreshing it failed: vault down");
-    await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the window that coalesces a burst of 401s
+    clock.advance(1_000); // past the window that coalesces a burst of 401s
     expect((await flow.auth.whoami()).subject).toBe("local-user");
     expect(calls).toBe(2);
   });
