@@ -2,10 +2,11 @@
 // whatever the block does, one outcome once that process is gone. The fixture blocks do not use
 // ctx.flow, so no platform is needed.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import vm from "node:vm";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { MAX_OUTPUT_BYTES, outputIssue, outputJson } from "../../local/runner/json-output.js";
 import { runBlock, type RunningBlock, type RunOutcome, type RunSpec } from "../../local/runner/spawn.js";
@@ -15,6 +16,9 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const REQUEST = { id: "req_runner_test", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: "vendor=1" };
 
 let runs = 0;
+// Files the tests hand to their blocks (gates, pid files).
+const scratch = mkdtempSync(path.join(os.tmpdir(), "flow-runner-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Starts the fixture `file` with `input` (as JSON text), capturing its logs. */
 function start(file: string, input: unknown = null, spec: Partial<RunSpec> = {}): RunningBlock {
   return runBlock({
@@ -151,6 +155,7 @@ describe.concurrent("runBlock: how a run fails", () => {
     ["function", "output.items[1] is a function"],
     ["nan", "output.ratio is NaN"],
     ["cycle", "output.self refers back to itself (a cycle)"],
+    ["error", "output.failure is an Error"],
   ])("a return value that is not JSON (%s) fails with invalid_output naming where", async (kind, where) => {
     const outcome = await run("bad-output.mjs", { kind });
     expect(outcome).toMatchObject({ status: "failed", output: null });
@@ -198,6 +203,34 @@ describe.concurrent("runBlock: time limit and cancel", () => {
     expect(outcome).toMatchObject({ status: "failed", signal: null, exitCode: 0 });
     expect(outcome.error!.code).toBe("timeout");
     expect(outcome.error!.message).not.toContain("killed");
+    expectGone(block.pid);
+  });
+
+  it("a cancel while the module still loads leaves the function's signal aborted with an AbortError when it is called, with no SIGKILL", async () => {
+    const gate = path.join(scratch, `load-gate-${++runs}`);
+    const block = start("load-gate.mjs", null, { env: { ...process.env, LOAD_GATE: gate } });
+    await untilStdout(block, "loading"); // the module's top-level code runs: it has not finished loading
+    const cancelled = Date.now();
+    block.cancel();
+    writeFileSync(gate, ""); // lets the module finish loading; a process killed by the SIGTERM never sees it
+    const outcome = await block.outcome;
+    expect(outcome.stdout).toBe("loading\nalready aborted with AbortError\n");
+    expect(outcome).toMatchObject({ status: "cancelled", signal: null, exitCode: 0, error: { code: "cancelled" } });
+    expect(Date.now() - cancelled).toBeLessThan(4_000); // long before the 5 s grace
+    expectGone(block.pid);
+  });
+
+  it("a script cancelled while it loads exits once loaded, without waiting for SIGKILL", async () => {
+    const gate = path.join(scratch, `load-gate-${++runs}`);
+    const block = start("load-gate-script.mjs", null, { env: { ...process.env, LOAD_GATE: gate } });
+    await untilStdout(block, "loading");
+    const cancelled = Date.now();
+    block.cancel();
+    writeFileSync(gate, "");
+    const outcome = await block.outcome;
+    expect(outcome).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });
+    expect(outcome.signal).not.toBe("SIGKILL");
+    expect(Date.now() - cancelled).toBeLessThan(4_000); // long before the 5 s grace
     expectGone(block.pid);
   });
 
@@ -255,6 +288,37 @@ describe.concurrent("runBlock: time limit and cancel", () => {
     block.cancel();
     expect(await block.outcome).toBe(outcome);
     expect(outcome.status).toBe("succeeded");
+  });
+});
+
+describe.concurrent("runBlock: what the block's process leaves behind", () => {
+  it("a block that returns after starting a process that holds its output pipes ends within 2 s, and that process is killed", async () => {
+    const block = start("daemon.mjs");
+    const started = Date.now();
+    const ended = await Promise.race([block.outcome, new Promise<undefined>((resolve) => setTimeout(resolve, 10_000, undefined))]);
+    const took = Date.now() - started;
+    const daemon = Number(/daemon (\d+)/.exec(block.logs().stdout)?.[1]);
+    onTestFinished(() => {
+      // Whatever the assertions say, the daemon does not outlive the test.
+      if (daemon > 0 && alive(daemon)) process.kill(daemon, "SIGKILL");
+    });
+    expect(ended).toMatchObject({ status: "succeeded", exitCode: 0, stdout: `daemon ${daemon}\n` });
+    expect(JSON.parse(ended!.output!)).toEqual({ daemon });
+    expect(took).toBeLessThan(2_500);
+    expect(daemon).toBeGreaterThan(0);
+    // SIGKILL went to its process group when the outcome was decided; the kernel may take a moment to reap it.
+    const deadline = Date.now() + 2_000;
+    while (alive(daemon) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(daemon)).toBe(false);
+  });
+});
+
+describe.concurrent("runBlock: only the runner's own messages count", () => {
+  it("a block that sends messages of its own over IPC (\"ready\", a result that is not JSON, an unknown type) succeeds with what it returns", async () => {
+    const send = ["ready", { type: "result", output: "{not json" }, { type: "bogus" }];
+    const outcome = await run("rogue-ipc.mjs", { send });
+    expect(outcome).toMatchObject({ status: "succeeded", error: null, exitCode: 0 });
+    expect(JSON.parse(outcome.output!)).toEqual({ ok: true });
   });
 });
 
@@ -338,6 +402,18 @@ describe.concurrent("runBlock: logs", () => {
     }
   });
 
+  it("a secret that the tail would cut in half at its start is masked before the cut: its end does not show", async () => {
+    const outcome = await run(
+      "write.mjs",
+      { stdout: `${"a".repeat(200)}SECRETVALUE123${"b".repeat(95)}` },
+      { maxLogBytes: 100, mask: { text: (text) => text.split("SECRETVALUE123").join("[REDACTED]"), margin: 20 } },
+    );
+    expect(outcome).toMatchObject({ status: "succeeded", truncated: true });
+    expect(outcome.stdout).not.toContain("123");
+    expect(outcome.stdout).not.toContain("VALUE");
+    expect(outcome.stdout.endsWith(`]${"b".repeat(95)}`)).toBe(true);
+  });
+
   it("streams within maxLogBytes are kept whole, not truncated", async () => {
     const outcome = await run("noisy.mjs", { lines: 10 }, { maxLogBytes: 1_000 });
     expect(outcome.truncated).toBe(false);
@@ -393,6 +469,27 @@ describe("outputIssue and outputJson: what may be an output", () => {
     ["a toJSON that throws", { v: { toJSON: () => { throw new Error("nope"); } } }, "output.v.toJSON() threw: nope"],
   ])("%s is refused, naming where", (_label, value, issue) => {
     expect(outputIssue(value)).toContain(issue);
+  });
+
+  it.each([
+    ["an Error", { failure: new Error("out of stock") }, "output.failure is an Error"],
+    ["an Error at the top", new TypeError("bad"), "output is an Error"],
+    ["a RegExp", { pattern: /ab+c/g }, "output.pattern is a RegExp with no own properties"],
+    ["a boxed number", { n: new Number(1) }, "output.n is a boxed number"],
+    ["a boxed string", [new String("s")], "output[0] is a boxed string"],
+    ["a boxed boolean", { b: new Boolean(false) }, "output.b is a boxed boolean"],
+    ["an empty instance of a class", { value: new (class Empty {})() }, "output.value is a Empty with no own properties"],
+  ])("%s is refused, naming where (JSON would turn it into {} or a primitive)", (_label, value, issue) => {
+    expect(outputIssue(value)).toContain(issue);
+    expect(() => outputJson(value)).toThrow(issue);
+  });
+
+  it("an object literal made in another realm is a plain object: accepted, with or without properties", () => {
+    const foreign = vm.runInNewContext("({ a: 1, empty: {}, list: [{}] })") as unknown;
+    expect(Object.getPrototypeOf(foreign)).not.toBe(Object.prototype);
+    expect(outputIssue(foreign)).toBeUndefined();
+    expect(outputJson(foreign)).toBe('{"a":1,"empty":{},"list":[{}]}');
+    expect(outputIssue(vm.runInNewContext("({})"))).toBeUndefined();
   });
 
   it("an output over 8 MiB as JSON is refused, saying how large it is", () => {
