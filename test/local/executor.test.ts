@@ -1,15 +1,20 @@
 // The executor (local/compute/executions.ts) used directly on an in-memory database, without a
 // platform: its token service is a stand-in whose mint resolves only when the test says, so a
-// cancel can come while an execution's token is still being signed.
+// cancel can come while an execution's token is still being signed. The job queue is used directly
+// too, never started (no job runs), for what it decides on submit; and one test goes through a
+// real platform, for what must not bring it down.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { Changes } from "../../local/compute/changes.js";
 import { Executor, type Caller } from "../../local/compute/executions.js";
+import { JobQueue } from "../../local/compute/jobs.js";
 import { openDatabase } from "../../local/db.js";
-import type { BlockDef } from "../../local/manifest.js";
+import { HttpError } from "../../local/errors.js";
+import { loadManifest, type BlockDef } from "../../local/manifest.js";
+import { ManualClock, startTestPlatform } from "../../local/testing.js";
 import type { MintedToken, MintOptions, TokenService } from "../../local/tokens.js";
 import { systemClock } from "../../src/container/clock.js";
 
@@ -110,5 +115,74 @@ describe("Executor", () => {
     expect(existsSync(file)).toBe(false);
     expect(executor.get(TENANT, execution.id)).toEqual(finished);
     expect(errors).toEqual([]);
+  });
+});
+
+describe("Executor through a platform: a block's own IPC messages", () => {
+  it("a block that sends a result that is not JSON over IPC itself does not bring the platform down: it succeeds, and the next invoke works", async () => {
+    const platform = await startTestPlatform({
+      manifest: { codeBlocks: { rogue: path.join(BLOCKS, "rogue-ipc.mjs"), echo: path.join(BLOCKS, "echo.mjs") } },
+    });
+    onTestFinished(() => platform.close());
+    const flow = platform.createFlow();
+    // Not waited for: nobody reads this execution when it ends.
+    const queued = await flow.codeBlocks.invoke("rogue", { send: [{ type: "result", output: "{not json" }] }, { wait: false });
+    const rogue = await flow.codeBlocks.waitForExecution(queued.id, { timeoutMs: 20_000 });
+    expect(rogue).toMatchObject({ status: "succeeded", output: { ok: true }, error: null });
+    const echoed = await flow.codeBlocks.invoke("echo", { again: 1 }, { timeoutMs: 20_000 });
+    expect(echoed).toMatchObject({ status: "succeeded", output: { again: 1 } });
+  });
+});
+
+describe("JobQueue: the idempotency key kept with a job", () => {
+  const DAY_MS = 24 * 3600 * 1000;
+  const manifest = loadManifest({ codeBlocks: { echo: path.join(BLOCKS, "echo.mjs") }, jobs: { echo: { codeBlock: "echo" } } });
+
+  /** A queue on a database of its own and a manual clock, never started: submits are recorded, nothing runs. */
+  function queue(): { jobs: JobQueue; clock: ManualClock; count: () => number } {
+    const own = openDatabase();
+    const clock = new ManualClock();
+    const executor = new Executor({
+      db: own,
+      clock,
+      tokens: new HeldTokens(false) as unknown as TokenService,
+      changes: new Changes(),
+      baseUrl: () => "http://127.0.0.1:9",
+      secretValues: () => [],
+      graceMs: 1_000,
+      maxLogBytes: 64 * 1024,
+      report: (error) => errors.push(error),
+    });
+    const jobs = new JobQueue({ db: own, clock, executor, changes: new Changes(), manifest: () => manifest, report: (error) => errors.push(error) });
+    onTestFinished(async () => {
+      jobs.close();
+      await executor.close();
+      own.close();
+    });
+    return { jobs, clock, count: () => own.prepare("SELECT COUNT(*) FROM jobs").pluck().get() as number };
+  }
+
+  it("a submit with a key the caller used for another submit within 24 hours is refused with 422 idempotency_key_reused, and creates nothing", () => {
+    const { jobs, clock, count } = queue();
+    jobs.submit(TENANT, CALLER, { type: "echo", payload: { order: 1 } }, "key-reused");
+    clock.advance(DAY_MS - 1);
+    let error: unknown;
+    try {
+      jobs.submit(TENANT, CALLER, { type: "echo", payload: { order: 2 } }, "key-reused");
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ status: 422, code: "idempotency_key_reused" });
+    expect(count()).toBe(1);
+  });
+
+  it("a key last used over 24 hours ago is free again: a submit with it creates a new job", () => {
+    const { jobs, clock, count } = queue();
+    const first = jobs.submit(TENANT, CALLER, { type: "echo", payload: { order: 1 } }, "key-expires");
+    clock.advance(DAY_MS + 1);
+    const second = jobs.submit(TENANT, CALLER, { type: "echo", payload: { order: 1 } }, "key-expires");
+    expect(second.id).not.toBe(first.id);
+    expect(count()).toBe(2);
   });
 });
