@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ManifestObject } from "../../local/index.js";
+import { startLocalPlatform, type LocalPlatform, type ManifestObject } from "../../local/index.js";
 import { FlowSDK, type Execution, type Job, type WorkflowRun } from "../../src/index.js";
 
 // kill -9 recovery: a platform in a child process (test/fixtures/recovery/platform.ts) is killed
@@ -37,6 +37,7 @@ interface LogEntry {
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 const flows: FlowSDK[] = [];
+const platforms: LocalPlatform[] = [];
 
 afterAll(async () => {
   // Whatever a failed scenario left behind: platforms, then blocks (checked to still be ours).
@@ -46,6 +47,7 @@ afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
   }
   await Promise.allSettled(flows.map((flow) => flow.close()));
+  await Promise.allSettled(platforms.map((platform) => platform.close()));
 });
 
 function killGroup(pid: number | undefined): void {
@@ -404,5 +406,34 @@ describe("recovery after kill -9: workflow runs", () => {
 
   it("no step starts while the platform is down", () => {
     expect(seen.log.filter((entry) => entry.at >= seen.killedAt && entry.at <= seen.restartAt)).toEqual([]);
+  });
+});
+
+describe("one platform per data dir", () => {
+  /** A platform started in this process on `dataDir`, closed after the file's tests. */
+  async function startHere(dataDir: string): Promise<LocalPlatform> {
+    const platform = await startLocalPlatform({ dataDir });
+    platforms.push(platform);
+    return platform;
+  }
+
+  it("a second platform on a data dir another platform of this process uses is refused, and one starts once that one has closed", async () => {
+    const { dataDir } = scenarioDir(() => ({}));
+    const first = await startHere(dataDir);
+    await expect(startLocalPlatform({ dataDir })).rejects.toThrow(/another platform already uses the data dir/);
+    // The first one is unharmed by the attempt.
+    expect((await fetch(`${first.url}/v1/health`)).ok).toBe(true);
+    await first.close();
+    const second = await startHere(dataDir);
+    expect((await fetch(`${second.url}/v1/health`)).ok).toBe(true);
+  });
+
+  it("a platform on a data dir that a platform in another process uses is refused, and starts once that process is killed with SIGKILL", async () => {
+    const { dataDir, manifestFile } = scenarioDir(() => ({}));
+    const other = await startPlatform(dataDir, manifestFile);
+    await expect(startLocalPlatform({ dataDir })).rejects.toThrow(/another platform already uses the data dir/);
+    await kill9(other); // it never released the lock itself: the operating system does
+    const here = await startHere(dataDir);
+    expect((await fetch(`${here.url}/v1/health`)).ok).toBe(true);
   });
 });
