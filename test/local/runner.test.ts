@@ -292,7 +292,8 @@ describe.concurrent("runBlock: time limit and cancel", () => {
 });
 
 describe.concurrent("runBlock: what the block's process leaves behind", () => {
-  it("a block that returns after starting a process that holds its output pipes ends within 2 s, and that process is killed", async () => {
+  it("a block that returns after starting a process that holds its output pipes ends within 2 s, and that process is killed", async ({ onTestFinished }) => {
+    // (The test's own onTestFinished: the global one does not know which concurrent test runs.)
     const block = start("daemon.mjs");
     const started = Date.now();
     const ended = await Promise.race([block.outcome, new Promise<undefined>((resolve) => setTimeout(resolve, 10_000, undefined))]);
