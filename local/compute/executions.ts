@@ -271,8 +271,13 @@ export class Executor {
           ? { ...none, status: "cancelled", error: { code: "cancelled", message: "the execution was cancelled before it started" } }
           : { ...none, status: "failed", error: { code: "spawn_failed", message: `the execution could not start: ${(error as Error).message}` } };
     }
+    // The platform's own stop: a block that returned once told to stop has done its work, and it
+    // is recorded (its job or step does not run again); anything else is `platform_stopped`.
     if (this.#closing && outcome.status !== "succeeded") {
-      outcome = { ...outcome, status: "failed", error: { code: "platform_stopped", message: "the platform stopped while this execution ran" } };
+      outcome =
+        outcome.outputAfterStop !== undefined
+          ? { ...outcome, status: "succeeded", output: outcome.outputAfterStop, error: null }
+          : { ...outcome, status: "failed", error: { code: "platform_stopped", message: "the platform stopped while this execution ran" } };
     }
     // An error's message and name may quote a secret value or the token too.
     const secrets = [...this.deps.secretValues(tenant), token];

@@ -45,6 +45,11 @@ export interface RunOutcome extends RunLogs {
   exitCode: number | null;
   /** The signal that ended the process, when one did. */
   signal: NodeJS.Signals | null;
+  /**
+   * The output the block returned after it was told to stop (the run still ends as the stop
+   * says): the platform's own stop keeps it, as the block's work is done.
+   */
+  outputAfterStop?: string | undefined;
 }
 
 /** What to run, and how. */
@@ -247,10 +252,11 @@ function decide(reported: ChildMessage | undefined, stopped: "timeout" | "cancel
   if (spawnError && reported === undefined) {
     return failed({ code: "spawn_failed", message: `the block's process could not start: ${spawnError.message}` }, ended);
   }
-  if (stopped === "cancelled") return { ...ended, status: "cancelled", output: null, error: { code: "cancelled", message: "the execution was cancelled" } };
+  const late = stopped !== undefined && reported?.type === "result" ? { outputAfterStop: reported.output } : {};
+  if (stopped === "cancelled") return { ...ended, ...late, status: "cancelled", output: null, error: { code: "cancelled", message: "the execution was cancelled" } };
   if (stopped === "timeout") {
     const seconds = timeoutMs === undefined ? "its" : `its ${formatSeconds(timeoutMs)}`;
-    return failed({ code: "timeout", message: `the block ran longer than ${seconds} time limit and was stopped${ended.signal === "SIGKILL" ? " (killed: it did not end within the grace period after its signal aborted)" : ""}` }, ended);
+    return { ...failed({ code: "timeout", message: `the block ran longer than ${seconds} time limit and was stopped${ended.signal === "SIGKILL" ? " (killed: it did not end within the grace period after its signal aborted)" : ""}` }, ended), ...late };
   }
   if (reported?.type === "result") return { ...ended, status: "succeeded", output: reported.output, error: null };
   if (reported?.type === "failure") {

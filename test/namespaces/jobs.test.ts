@@ -602,11 +602,9 @@ describe("jobs: a manifest reloaded without their type", () => {
 });
 
 describe("jobs: a clean stop", () => {
-  // STILL BROKEN (hence it.fails; make it `it` once fixed): close() cancels the block, runBlock's
-  // decide() lets that stop win over the result the block returns after it ("cancelled"), the
-  // executor records a non-succeeded outcome while closing as platform_stopped, and the queue
-  // leaves a platform_stopped attempt running, so the next start runs the job again.
-  it.fails("an attempt that ends while the platform stops is recorded: after a restart on the data dir the job has succeeded and does not run again", async () => {
+  // close() cancels the block; the result it returns after that stop is kept (outputAfterStop),
+  // so the job is not left running to be run again at the next start.
+  it("an attempt that ends while the platform stops is recorded: after a restart on the data dir the job has succeeded and does not run again", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "flow-jobs-stop-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const dataDir = path.join(dir, "data");
