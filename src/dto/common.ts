@@ -245,3 +245,19 @@ export function JsonPayload(field: string): PropertyDecorator {
     })(target, property);
   };
 }
+
+/**
+ * True for a Node readable stream (a `Readable`, or an old-style `NodeJS.ReadableStream`): what
+ * an upload or a raw request body may be, sent as it is.
+ */
+export function isReadableStream(value: unknown): value is NodeJS.ReadableStream {
+  return typeof value === "object" && value !== null && typeof (value as { pipe?: unknown }).pipe === "function" && typeof (value as { on?: unknown }).on === "function";
+}
+
+/** The statuses after which an execution, a job or a workflow run never changes again. */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
+
+/** True once an execution, a job or a workflow run has finished: `succeeded`, `failed` or `cancelled`. Shared by the SDK's waits and the platform's long-polls. */
+export function isFinalStatus(status: string): boolean {
+  return FINAL_STATUSES.has(status);
+}

@@ -1,7 +1,7 @@
 // Input of a raw request (`gateway.request`, and plugins calling `rawRequest`): what may go to any
 // route of a Flow base URL. Checked before anything is sent, so bad input is a FlowValidationError
 // rather than a TypeError from axios, a RangeError from JSON, or a request altered on the way.
-import { hasLoneSurrogate, isJsonValue, isPlainObject, Located, MAX_JSON_DEPTH, NO_CONTROL_CHARS } from "./common.js";
+import { hasLoneSurrogate, isJsonValue, isPlainObject, isReadableStream, Located, MAX_JSON_DEPTH, NO_CONTROL_CHARS } from "./common.js";
 import { headersIssue } from "./request-options.js";
 
 /** The HTTP methods a raw request may use (in any case). */
@@ -54,14 +54,10 @@ export function rawQueryIssue(value: unknown, where = "query"): string | undefin
  * (a Map as `{}`, NaN as `null`) or fail inside axios (a cycle, a bigint).
  */
 export function rawBodyIssue(value: unknown, where = "body"): string | undefined {
-  if (value === undefined || value instanceof Uint8Array || isStream(value) || isJsonValue(value, { undefinedProperties: true })) return undefined;
+  if (value === undefined || value instanceof Uint8Array || isReadableStream(value) || isJsonValue(value, { undefinedProperties: true })) return undefined;
   return `${where} must be a JSON value (no functions, symbols, bigints, NaN, Infinity, class instances, undefined inside arrays or cycles; nested at most ${MAX_JSON_DEPTH} levels), or bytes or a readable stream to send as they are`;
 }
 
-// A Node stream (a Readable, or an old-style NodeJS.ReadableStream), which axios pipes as it is.
-function isStream(value: unknown): boolean {
-  return typeof value === "object" && value !== null && typeof (value as { pipe?: unknown }).pipe === "function" && typeof (value as { on?: unknown }).on === "function";
-}
 
 /** Input of a raw request; every field is checked by the function of its name above. */
 export class RawRequestInput {

@@ -2,6 +2,7 @@
 // counting, a declared size held to its word, and guards that turn a stream's failure into the
 // reader's FlowError. Private to the SDK (see README.md here).
 import { Readable, Transform } from "node:stream";
+import { isReadableStream } from "../dto/common.js";
 import { invalidInput } from "../dto/validate.js";
 import type { FlowValidationError } from "../errors.js";
 
@@ -54,7 +55,7 @@ export function bodySource(body: UploadBody, size: number | undefined, what: str
     return {
       open: () => {
         const stream = body();
-        if (!isReadable(stream)) throw invalidInput(what, [{ path: "body", message: "the body function must return a readable stream" }]);
+        if (!isReadableStream(stream)) throw invalidInput(what, [{ path: "body", message: "the body function must return a readable stream" }]);
         return toReadable(stream);
       },
       repeatable: true,
@@ -62,17 +63,13 @@ export function bodySource(body: UploadBody, size: number | undefined, what: str
       declared: true,
     };
   }
-  if (isReadable(body)) return { open: () => toReadable(body), repeatable: false, size, declared: true };
+  if (isReadableStream(body)) return { open: () => toReadable(body), repeatable: false, size, declared: true };
   throw invalidInput(what, [{ path: "body", message: "body must be a Buffer, Uint8Array, string, readable stream or a function returning one" }]);
 }
 
 function* chunksOf(bytes: Buffer): Generator<Buffer> {
   if (bytes.length === 0) return;
   for (let start = 0; start < bytes.length; start += CHUNK) yield bytes.subarray(start, start + CHUNK);
-}
-
-function isReadable(value: unknown): value is Readable | NodeJS.ReadableStream {
-  return typeof value === "object" && value !== null && typeof (value as { pipe?: unknown }).pipe === "function" && typeof (value as { on?: unknown }).on === "function";
 }
 
 function toReadable(stream: Readable | NodeJS.ReadableStream): Readable {
