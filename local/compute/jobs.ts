@@ -12,6 +12,7 @@ import { IDEMPOTENCY_TTL_MS } from "../store/idempotency.js";
 import { backoffMs } from "../manifest.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 import { storedCaller, type Caller, type StoredCaller, type WorkDeps } from "./executions.js";
+import { isFinalStatus } from "../../src/dto/index.js";
 
 interface Row extends StoredCaller {
   seq: number;
@@ -35,7 +36,6 @@ interface Row extends StoredCaller {
   finished_at: number | null;
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const CANCELLED = JSON.stringify({ code: "cancelled", message: "the job was cancelled" } satisfies JobError);
 
 /** The platform's job queue. */
@@ -157,7 +157,7 @@ export class JobQueue {
    */
   async cancel(tenant: Tenant, id: string): Promise<Job> {
     const row = this.#row(tenant, id);
-    if (FINAL.has(row.status)) return this.#toJob(row);
+    if (isFinalStatus(row.status)) return this.#toJob(row);
     const now = this.deps.clock.now();
     if (this.#sql.cancelQueued.run({ id, error: CANCELLED, now }).changes === 0) {
       this.#sql.requestCancel.run({ id, now });

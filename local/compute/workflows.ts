@@ -11,6 +11,7 @@ import { HttpError } from "../errors.js";
 import { backoffMs, type StepDef, type WorkflowDef } from "../manifest.js";
 import { DEFAULT_LIMIT, decodeCursor, encodeCursor, listKind, toPage, type Page } from "../pagination.js";
 import { storedCaller, type Caller, type StoredCaller, type WorkDeps } from "./executions.js";
+import { isFinalStatus } from "../../src/dto/index.js";
 
 interface RunRow extends StoredCaller {
   seq: number;
@@ -44,8 +45,6 @@ interface StepRow {
   started_at: number | null;
   finished_at: number | null;
 }
-
-const FINAL = new Set<WorkflowRunStatus>(["succeeded", "failed", "cancelled"]);
 
 /** Runs workflows and keeps their state. */
 export class WorkflowEngine {
@@ -123,14 +122,14 @@ export class WorkflowEngine {
   async cancel(tenant: Tenant, id: string): Promise<WorkflowRun> {
     const row = this.runById.get(id) as RunRow | undefined;
     if (!row || row.org !== tenant.orgId || row.ws !== tenant.workspaceId) throw notFound(id);
-    if (FINAL.has(row.status)) return this.#toRun(row);
+    if (isFinalStatus(row.status)) return this.#toRun(row);
     this.deps.db.prepare("UPDATE workflow_runs SET cancel_requested = 1, updated_at = ? WHERE id = ?").run(this.deps.clock.now(), id);
     const running = (this.stepsOf.all(id) as StepRow[]).find((step) => step.status === "running");
     if (running?.execution_id) await this.deps.executor.cancel(running.execution_id);
     await this.#active.get(id);
     // Not being moved (waiting for a retry, or not started): it ends here.
     const now = this.runById.get(id) as RunRow;
-    if (!FINAL.has(now.status)) this.#end(id, "cancelled", null, { code: "cancelled", message: "the run was cancelled" }, "cancelled");
+    if (!isFinalStatus(now.status)) this.#end(id, "cancelled", null, { code: "cancelled", message: "the run was cancelled" }, "cancelled");
     return this.get(tenant, id)!;
   }
 
@@ -176,7 +175,7 @@ export class WorkflowEngine {
     for (;;) {
       if (this.#closed) return;
       const run = this.runById.get(id) as RunRow;
-      if (FINAL.has(run.status)) return;
+      if (isFinalStatus(run.status)) return;
       if (run.cancel_requested === 1) return this.#end(id, "cancelled", null, { code: "cancelled", message: "the run was cancelled" }, "cancelled");
       const steps = this.stepsOf.all(id) as StepRow[];
       const step = steps.find((s) => s.status !== "succeeded");

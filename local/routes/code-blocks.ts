@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
-import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, validateInput, WaitQuery } from "../../src/dto/index.js";
+import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, isFinalStatus, validateInput, WaitQuery } from "../../src/dto/index.js";
 import type { CodeBlock, Execution } from "../../src/namespaces/code-blocks.js";
 import { needs, tenantOf } from "../auth.js";
 import { callerOf } from "../compute/caller.js";
@@ -14,9 +14,6 @@ interface IdRoute {
   Params: { id: string };
   Body: unknown;
 }
-
-/** Statuses after which an execution no longer changes. */
-const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
 /** Code blocks and executions routes of docs/protocol.md, relative to the workspace prefix. */
 export function codeBlocksRoutes(app: FastifyInstance, compute: Compute): void {
@@ -51,7 +48,7 @@ export function codeBlocksRoutes(app: FastifyInstance, compute: Compute): void {
       if (!execution) throw new HttpError(404, "not_found", `Execution ${JSON.stringify(executionId)} does not exist in this workspace`);
       return execution;
     };
-    return compute.changes.hold(executionId, wait, read, (execution) => FINISHED.has(execution.status));
+    return compute.changes.hold(executionId, wait, read, (execution) => isFinalStatus(execution.status));
   });
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { JobIdInput, JobListInput, JobProgressInput, JobSubmitInput, validateInput, WaitQuery } from "../../src/dto/index.js";
+import { isFinalStatus, JobIdInput, JobListInput, JobProgressInput, JobSubmitInput, validateInput, WaitQuery } from "../../src/dto/index.js";
 import type { Job } from "../../src/namespaces/jobs.js";
 import { needs, tenantOf } from "../auth.js";
 import { callerOf } from "../compute/caller.js";
@@ -12,9 +12,6 @@ interface IdRoute {
   Params: { id: string };
   Body: unknown;
 }
-
-/** Statuses after which a job no longer changes. */
-const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
 /** Jobs routes of docs/protocol.md, relative to the workspace prefix. */
 export function jobsRoutes(app: FastifyInstance, compute: Compute): void {
@@ -39,7 +36,7 @@ export function jobsRoutes(app: FastifyInstance, compute: Compute): void {
       if (!job) throw new HttpError(404, "not_found", `Job ${JSON.stringify(id)} does not exist in this workspace`);
       return job;
     };
-    return compute.changes.hold(id, wait, read, (value) => FINISHED.has(value.status));
+    return compute.changes.hold(id, wait, read, (value) => isFinalStatus(value.status));
   });
 
   app.post<IdRoute>("/jobs/:id/cancel", needs("jobs:write"), async (request) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { validateInput, WaitQuery, WorkflowIdInput, WorkflowListInput, WorkflowListRunsInput, WorkflowRunIdInput, WorkflowStartInput } from "../../src/dto/index.js";
+import { isFinalStatus, validateInput, WaitQuery, WorkflowIdInput, WorkflowListInput, WorkflowListRunsInput, WorkflowRunIdInput, WorkflowStartInput } from "../../src/dto/index.js";
 import type { Workflow, WorkflowRun } from "../../src/namespaces/workflows.js";
 import { needs, tenantOf } from "../auth.js";
 import { callerOf } from "../compute/caller.js";
@@ -13,9 +13,6 @@ interface IdRoute {
   Params: { id: string };
   Body: unknown;
 }
-
-/** Statuses after which a run no longer changes. */
-const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
 /** Workflows and workflow runs routes of docs/protocol.md, relative to the workspace prefix. */
 export function workflowsRoutes(app: FastifyInstance, compute: Compute): void {
@@ -52,7 +49,7 @@ export function workflowsRoutes(app: FastifyInstance, compute: Compute): void {
       if (!run) throw new HttpError(404, "not_found", `Workflow run ${JSON.stringify(runId)} does not exist in this workspace`);
       return run;
     };
-    return compute.changes.hold(runId, wait, read, (value) => FINISHED.has(value.status));
+    return compute.changes.hold(runId, wait, read, (value) => isFinalStatus(value.status));
   });
 
   app.post<IdRoute>("/workflow-runs/:id/cancel", needs("workflows:write"), async (request) => {

@@ -1,6 +1,6 @@
 // flow.codeBlocks: find and invoke the workspace's other code blocks, and follow their executions.
 import { inject, injectable } from "tsyringe";
-import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, invalidInput, paramsObject, validateInput } from "../dto/index.js";
+import { CodeBlockIdInput, CodeBlockInvokeInput, CodeBlockListInput, ExecutionIdInput, invalidInput, isFinalStatus, paramsObject, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { WorkspaceClient, type WaitBounds, type WaitNames } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
@@ -126,9 +126,6 @@ export interface CodeBlocksWaitParams {
   signal?: AbortSignal | undefined;
 }
 
-/** Statuses after which an execution no longer changes. */
-const FINISHED = new Set<ExecutionStatus>(["succeeded", "failed", "cancelled"]);
-
 /** Lists and invokes the workspace's code blocks and follows their executions. */
 @injectable()
 export class CodeBlocksNamespace {
@@ -215,5 +212,5 @@ export class CodeBlocksNamespace {
 }
 
 function isFinished(execution: Execution): boolean {
-  return FINISHED.has(execution.status);
+  return isFinalStatus(execution.status);
 }

@@ -2,7 +2,7 @@
 import { inject, injectable } from "tsyringe";
 import type { FlowConfig } from "../container/config.js";
 import { TOKENS } from "../container/tokens.js";
-import { JobIdInput, JobListInput, JobProgressInput, JobSubmitInput, validateInput } from "../dto/index.js";
+import { isFinalStatus, JobIdInput, JobListInput, JobProgressInput, JobSubmitInput, validateInput } from "../dto/index.js";
 import { FlowConfigError } from "../errors.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { wireDate } from "../internal/dates.js";
@@ -109,9 +109,6 @@ export interface JobsWaitParams {
   signal?: AbortSignal | undefined;
 }
 
-/** Statuses after which a job no longer changes. */
-const FINISHED = new Set<JobStatus>(["succeeded", "failed", "cancelled"]);
-
 /** Submits and follows background jobs; inside a job, reports its progress. */
 @injectable()
 export class JobsNamespace {
@@ -180,7 +177,7 @@ export class JobsNamespace {
     const input = validateInput(JobIdInput, { id }, "jobs.wait");
     return this.client.waitFor<Job<TPayload, TResult>>(
       this.client.path("jobs", input.id),
-      (job) => FINISHED.has(job.status),
+      (job) => isFinalStatus(job.status),
       params,
       options,
       { method: "jobs.wait", describe: (last) => `job ${input.id}${last ? ` (${last.status})` : ""}` },

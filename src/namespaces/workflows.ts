@@ -1,6 +1,6 @@
 // flow.workflows: start the workspace's workflows and follow, await or cancel their runs.
 import { inject, injectable } from "tsyringe";
-import { paramsObject, validateInput, WorkflowIdInput, WorkflowListInput, WorkflowListRunsInput, WorkflowRunIdInput, WorkflowStartInput } from "../dto/index.js";
+import { isFinalStatus, paramsObject, validateInput, WorkflowIdInput, WorkflowListInput, WorkflowListRunsInput, WorkflowRunIdInput, WorkflowStartInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { PagePromise } from "../pagination.js";
@@ -135,9 +135,6 @@ export interface WorkflowsWaitForRunParams {
   signal?: AbortSignal | undefined;
 }
 
-/** Statuses after which a run no longer changes. */
-const FINISHED = new Set<WorkflowRunStatus>(["succeeded", "failed", "cancelled"]);
-
 /** Starts workflows and follows their runs. */
 @injectable()
 export class WorkflowsNamespace {
@@ -206,7 +203,7 @@ export class WorkflowsNamespace {
     const input = validateInput(WorkflowRunIdInput, { runId }, "workflows.waitForRun");
     return this.client.waitFor<WorkflowRun<TOutput>>(
       this.client.path("workflow-runs", input.runId),
-      (run) => FINISHED.has(run.status),
+      (run) => isFinalStatus(run.status),
       params,
       options,
       { method: "workflows.waitForRun", describe: (last) => `workflow run ${input.runId}${last ? ` (${last.status})` : ""}` },
