@@ -226,6 +226,8 @@ export class Executor {
   async #run(id: string, request: ExecutionRequest, timeoutSeconds: number, entry: Running): Promise<Execution> {
     const { tenant, caller } = request;
     let token = "";
+    // The workspace's secret values and the execution's token: masked in its logs and errors.
+    let secrets: string[] = [];
     let outcome: RunOutcome;
     try {
       if (this.#closing) throw new Error("the platform is stopping");
@@ -242,7 +244,7 @@ export class Executor {
       this.markRunning.run({ id, now: this.deps.clock.now() });
       // The block's logs may quote a secret value of the workspace or its own token: the tail is
       // masked before it is cut, and kept masked.
-      const secrets = [...this.deps.secretValues(tenant), token];
+      secrets = [...this.deps.secretValues(tenant), token];
       const block = runBlock({
         file: request.block.file,
         input: request.input,
@@ -279,8 +281,9 @@ export class Executor {
           ? { ...outcome, status: "succeeded", output: outcome.outputAfterStop, error: null }
           : { ...outcome, status: "failed", error: { code: "platform_stopped", message: "the platform stopped while this execution ran" } };
     }
-    // An error's message and name may quote a secret value or the token too.
-    const secrets = [...this.deps.secretValues(tenant), token];
+    // An error's message and name may quote a secret value or the token too (read here when the
+    // execution never got as far as its process).
+    if (secrets.length === 0) secrets = [...this.deps.secretValues(tenant), token];
     const error: ExecutionError | null = outcome.error && {
       ...outcome.error,
       ...(outcome.error.name === undefined ? {} : { name: maskSecrets(outcome.error.name, secrets) }),
