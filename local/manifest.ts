@@ -1,9 +1,10 @@
 // The manifest (`flow-local.json`): what the hosted platform's UI would declare. Code blocks by
-// id, job types, workflows. Read once at start (and again on a hot reload); a bad one is refused
+// id, job types, workflows, agents and the gateway's upstream. Read once at start (and again on a hot reload); a bad one is refused
 // with every problem named, never half applied.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { RESOURCE_ID } from "../src/dto/common.js";
+import { SECRET_NAME } from "../src/dto/secrets.js";
 import { MAX_EXECUTION_TIMEOUT_SECONDS } from "../src/dto/code-blocks.js";
 import { MAX_JOB_ATTEMPTS } from "../src/dto/jobs.js";
 import { FlowConfigError } from "../src/errors.js";
@@ -50,6 +51,8 @@ export interface BlockDef {
   timeoutSeconds: number;
   /** Extra environment variables for its executions. */
   env: Readonly<Record<string, string>>;
+  /** JSON schema of its input, shown to models when the block is an agent's tool; null when unsaid. */
+  inputSchema: Readonly<Record<string, unknown>> | null;
 }
 
 /** A job type: which block runs it, and how. */
@@ -94,6 +97,66 @@ export interface WorkflowDef {
   steps: readonly StepDef[];
 }
 
+/** One tool of an agent: a code block, as the model is shown it. */
+export interface AgentToolDef {
+  /** The name the model calls it by: 1 to 64 letters, digits, '_' or '-'. */
+  name: string;
+  /** The code block each call runs. */
+  codeBlock: string;
+  /** What it does, for the model. */
+  description: string;
+  /** JSON schema of its input (the call's arguments). */
+  parameters: Readonly<Record<string, unknown>>;
+}
+
+/** An agent: a model, its instructions, its tools and a step limit. */
+export interface AgentDef {
+  /** Its id (the manifest key). */
+  id: string;
+  /** Display name. @default the id */
+  name: string;
+  /** What it is for, or null. */
+  description: string | null;
+  /** The model it calls (a local model, or one the upstream serves). */
+  model: string;
+  /** Its system message. */
+  instructions: string;
+  /** Its tools, by name. */
+  tools: readonly AgentToolDef[];
+  /** Model calls per run, at most; a run still calling tools after that many fails with `step_limit`. */
+  maxSteps: number;
+}
+
+/** Where models the platform does not have are sent: an OpenAI-compatible API. */
+export interface UpstreamDef {
+  /** Base URL as OpenAI clients take it, e.g. `https://api.openai.com/v1`; `/chat/completions` and `/embeddings` are added. */
+  baseUrl: string;
+  /** Name of the workspace secret holding the upstream's API key, sent as `Authorization: Bearer`. */
+  apiKeySecret: string;
+}
+
+/** The gateway's settings. */
+export interface GatewayDef {
+  /** Where other models go; without it, only the local models answer. */
+  upstream: UpstreamDef | null;
+  /** The model `memory` embeds with; null: the local embedding. */
+  memoryEmbeddingModel: string | null;
+}
+
+/** The models the local gateway answers itself. */
+export const LOCAL_CHAT_MODEL = "flow-local-chat";
+/** The local embedding model (the one `memory` uses without a configured model). */
+export const LOCAL_EMBED_MODEL = "flow-local-hash-v2";
+/** Every local model. */
+export const LOCAL_MODELS: readonly string[] = [LOCAL_CHAT_MODEL, LOCAL_EMBED_MODEL];
+
+/** An agent's step limit when the manifest leaves it out. */
+export const DEFAULT_MAX_STEPS = 8;
+/** The highest step limit. */
+export const MAX_AGENT_STEPS = 100;
+/** What a tool name may be (OpenAI's rule). */
+export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** A checked manifest. */
 export interface Manifest {
   /** Where it came from: the file's absolute path, or `(object)`. */
@@ -108,6 +171,10 @@ export interface Manifest {
   jobs: ReadonlyMap<string, JobTypeDef>;
   /** Workflows by id. */
   workflows: ReadonlyMap<string, WorkflowDef>;
+  /** Agents by id. */
+  agents: ReadonlyMap<string, AgentDef>;
+  /** The gateway's settings. */
+  gateway: GatewayDef;
 }
 
 /** What `startLocalPlatform({ manifest })` and `--manifest` accept: a path, or the manifest itself. */
@@ -115,8 +182,11 @@ export type ManifestInput = string | ManifestObject;
 
 /** The manifest as written (JSON). */
 export interface ManifestObject {
-  /** Code blocks by id: a module path, or `{ file, name?, description?, timeoutSeconds?, env? }`. */
-  codeBlocks?: Record<string, string | { file: string; name?: string; description?: string; timeoutSeconds?: number; env?: Record<string, string> }>;
+  /** Code blocks by id: a module path, or `{ file, name?, description?, timeoutSeconds?, env?, inputSchema? }`. */
+  codeBlocks?: Record<
+    string,
+    string | { file: string; name?: string; description?: string; timeoutSeconds?: number; env?: Record<string, string>; inputSchema?: Record<string, unknown> }
+  >;
   /** Job types: `{ codeBlock, concurrency?, maxAttempts?, backoffSeconds?, timeoutSeconds? }`. */
   jobs?: Record<string, { codeBlock: string; concurrency?: number; maxAttempts?: number; backoffSeconds?: number; timeoutSeconds?: number }>;
   /** Workflows: `{ name?, description?, steps: [{ id, codeBlock, maxAttempts?, backoffSeconds?, timeoutSeconds? }] }`. */
@@ -124,19 +194,38 @@ export interface ManifestObject {
     string,
     { name?: string; description?: string; steps: Array<{ id: string; codeBlock: string; maxAttempts?: number; backoffSeconds?: number; timeoutSeconds?: number }> }
   >;
-  /** Agents (a later version of flow-local). */
-  agents?: Record<string, unknown>;
+  /** Agents: `{ model, instructions?, tools?: [blockId | { codeBlock, name?, description?, parameters? }], maxSteps?, name?, description? }`. */
+  agents?: Record<
+    string,
+    {
+      model: string;
+      instructions?: string;
+      tools?: Array<string | { codeBlock: string; name?: string; description?: string; parameters?: Record<string, unknown> }>;
+      maxSteps?: number;
+      name?: string;
+      description?: string;
+    }
+  >;
   /** Connectors (a later version of flow-local). */
   connectors?: Record<string, unknown>;
   /** Services (a later version of flow-local). */
   services?: Record<string, unknown>;
-  /** Gateway settings (a later version of flow-local). */
-  gateway?: Record<string, unknown>;
+  /** Gateway settings: `{ upstream?: { baseUrl, apiKeySecret }, memory?: { embeddingModel } }`. */
+  gateway?: { upstream?: { baseUrl: string; apiKeySecret: string }; memory?: { embeddingModel: string } };
 }
 
 /** A manifest with nothing in it: the platform serves the data namespaces only. */
 export function emptyManifest(dir = process.cwd()): Manifest {
-  return { source: "(none)", dir, loadedAt: Date.now(), codeBlocks: new Map(), jobs: new Map(), workflows: new Map() };
+  return {
+    source: "(none)",
+    dir,
+    loadedAt: Date.now(),
+    codeBlocks: new Map(),
+    jobs: new Map(),
+    workflows: new Map(),
+    agents: new Map(),
+    gateway: { upstream: null, memoryEmbeddingModel: null },
+  };
 }
 
 /** The manifest file in `dir`, when there is one. */
@@ -181,7 +270,7 @@ function manifestError(source: string, problems: string[]): FlowConfigError {
 const PLATFORM_VARIABLES = ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE", "EXECUTION_ID", "JOB_ID", "REQUEST_ID", "TRACEPARENT", "TRACESTATE"];
 
 const TOP_LEVEL = ["codeBlocks", "jobs", "workflows", "agents", "connectors", "services", "gateway"];
-const NOT_YET = new Set(["agents", "connectors", "services", "gateway"]);
+const NOT_YET = new Set(["connectors", "services"]);
 
 /** Checks a parsed manifest; see {@link loadManifest}. */
 function checkManifest(raw: unknown, source: string, dir: string, loadedAt: number): Manifest {
@@ -189,11 +278,12 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
   const codeBlocks = new Map<string, BlockDef>();
   const jobs = new Map<string, JobTypeDef>();
   const workflows = new Map<string, WorkflowDef>();
+  const agents = new Map<string, AgentDef>();
   if (!isObject(raw)) throw manifestError(source, ["it must be a JSON object with keys such as codeBlocks, jobs and workflows"]);
   for (const key of Object.keys(raw)) {
     if (!TOP_LEVEL.includes(key)) problems.push(`${key}: not a manifest key; the keys are ${TOP_LEVEL.join(", ")}`);
     else if (NOT_YET.has(key) && isObject(raw[key]) && Object.keys(raw[key]).length > 0) {
-      problems.push(`${key}: not supported by this version of flow-local yet; remove it (code blocks, jobs and workflows run today)`);
+      problems.push(`${key}: not supported by this version of flow-local yet; remove it (code blocks, jobs, workflows, agents and the gateway run today)`);
     } else if (NOT_YET.has(key) && !isObject(raw[key])) problems.push(`${key}: must be an object`);
   }
   const check = new Checker(problems);
@@ -202,7 +292,7 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
     const where = `codeBlocks.${id}`;
     const spec = typeof entry === "string" ? { file: entry } : entry;
     if (!check.id(id, where) || !check.object(spec, where, 'a module path, or { "file": ... }')) continue;
-    check.keys(spec, where, ["file", "name", "description", "timeoutSeconds", "env"]);
+    check.keys(spec, where, ["file", "name", "description", "timeoutSeconds", "env", "inputSchema"]);
     const file = check.blockFile(spec["file"], `${where}.file`, dir);
     const env = check.env(spec["env"], `${where}.env`);
     const block: BlockDef = {
@@ -213,6 +303,7 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
       description: check.text(spec["description"], `${where}.description`) ?? null,
       timeoutSeconds: check.int(spec["timeoutSeconds"], `${where}.timeoutSeconds`, 1, MAX_EXECUTION_TIMEOUT_SECONDS) ?? MANIFEST_DEFAULTS.timeoutSeconds,
       env,
+      inputSchema: check.schema(spec["inputSchema"], `${where}.inputSchema`) ?? null,
     };
     codeBlocks.set(id, block);
   }
@@ -264,8 +355,96 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
     workflows.set(id, { id, name: check.text(spec["name"], `${where}.name`) ?? id, description: check.text(spec["description"], `${where}.description`) ?? null, steps });
   }
 
+  const gateway = checkGateway(raw["gateway"], check, problems);
+  const models = gateway.upstream ? "" : ` (without gateway.upstream only the local models answer: ${LOCAL_MODELS.join(", ")})`;
+  const knownModel = (model: string): boolean => gateway.upstream !== null || LOCAL_MODELS.includes(model);
+  if (gateway.memoryEmbeddingModel !== null && !knownModel(gateway.memoryEmbeddingModel)) {
+    problems.push(`gateway.memory.embeddingModel: flow-local has no model "${gateway.memoryEmbeddingModel}"${models}; add gateway.upstream to use it`);
+  }
+
+  for (const [id, spec] of check.section(raw, "agents")) {
+    const where = `agents.${id}`;
+    if (!check.id(id, where) || !check.object(spec, where, '{ "model": ..., "instructions": ..., "tools": [...] }')) continue;
+    check.keys(spec, where, ["name", "description", "model", "instructions", "tools", "maxSteps"]);
+    const model = spec["model"];
+    if (typeof model !== "string" || model === "" || model.length > 256) problems.push(`${where}.model: must be the name of a model, e.g. "${LOCAL_CHAT_MODEL}"`);
+    else if (!knownModel(model)) problems.push(`${where}.model: flow-local has no model "${model}"${models}; add gateway.upstream to use it`);
+    const instructions = spec["instructions"];
+    if (instructions !== undefined && (typeof instructions !== "string" || instructions.length > 100_000)) problems.push(`${where}.instructions: must be a string of at most 100000 characters`);
+    const tools: AgentToolDef[] = [];
+    const rawTools = spec["tools"] ?? [];
+    if (!Array.isArray(rawTools)) problems.push(`${where}.tools: must be an array of code block ids or { "codeBlock", "name"?, "description"?, "parameters"? }`);
+    else {
+      const names = new Set<string>();
+      rawTools.forEach((entry: unknown, i) => {
+        const at = `${where}.tools[${i}]`;
+        const tool = typeof entry === "string" ? { codeBlock: entry } : entry;
+        if (!check.object(tool, at, 'a code block id, or { "codeBlock": ... }')) return;
+        check.keys(tool, at, ["codeBlock", "name", "description", "parameters"]);
+        const blockId = check.blockRef(tool["codeBlock"], `${at}.codeBlock`, codeBlocks);
+        const block = codeBlocks.get(blockId);
+        const name = tool["name"] ?? blockId;
+        if (typeof name !== "string" || !TOOL_NAME.test(name)) {
+          problems.push(`${at}.name: a tool name is 1 to 64 letters, digits, '_' or '-'${tool["name"] === undefined ? ` (the block id "${blockId}" is not one: give the tool a name)` : ""}`);
+          return;
+        }
+        if (names.has(name)) problems.push(`${at}.name: "${name}" is the name of an earlier tool; tool names are unique in an agent`);
+        names.add(name);
+        tools.push({
+          name,
+          codeBlock: blockId,
+          description: check.text(tool["description"], `${at}.description`) ?? block?.description ?? `Runs the code block ${blockId}.`,
+          parameters: check.schema(tool["parameters"], `${at}.parameters`) ?? block?.inputSchema ?? { type: "object" },
+        });
+      });
+    }
+    agents.set(id, {
+      id,
+      name: check.text(spec["name"], `${where}.name`) ?? id,
+      description: check.text(spec["description"], `${where}.description`) ?? null,
+      model: typeof model === "string" ? model : "",
+      instructions: typeof instructions === "string" ? instructions : "",
+      tools,
+      maxSteps: check.int(spec["maxSteps"], `${where}.maxSteps`, 1, MAX_AGENT_STEPS) ?? DEFAULT_MAX_STEPS,
+    });
+  }
+
   if (problems.length > 0) throw manifestError(source, problems);
-  return { source, dir, loadedAt, codeBlocks, jobs, workflows };
+  return { source, dir, loadedAt, codeBlocks, jobs, workflows, agents, gateway };
+}
+
+/** Reads the `gateway` section: `{ upstream?: { baseUrl, apiKeySecret }, memory?: { embeddingModel } }`. */
+function checkGateway(raw: unknown, check: Checker, problems: string[]): GatewayDef {
+  const gateway: GatewayDef = { upstream: null, memoryEmbeddingModel: null };
+  if (raw === undefined || !check.object(raw, "gateway", '{ "upstream"?: ..., "memory"?: ... }')) return gateway;
+  check.keys(raw, "gateway", ["upstream", "memory"]);
+  const upstream = raw["upstream"];
+  if (upstream !== undefined && check.object(upstream, "gateway.upstream", '{ "baseUrl": "https://...", "apiKeySecret": "SECRET_NAME" }')) {
+    check.keys(upstream, "gateway.upstream", ["baseUrl", "apiKeySecret"]);
+    const baseUrl = upstream["baseUrl"];
+    let url: URL | undefined;
+    try {
+      url = typeof baseUrl === "string" ? new URL(baseUrl) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+      problems.push('gateway.upstream.baseUrl: must be an http(s) URL without credentials, query or fragment, e.g. "https://api.openai.com/v1"');
+    }
+    const secret = upstream["apiKeySecret"];
+    if (typeof secret !== "string" || !SECRET_NAME.test(secret)) {
+      problems.push("gateway.upstream.apiKeySecret: must be the name of the secret holding the upstream's API key (the key itself never goes in the manifest)");
+    }
+    if (url && typeof secret === "string") gateway.upstream = { baseUrl: url.href.replace(/\/+$/, ""), apiKeySecret: secret };
+  }
+  const memory = raw["memory"];
+  if (memory !== undefined && check.object(memory, "gateway.memory", '{ "embeddingModel": "..." }')) {
+    check.keys(memory, "gateway.memory", ["embeddingModel"]);
+    const model = memory["embeddingModel"];
+    if (typeof model !== "string" || model === "" || model.length > 256) problems.push("gateway.memory.embeddingModel: must be the name of an embedding model");
+    else gateway.memoryEmbeddingModel = model;
+  }
+  return gateway;
 }
 
 /** Collects problems while reading one manifest. */
@@ -339,6 +518,14 @@ class Checker {
       this.problems.push(`${where}: no code block "${value}" in codeBlocks${known.length > 0 ? ` (there are: ${known.join(", ")})` : " (there are none)"}`);
     }
     return value;
+  }
+
+  /** A JSON schema: an object (of at most 64 KiB as JSON); its content is the model's business. */
+  schema(value: unknown, where: string): Record<string, unknown> | undefined {
+    if (value === undefined) return undefined;
+    if (isObject(value) && JSON.stringify(value).length <= 65_536) return value;
+    this.problems.push(`${where}: must be a JSON schema object (at most 64 KiB), e.g. { "type": "object", "properties": { ... } }`);
+    return undefined;
   }
 
   env(value: unknown, where: string): Record<string, string> {

@@ -10,7 +10,8 @@ import { MintTokenInput } from "./dto.js";
 import { writePrivateFile } from "./files.js";
 import { buildServer, listen, reportToStderr } from "./server.js";
 import { Compute } from "./compute/compute.js";
-import { emptyManifest, loadManifest, type ManifestInput } from "./manifest.js";
+import { Gateway } from "./gateway/gateway.js";
+import { emptyManifest, loadManifest, type Manifest, type ManifestInput } from "./manifest.js";
 import { DEFAULT_MAX_LOG_BYTES } from "./runner/spawn.js";
 import { SecretsStore } from "./store/secrets.js";
 import { seedSecrets } from "./store/secrets.js";
@@ -173,17 +174,24 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     if (options.secrets) seedSecrets(db, { orgId: DEFAULT_ORG_ID, workspaceId: DEFAULT_WORKSPACE_ID }, options.secrets, clock);
     // Objects live beside the database; without a data dir, in the temp dir removed on close.
     const objectsDir = path.join(dataDir ?? tokenDir, "objects");
-    const compute = (computed = new Compute({
+    const secrets = new SecretsStore(db);
+    const gateway = new Gateway({
+      manifest: (): Manifest => compute.manifest,
+      secrets,
+      report: (error) => reportToStderr(error, undefined, "in the model gateway"),
+    });
+    const compute: Compute = (computed = new Compute({
       db,
       clock,
       tokens,
-      secrets: new SecretsStore(db),
+      secrets,
+      gateway,
       manifest,
       graceMs: grace * 1000,
       maxLogBytes: DEFAULT_MAX_LOG_BYTES,
       report: (error) => reportToStderr(error, undefined, "running code blocks, jobs or workflows"),
     }));
-    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock, compute }));
+    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock, compute, gateway }));
     const url = await listen(server, port).catch((error: unknown) => {
       throw listenError(error, port);
     });

@@ -27,6 +27,9 @@ import { codeBlocksRoutes } from "./routes/code-blocks.js";
 import { jobsRoutes } from "./routes/jobs.js";
 import { workflowsRoutes } from "./routes/workflows.js";
 import type { Compute } from "./compute/compute.js";
+import { agentsRoutes } from "./routes/agents.js";
+import type { Gateway } from "./gateway/gateway.js";
+import { gatewayRoutes } from "./gateway/routes.js";
 import { AuditStore } from "./store/audit.js";
 import { IdempotencyStore } from "./store/idempotency.js";
 import { StateStore } from "./store/state.js";
@@ -53,6 +56,8 @@ export interface ServerDeps {
   compute?: Compute | undefined;
   /** Where every store reads the time; give the token service the same one. @default the system clock */
   clock?: Clock | undefined;
+  /** The model gateway; without it, its routes are not served and memory embeds locally. */
+  gateway?: Gateway | undefined;
 }
 
 /** Path prefix of workspace resources. */
@@ -101,6 +106,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     authed.addHook("onRequest", authenticate(deps.tokens));
     registerIdempotency(authed, idempotency);
     authRoutes(authed);
+    if (deps.gateway) gatewayRoutes(authed, deps.gateway);
     await authed.register(echoRoutes);
     await authed.register(
       async (workspace) => {
@@ -118,6 +124,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           codeBlocksRoutes(workspace, deps.compute);
           jobsRoutes(workspace, deps.compute);
           workflowsRoutes(workspace, deps.compute);
+          agentsRoutes(workspace, deps.compute);
         }
       },
       { prefix: WORKSPACE_PREFIX },

@@ -2,9 +2,11 @@
 // the job queue and the workflow engine. server.ts hands it to the routes; platform.ts starts it
 // once the server listens (executions need its URL) and stops it before the database closes.
 import type { Clock } from "../../src/container/clock.js";
+import { AgentEngine } from "../agents/engine.js";
 import type { LocalDb } from "../db.js";
+import type { Gateway } from "../gateway/gateway.js";
 import { HttpError } from "../errors.js";
-import type { BlockDef, Manifest, WorkflowDef } from "../manifest.js";
+import type { AgentDef, BlockDef, Manifest, WorkflowDef } from "../manifest.js";
 import type { SecretsStore } from "../store/secrets.js";
 import type { TokenService } from "../tokens.js";
 import { Changes } from "./changes.js";
@@ -24,6 +26,8 @@ export interface ComputeDeps {
   secrets: SecretsStore;
   /** What the platform runs. */
   manifest: Manifest;
+  /** The model gateway agents call. */
+  gateway: Gateway;
   /** After a cancel or a timeout, how long a block has to end before SIGKILL. */
   graceMs: number;
   /** The tail of each execution's stdout and stderr kept. */
@@ -42,6 +46,8 @@ export class Compute {
   readonly jobs: JobQueue;
   /** The workflow engine. */
   readonly workflows: WorkflowEngine;
+  /** Runs agents. */
+  readonly agents: AgentEngine;
   #manifest: Manifest;
   #baseUrl = "";
 
@@ -63,6 +69,7 @@ export class Compute {
     const common = { db: deps.db, clock: deps.clock, executor: this.executor, changes: this.changes, manifest, report: deps.report };
     this.jobs = new JobQueue(common);
     this.workflows = new WorkflowEngine(common);
+    this.agents = new AgentEngine({ ...common, gateway: deps.gateway });
   }
 
   /** The manifest in force. */
@@ -91,6 +98,16 @@ export class Compute {
   }
 
   /**
+   * The agent `id`.
+   * @throws {HttpError} 404 `not_found` naming the agents there are.
+   */
+  agent(id: string): AgentDef {
+    const agent = this.#manifest.agents.get(id);
+    if (!agent) throw new HttpError(404, "not_found", `No agent ${JSON.stringify(id)} in this workspace; ${known("agents", this.#manifest.agents)}`);
+    return agent;
+  }
+
+  /**
    * Starts running: executions, jobs and runs a killed platform left behind are recovered, then
    * due jobs start. `baseUrl` is where executions reach the platform.
    */
@@ -99,6 +116,7 @@ export class Compute {
     this.executor.recover();
     this.jobs.start();
     this.workflows.start();
+    this.agents.start();
   }
 
   /** Puts a new manifest in force: later executions, jobs and steps use it; those running go on. */
@@ -111,7 +129,7 @@ export class Compute {
   async close(): Promise<void> {
     this.jobs.close();
     this.workflows.close();
-    await this.executor.close();
+    await Promise.all([this.agents.close(), this.executor.close()]);
     this.changes.close();
   }
 }

@@ -29,6 +29,7 @@ const WRITE_PID: BlockDef = {
   description: null,
   timeoutSeconds: 30,
   env: {},
+  inputSchema: null,
 };
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "flow-executor-test-"));
