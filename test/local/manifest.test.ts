@@ -50,6 +50,7 @@ describe("loadManifest: a good manifest", () => {
       description: null,
       timeoutSeconds: MANIFEST_DEFAULTS.timeoutSeconds,
       env: {},
+      inputSchema: null,
     });
     expect(MANIFEST_DEFAULTS.timeoutSeconds).toBe(300);
   });
@@ -64,6 +65,7 @@ describe("loadManifest: a good manifest", () => {
       description: "Reports its execution id, its request and REGION",
       timeoutSeconds: 30,
       env: { REGION: "eu-west" },
+      inputSchema: null,
     });
   });
 
@@ -138,10 +140,10 @@ describe("loadManifest: a bad manifest", () => {
     const problems = error.problems;
     const expected = [
       "extra: not a manifest key; the keys are codeBlocks, jobs, workflows, agents, connectors, services, gateway",
-      "agents: not supported by this version of flow-local yet; remove it (code blocks, jobs and workflows run today)",
+      'agents.helper.model: must be the name of a model, e.g. "flow-local-chat"',
       `codeBlocks.missing.file: ${block("no-such-block.mjs")} does not exist (looked for ${block("no-such-block.mjs")})`,
       `codeBlocks.wrongExt.file: ${block("flow-local.json")} is not a .js, .mjs, .cjs, .ts, .mts, .cts file`,
-      "codeBlocks.tuned.retries: not a known setting; the settings are file, name, description, timeoutSeconds, env",
+      "codeBlocks.tuned.retries: not a known setting; the settings are file, name, description, timeoutSeconds, env, inputSchema",
       "codeBlocks.tuned.env.AUTH_TOKEN: set by the platform for each execution; choose another name",
       "codeBlocks.tuned.env.1BAD: not a valid environment variable name",
       "codeBlocks.tuned.timeoutSeconds: must be a whole number from 1 to 86400, got 0",
@@ -187,11 +189,137 @@ describe("loadManifest: a bad manifest", () => {
     const error = refusal({ codeBlocks: [], jobs: { j: "echo" }, workflows: { w: { steps: [{ codeBlock: "x" }, 7] } }, gateway: "on" } as unknown as ManifestObject);
     expect([...error.problems].sort()).toEqual(
       [
-        "gateway: must be an object",
+        'gateway: must be { "upstream"?: ..., "memory"?: ... }',
         "codeBlocks: must be an object keyed by id",
         'jobs.j: must be { "codeBlock": ... }',
         "workflows.w.steps[0].id: must be a string",
         'workflows.w.steps[1]: must be { "id": ..., "codeBlock": ... }',
+      ].sort(),
+    );
+  });
+});
+
+describe("loadManifest: agents, the gateway and input schemas", () => {
+  const addSchema = { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] };
+
+  it("keeps a block's inputSchema, and null when it has none", () => {
+    const manifest = loadManifest({ codeBlocks: { add: { file: block("echo.mjs"), inputSchema: addSchema }, plain: block("echo.mjs") } });
+    expect(manifest.codeBlocks.get("add")!.inputSchema).toEqual(addSchema);
+    expect(manifest.codeBlocks.get("plain")!.inputSchema).toBeNull();
+  });
+
+  it("fills an agent's defaults: name from the id, no description, empty instructions, no tools, 8 steps", () => {
+    const manifest = loadManifest({ agents: { bare: { model: "flow-local-chat" } } });
+    expect(manifest.agents.get("bare")).toEqual({ id: "bare", name: "bare", description: null, model: "flow-local-chat", instructions: "", tools: [], maxSteps: 8 });
+  });
+
+  it("describes a tool given by block id with the block's description and inputSchema, and a tool object with its own", () => {
+    const manifest = loadManifest({
+      codeBlocks: {
+        add: { file: block("echo.mjs"), description: "Adds two numbers", inputSchema: addSchema },
+        plain: block("echo.mjs"),
+      },
+      agents: {
+        calc: {
+          model: "flow-local-chat",
+          name: "Calculator",
+          description: "Adds",
+          instructions: "You add numbers.",
+          maxSteps: 3,
+          tools: ["add", "plain", { codeBlock: "add", name: "sum", description: "Sums", parameters: { type: "object", properties: {} } }],
+        },
+      },
+    });
+    expect(manifest.agents.get("calc")).toEqual({
+      id: "calc",
+      name: "Calculator",
+      description: "Adds",
+      model: "flow-local-chat",
+      instructions: "You add numbers.",
+      maxSteps: 3,
+      tools: [
+        { name: "add", codeBlock: "add", description: "Adds two numbers", parameters: addSchema },
+        { name: "plain", codeBlock: "plain", description: "Runs the code block plain.", parameters: { type: "object" } },
+        { name: "sum", codeBlock: "add", description: "Sums", parameters: { type: "object", properties: {} } },
+      ],
+    });
+  });
+
+  it("reads the gateway section: the upstream's base URL without a trailing slash, the secret's name, memory's model", () => {
+    const manifest = loadManifest({
+      gateway: { upstream: { baseUrl: "https://api.example.com/v1/", apiKeySecret: "OPENAI_API_KEY" }, memory: { embeddingModel: "text-embedding-3-small" } },
+      agents: { remote: { model: "gpt-4o-mini" } },
+    });
+    expect(manifest.gateway).toEqual({ upstream: { baseUrl: "https://api.example.com/v1", apiKeySecret: "OPENAI_API_KEY" }, memoryEmbeddingModel: "text-embedding-3-small" });
+    expect(manifest.agents.get("remote")!.model).toBe("gpt-4o-mini");
+  });
+
+  it("has no upstream and the local embedding without a gateway section", () => {
+    expect(loadManifest({}).gateway).toEqual({ upstream: null, memoryEmbeddingModel: null });
+  });
+
+  it("refuses bad agents, tools, schemas and gateway settings, naming each", () => {
+    const bad = {
+      codeBlocks: {
+        ok: block("echo.mjs"),
+        "dotted.id": block("echo.mjs"),
+        listed: { file: block("echo.mjs"), inputSchema: [] },
+        huge: { file: block("echo.mjs"), inputSchema: { description: "x".repeat(70_000) } },
+      },
+      agents: {
+        remote: { model: "gpt-4o" },
+        empty: { model: "" },
+        wordy: { model: "flow-local-chat", instructions: 42, maxSteps: 0, temperature: 1 },
+        many: { model: "flow-local-chat", maxSteps: 101, tools: "ok" },
+        tooling: {
+          model: "flow-local-chat",
+          tools: ["ok", "ok", "nope", "dotted.id", { codeBlock: "ok", name: "bad name" }, { codeBlock: "ok", name: "p", parameters: "any", extra: 1 }, 7],
+        },
+      },
+      gateway: { memory: { embeddingModel: "text-embedding-3-small" }, retries: 2 },
+    };
+    const error = refusal(bad as unknown as ManifestObject);
+    const models = "(without gateway.upstream only the local models answer: flow-local-chat, flow-local-hash-v2); add gateway.upstream to use it";
+    const expected = [
+      'codeBlocks.listed.inputSchema: must be a JSON schema object (at most 64 KiB), e.g. { "type": "object", "properties": { ... } }',
+      'codeBlocks.huge.inputSchema: must be a JSON schema object (at most 64 KiB), e.g. { "type": "object", "properties": { ... } }',
+      `agents.remote.model: flow-local has no model "gpt-4o" ${models}`,
+      'agents.empty.model: must be the name of a model, e.g. "flow-local-chat"',
+      "agents.wordy.temperature: not a known setting; the settings are name, description, model, instructions, tools, maxSteps",
+      "agents.wordy.instructions: must be a string of at most 100000 characters",
+      "agents.wordy.maxSteps: must be a whole number from 1 to 100, got 0",
+      'agents.many.tools: must be an array of code block ids or { "codeBlock", "name"?, "description"?, "parameters"? }',
+      "agents.many.maxSteps: must be a whole number from 1 to 100, got 101",
+      'agents.tooling.tools[1].name: "ok" is the name of an earlier tool; tool names are unique in an agent',
+      'agents.tooling.tools[2].codeBlock: no code block "nope" in codeBlocks (there are: ok, dotted.id, listed, huge)',
+      `agents.tooling.tools[3].name: a tool name is 1 to 64 letters, digits, '_' or '-' (the block id "dotted.id" is not one: give the tool a name)`,
+      "agents.tooling.tools[4].name: a tool name is 1 to 64 letters, digits, '_' or '-'",
+      "agents.tooling.tools[5].extra: not a known setting; the settings are codeBlock, name, description, parameters",
+      'agents.tooling.tools[5].parameters: must be a JSON schema object (at most 64 KiB), e.g. { "type": "object", "properties": { ... } }',
+      `agents.tooling.tools[6]: must be a code block id, or { "codeBlock": ... }`,
+      "gateway.retries: not a known setting; the settings are upstream, memory",
+      `gateway.memory.embeddingModel: flow-local has no model "text-embedding-3-small" ${models}`,
+    ];
+    expect([...error.problems].sort()).toEqual([...expected].sort());
+  });
+
+  it("refuses an upstream with a bad base URL or a key in place of the secret's name", () => {
+    for (const baseUrl of ["ftp://example.com", "https://user:pw@example.com/v1", "https://example.com/v1?x=1", "not a url"]) {
+      expect(refusal({ gateway: { upstream: { baseUrl, apiKeySecret: "KEY" } } }).problems).toEqual([
+        'gateway.upstream.baseUrl: must be an http(s) URL without credentials, query or fragment, e.g. "https://api.openai.com/v1"',
+      ]);
+    }
+    expect(refusal({ gateway: { upstream: { baseUrl: "https://example.com/v1", apiKeySecret: "sk live key!" } } }).problems).toEqual([
+      "gateway.upstream.apiKeySecret: must be the name of the secret holding the upstream's API key (the key itself never goes in the manifest)",
+    ]);
+  });
+
+  it("refuses non-empty connectors and services, and reserved sections that are not objects", () => {
+    const error = refusal({ connectors: { crm: {} }, services: [] } as unknown as ManifestObject);
+    expect([...error.problems].sort()).toEqual(
+      [
+        "connectors: not supported by this version of flow-local yet; remove it (code blocks, jobs, workflows, agents and the gateway run today)",
+        "services: must be an object",
       ].sort(),
     );
   });
@@ -202,7 +330,7 @@ describe("startTestPlatform with a bad manifest", () => {
     const error = await caught(() => startTestPlatform({ manifest: { codeBlocks: { gone: block("no-such-block.mjs") }, services: { api: {} } } }));
     expect(error).toBeInstanceOf(FlowConfigError);
     expect((error as FlowConfigError).problems).toEqual([
-      "services: not supported by this version of flow-local yet; remove it (code blocks, jobs and workflows run today)",
+      "services: not supported by this version of flow-local yet; remove it (code blocks, jobs, workflows, agents and the gateway run today)",
       `codeBlocks.gone.file: ${block("no-such-block.mjs")} does not exist (looked for ${block("no-such-block.mjs")})`,
     ]);
   });
