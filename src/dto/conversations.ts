@@ -13,7 +13,7 @@ const MAX_ID_LENGTH = 256;
 
 
 /** Decorators for a conversation id. */
-function ConversationId(field: string): PropertyDecorator {
+export function ConversationId(field: string): PropertyDecorator {
   return (target, property) => {
     KeyString(field, MAX_ID_LENGTH)(target, property);
     NotDotSegment(field)(target, property);

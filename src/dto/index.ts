@@ -15,3 +15,4 @@ export * from "./code-blocks.js";
 export * from "./jobs.js";
 export * from "./workflows.js";
 export * from "./raw-request.js";
+export * from "./agents.js";

@@ -151,3 +151,19 @@ export function notJsonError(response: AxiosResponse, call: FailedCall, setting:
     redactor.text(`${call.method} ${call.path} answered HTTP ${response.status} with ${type} instead of JSON; check that ${setting} points at the Flow platform`),
   );
 }
+
+/**
+ * The FlowError of an `error` event that ends a stream of server-sent events (docs/protocol.md,
+ * "Gateway"): `{ error: { code, message, status? } }`, mapped by its status like an error answer
+ * (a 5xx by default: the server failed after it had started answering).
+ */
+export function mapEventError(data: string, call: { method: string; path: string; requestId: string | undefined }, redactor: Redactor): FlowError {
+  const body = parseIfJson(data);
+  const envelope = typeof body === "object" && body !== null ? (body.error as { code?: unknown; message?: unknown; status?: unknown; details?: unknown } | undefined) : undefined;
+  const status = typeof envelope?.status === "number" && Number.isInteger(envelope.status) && envelope.status >= 400 && envelope.status <= 599 ? envelope.status : 502;
+  const code = typeof envelope?.code === "string" ? envelope.code : "stream_error";
+  const serverMessage = typeof envelope?.message === "string" ? envelope.message : typeof body === "string" && body ? body.slice(0, 200) : "the stream failed";
+  const where = `${call.method} ${call.path}`;
+  const message = redactor.text(`${serverMessage} (stream ended with ${code} on ${where}${call.requestId ? `, request ${call.requestId}` : ""}; nothing was retried)`);
+  return FlowAPIError.from(message, { status, code, requestId: call.requestId, details: redactor.value(envelope?.details) });
+}
