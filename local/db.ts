@@ -177,6 +177,36 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, idx)
   ) WITHOUT ROWID;
   `,
+  // Agents: runs of the loop model → tool calls → model. A run keeps the agent it started with
+  // (JSON), each model call is a step, and each tool call a step asked for is a row of its own,
+  // written as it moves. A run is never resumed: one a killed platform left running fails at the
+  // next start (platform_restarted).
+  `
+  CREATE TABLE agent_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL, ws TEXT NOT NULL, agent_id TEXT NOT NULL, conversation_id TEXT,
+    status TEXT NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT, metadata TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, total_tokens INTEGER NOT NULL DEFAULT 0,
+    subject TEXT NOT NULL, scopes TEXT NOT NULL,
+    request_id TEXT NOT NULL, traceparent TEXT, tracestate TEXT,
+    created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX agent_runs_by_agent ON agent_runs (org, ws, agent_id, seq);
+  CREATE INDEX agent_runs_unfinished ON agent_runs (status) WHERE status IN ('queued', 'running');
+  CREATE TABLE agent_steps (
+    run_id TEXT NOT NULL, idx INTEGER NOT NULL,
+    text TEXT, finish_reason TEXT, started_at INTEGER NOT NULL, finished_at INTEGER,
+    PRIMARY KEY (run_id, idx)
+  ) WITHOUT ROWID;
+  -- arguments: the parsed object as JSON ({} when the model's text was not a JSON object).
+  CREATE TABLE agent_tool_calls (
+    run_id TEXT NOT NULL, step_idx INTEGER NOT NULL, idx INTEGER NOT NULL,
+    call_id TEXT NOT NULL, name TEXT NOT NULL, arguments TEXT NOT NULL,
+    status TEXT NOT NULL, execution_id TEXT, output TEXT, error TEXT,
+    PRIMARY KEY (run_id, step_idx, idx)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Opens `<dataDir>/flow-local.sqlite` (created if needed), or an in-memory database without a dataDir. */
