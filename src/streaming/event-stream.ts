@@ -3,6 +3,7 @@
 // with a promise of its end (`done`) that its `final…()` helpers build on.
 import { FlowAbortError, FlowError } from "../errors.js";
 import { anySignal } from "../http/abort.js";
+import { callConfig } from "../http/call-options.js";
 import type { RequestOptions } from "../http/request-options.js";
 
 /** Opens the stream's source with the call's options (their signal includes `abort()`'s). */
@@ -63,20 +64,41 @@ export abstract class EventStream<T> implements AsyncIterable<T> {
     return this.#ended;
   }
 
+  /** The FlowAbortError of an aborted stream: abort()'s, or one saying the caller's signal ended it. */
+  #abortError(signal: AbortSignal): FlowAbortError {
+    if (signal.reason instanceof FlowAbortError) return signal.reason;
+    return new FlowAbortError("the stream was aborted by its signal", { cause: signal.reason instanceof Error ? signal.reason : undefined });
+  }
+
   async *#read(): AsyncGenerator<T, void, undefined> {
     if (this.#iterator) throw new FlowError("this stream is already being read (or was read): a stream can be read once; use its final…() helpers to get the result again");
-    const linked = anySignal([this.#options?.signal, this.#controller.signal]);
+    let linked: { signal: AbortSignal; dispose: () => void };
+    try {
+      // The options are checked here, before their signal is linked: a `signal` that is not an
+      // AbortSignal (or options that are not an object) is a FlowValidationError, not a TypeError,
+      // and null options are refused rather than read as none.
+      callConfig(this.#options);
+      linked = anySignal([this.#options?.signal, this.#controller.signal]);
+    } catch (error) {
+      this.#iterator = (async function* () {})();
+      this.#settle(error);
+      throw error;
+    }
     const iterator = (this.#iterator = this.#open({ ...this.#options, signal: linked.signal }));
     let failure: unknown = new FlowError("the stream was left before its end (break or return), so it has no final result");
     try {
       for await (const event of iterator) {
+        // Events already received are not handed out once the stream was aborted: abort() and the
+        // signal end the stream now, not after what was buffered.
+        if (linked.signal.aborted) throw this.#abortError(linked.signal);
         this.observe(event);
         yield event;
+        if (linked.signal.aborted) throw this.#abortError(linked.signal);
       }
       this.#finished = true;
       failure = undefined;
     } catch (error) {
-      failure = this.#controller.signal.aborted && !(this.#options?.signal?.aborted ?? false) ? new FlowAbortError("the stream was aborted by abort()", { cause: error }) : error;
+      failure = this.#controller.signal.aborted && !(this.#options?.signal?.aborted ?? false) && !(error instanceof FlowAbortError) ? new FlowAbortError("the stream was aborted by abort()", { cause: error }) : error;
       throw failure;
     } finally {
       linked.dispose();

@@ -1,19 +1,37 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startScriptedServer } from "../helpers/scripted-server.js";
 import {
+  FlowAbortError,
+  FlowAPIError,
   FlowConnectionError,
-  FlowNotAvailableError,
+  FlowError,
   FlowNotFoundError,
+  FlowServerError,
   FlowValidationError,
   SDK_VERSION,
+  type ChatChunk,
+  type ChatMessage,
+  type ChatTool,
+  type FlowSDK,
   type GatewayChatParams,
   type GatewayRequestParams,
 } from "../../src/index.js";
 import { caught, offlineFlow, sharedPlatform, type Echo } from "../helpers/flows.js";
+import { dataEvent, latch, startCountingProxy, startEvents, startScriptedSse, wireChunk, write, type ScriptedCall, type ScriptedSse } from "../fixtures/gateway-sdk/servers.js";
 
 const { platform, flow } = await sharedPlatform();
 
-const chatParams: GatewayChatParams = { model: "local", messages: [{ role: "user", content: "hi" }] };
+// A proxy in front of the platform that counts the requests that reach it, so a test sees that a
+// refused call sent nothing and a refused model cost one request.
+const proxy = await startCountingProxy(platform.url);
+afterAll(() => proxy.close());
+const counted = platform.createFlow({ gatewayUrl: proxy.url });
+/** The requests the proxy forwarded while `fn` ran. */
+async function requestsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const before = proxy.requests.length;
+  await fn().catch(() => undefined);
+  return proxy.requests.slice(before);
+}
 
 describe("gateway.request", () => {
   it("GET resolves to the parsed JSON echo: method, path, query, and headers without authorization", async () => {
@@ -182,19 +200,522 @@ describe("gateway URL", () => {
   });
 });
 
-describe("gateway LLM calls (not shipped yet)", () => {
-  it("chat rejects with FlowNotAvailableError", async () => {
-    expect(await caught(() => flow.gateway.chat(chatParams))).toBeInstanceOf(FlowNotAvailableError);
-  });
+// ---- model calls: the local models (docs/protocol.md, "Gateway: models") ----
 
-  it("chatStream rejects with FlowNotAvailableError when iterated", async () => {
-    const error = await caught(async () => {
-      for await (const chunk of flow.gateway.chatStream(chatParams)) void chunk;
+const CHAT = "flow-local-chat";
+const EMBED = "flow-local-hash-v2";
+const TOOLS: ChatTool[] = [
+  { type: "function", function: { name: "add", description: "Adds a and b", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } } } },
+  { type: "function", function: { name: "upper", parameters: { type: "object" } } },
+];
+const CALL_BOTH = '/call add {"a":1,"b":2}\n/call upper {"text":"hi"}';
+const user = (content: string): ChatMessage => ({ role: "user", content });
+
+describe("gateway.chat", () => {
+  it("resolves to the model's text answer, with finishReason stop and usage", async () => {
+    const completion = await flow.gateway.chat({ model: CHAT, messages: [{ role: "system", content: "Be brief." }, user("hello there")] });
+    expect(completion).toMatchObject({
+      model: CHAT,
+      text: "You said: hello there",
+      message: { role: "assistant", content: "You said: hello there", toolCalls: [] },
+      finishReason: "stop",
     });
-    expect(error).toBeInstanceOf(FlowNotAvailableError);
+    expect(completion.id).toMatch(/^chatcmpl-/);
+    expect(completion.created).toBeGreaterThan(0);
+    // Tokens are whitespace-separated pieces: "You said: hello there" is 4; the prompt is every message's text.
+    expect(completion.usage).toEqual({ promptTokens: 4, completionTokens: 4, totalTokens: 8 });
   });
 
-  it("embed rejects with FlowNotAvailableError", async () => {
-    expect(await caught(() => flow.gateway.embed({ model: "local", input: ["a", "b"] }))).toBeInstanceOf(FlowNotAvailableError);
+  it("is deterministic: the same request gets the same answer", async () => {
+    const params: GatewayChatParams = { model: CHAT, messages: [user("same again")], temperature: 1.5, seed: 7 };
+    const [a, b] = await Promise.all([flow.gateway.chat(params), flow.gateway.chat(params)]);
+    expect(b.message).toEqual(a.message);
+    expect(b.usage).toEqual(a.usage);
+  });
+
+  it("answers tool calls: message.toolCalls assembled in order, content null, finishReason tool_calls", async () => {
+    const completion = await flow.gateway.chat({ model: CHAT, tools: TOOLS, messages: [user(CALL_BOTH)] });
+    expect(completion.finishReason).toBe("tool_calls");
+    expect(completion.text).toBe("");
+    expect(completion.message).toEqual({
+      role: "assistant",
+      content: null,
+      toolCalls: [
+        { id: "call_0_0", type: "function", function: { name: "add", arguments: '{"a":1,"b":2}' } },
+        { id: "call_0_1", type: "function", function: { name: "upper", arguments: '{"text":"hi"}' } },
+      ],
+    });
+  });
+
+  it("takes the completion's message back as it is, with tool messages, and answers with the tool results", async () => {
+    const first = await flow.gateway.chat({ model: CHAT, tools: TOOLS, messages: [user(CALL_BOTH)] });
+    const [add, upper] = first.message.toolCalls;
+    const second = await flow.gateway.chat({
+      model: CHAT,
+      tools: TOOLS,
+      messages: [
+        user(CALL_BOTH),
+        first.message,
+        { role: "tool", toolCallId: add!.id, content: JSON.stringify({ sum: 3 }) },
+        { role: "tool", toolCallId: upper!.id, content: [{ type: "text", text: "HI" }] },
+      ],
+    });
+    expect(second.finishReason).toBe("stop");
+    expect(second.text).toBe('Tool results:\n- add: {"sum":3}\n- upper: HI');
+    expect(second.message.toolCalls).toEqual([]);
+  });
+
+  it("stops at maxTokens with finishReason length", async () => {
+    const completion = await flow.gateway.chat({ model: CHAT, messages: [user("one two three four five")], maxTokens: 3 });
+    expect(completion.finishReason).toBe("length");
+    expect(completion.usage?.completionTokens).toBe(3);
+    expect(completion.text.trim()).toBe("You said: one");
+  });
+
+  it("with responseFormat json_object answers a JSON object", async () => {
+    for (const responseFormat of [{ type: "json_object" as const }, { type: "json_schema" as const, jsonSchema: { name: "answer", schema: { type: "object" }, strict: true } }]) {
+      const completion = await flow.gateway.chat({ model: CHAT, messages: [user("as json")], responseFormat });
+      expect(JSON.parse(completion.text)).toEqual({ text: "You said: as json" });
+    }
+  });
+
+  it("refuses a model the gateway does not have with FlowValidationError on model, naming the local models, after one request", async () => {
+    let error: unknown;
+    const sent = await requestsDuring(async () => {
+      error = await caught(() => counted.gateway.chat({ model: "gpt-unknown", messages: [user("hi")] }));
+    });
+    expect(sent).toEqual(["POST /v1/chat/completions"]);
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).requestId).toMatch(/^req_/);
+    const issues = (error as FlowValidationError).issues;
+    expect(issues.map((i) => i.path)).toEqual(["model"]);
+    expect(issues[0]!.message).toContain(CHAT);
+    expect(issues[0]!.message).toContain("upstream");
+  });
+
+  it("refuses a tool call of a tool the request does not offer (the platform's check)", async () => {
+    const error = await caught(() => flow.gateway.chat({ model: CHAT, tools: TOOLS, messages: [user("/call missing {}")] }));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toContain("tools");
+  });
+
+  it.each([
+    ["a model name that is a number", { model: 42, messages: [user("hi")] }, "model"],
+    ["no messages", { model: CHAT, messages: [] }, "messages"],
+    ["a message of an unknown role", { model: CHAT, messages: [user("hi"), { role: "robot", content: "x" }] }, "messages[1].role"],
+    ["a tool message without toolCallId", { model: CHAT, messages: [user("hi"), { role: "tool", content: "x" }] }, "messages[1].toolCallId"],
+    ["a snake_case key", { model: CHAT, messages: [user("hi")], max_tokens: 5 }, "max_tokens"],
+    ["a temperature above 2", { model: CHAT, messages: [user("hi")], temperature: 3 }, "temperature"],
+    ["two tools of one name", { model: CHAT, messages: [user("hi")], tools: [TOOLS[0], TOOLS[0]] }, "tools[1].function.name"],
+    ["a toolChoice naming no tool", { model: CHAT, messages: [user("hi")], tools: TOOLS, toolChoice: { type: "function", function: { name: "nope" } } }, "toolChoice.function.name"],
+  ])("refuses %s with FlowValidationError before any request", async (_label, params, path) => {
+    let error: unknown;
+    const sent = await requestsDuring(async () => {
+      error = await caught(() => counted.gateway.chat(params as unknown as GatewayChatParams));
+    });
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toContain(path);
+    expect(sent).toEqual([]);
+  });
+});
+
+/** Reads a stream to its end, returning its chunks. */
+async function chunksOf(stream: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+  const chunks: ChatChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+describe("gateway.chatStream against the local model", () => {
+  it("yields the chunks in order: the text token by token, then finishReason, then usage", async () => {
+    const stream = flow.gateway.chatStream({ model: CHAT, messages: [user("hello there")] });
+    const chunks = await chunksOf(stream);
+    expect(chunks.map((c) => c.delta)).toEqual(["", "You ", "said: ", "hello ", "there", "", ""]);
+    expect(chunks.map((c) => c.finishReason)).toEqual([null, null, null, null, null, "stop", null]);
+    expect(chunks.at(-1)!.usage).toEqual({ promptTokens: 2, completionTokens: 4, totalTokens: 6 });
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(stream.finished).toBe(true);
+    expect(stream.text).toBe("You said: hello there");
+    expect(await stream.finalText()).toBe("You said: hello there");
+  });
+
+  it("finalMessage assembles the tool calls from their pieces, as chat answers them", async () => {
+    const params: GatewayChatParams = { model: CHAT, tools: TOOLS, messages: [user(CALL_BOTH)] };
+    const stream = flow.gateway.chatStream(params);
+    const chunks = await chunksOf(stream);
+    // Each call comes in pieces: its id and name, then its arguments in two halves.
+    expect(chunks.flatMap((c) => c.toolCalls).length).toBe(6);
+    const message = await stream.finalMessage();
+    expect(message).toEqual((await flow.gateway.chat(params)).message);
+    expect(message.toolCalls.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+      ["call_0_0", "add", { a: 1, b: 2 }],
+      ["call_0_1", "upper", { text: "hi" }],
+    ]);
+  });
+
+  it("finalCompletion, with nobody iterating, reads the stream itself and equals chat's completion but for id and created", async () => {
+    const params: GatewayChatParams = { model: CHAT, messages: [user("whole answer please")], maxTokens: 100 };
+    const stream = flow.gateway.chatStream(params);
+    const [streamed, direct] = await Promise.all([stream.finalCompletion(), flow.gateway.chat(params)]);
+    expect({ ...streamed, id: "", created: 0 }).toEqual({ ...direct, id: "", created: 0 });
+    // Asked again, the helpers answer from what was read.
+    expect(await stream.finalText()).toBe(direct.text);
+    expect(await stream.finalCompletion()).toEqual(streamed);
+  });
+
+  it("finalText from two callers at once reads the stream once", async () => {
+    const sent = await requestsDuring(async () => {
+      const stream = counted.gateway.chatStream({ model: CHAT, messages: [user("twice")] });
+      expect(await Promise.all([stream.finalText(), stream.finalText()])).toEqual(["You said: twice", "You said: twice"]);
+    });
+    expect(sent).toEqual(["POST /v1/chat/completions"]);
+  });
+
+  it("sends nothing until it is read", async () => {
+    const sent = await requestsDuring(async () => {
+      counted.gateway.chatStream({ model: CHAT, messages: [user("never read")] });
+      // A request that went out would reach the proxy before a request sent after it.
+      await counted.gateway.request({ path: "/v1/health" });
+    });
+    expect(sent).toEqual(["GET /v1/health"]);
+  });
+
+  it("can be read once: a second read rejects with FlowError", async () => {
+    const stream = flow.gateway.chatStream({ model: CHAT, messages: [user("once")] });
+    await chunksOf(stream);
+    const error = await caught(() => chunksOf(stream));
+    expect(error).toBeInstanceOf(FlowError);
+    expect((error as Error).message).toContain("read once");
+  });
+
+  it("break mid-stream leaves no final result: finalText rejects with FlowError", async () => {
+    const stream = flow.gateway.chatStream({ model: CHAT, messages: [user("a b c d e f")] });
+    for await (const chunk of stream) if (chunk.delta) break;
+    expect(stream.finished).toBe(false);
+    expect(stream.text).toBe("You ");
+    const error = await caught(() => stream.finalText());
+    expect(error).toBeInstanceOf(FlowError);
+    expect((error as Error).message).toContain("left before its end");
+  });
+
+  it("abort() mid-stream rejects the next read with FlowAbortError, even with chunks already received", async () => {
+    const stream = flow.gateway.chatStream({ model: CHAT, messages: [user("a b c d e f g h")] });
+    const seen: string[] = [];
+    const error = await caught(async () => {
+      for await (const chunk of stream) {
+        seen.push(chunk.delta);
+        if (chunk.delta) stream.abort();
+      }
+    });
+    expect(error).toBeInstanceOf(FlowAbortError);
+    expect(seen).toEqual(["", "You "]);
+    expect(await caught(() => stream.finalText())).toBeInstanceOf(FlowAbortError);
+  });
+
+  it("an aborted options.signal mid-stream rejects with FlowAbortError", async () => {
+    const controller = new AbortController();
+    const stream = flow.gateway.chatStream({ model: CHAT, messages: [user("a b c d e f g h")] }, { signal: controller.signal });
+    const seen: string[] = [];
+    const error = await caught(async () => {
+      for await (const chunk of stream) {
+        seen.push(chunk.delta);
+        if (chunk.delta) controller.abort();
+      }
+    });
+    expect(error).toBeInstanceOf(FlowAbortError);
+    expect(seen).toEqual(["", "You "]);
+  });
+
+  it("a signal aborted before the first read rejects it with FlowAbortError and sends nothing", async () => {
+    const sent = await requestsDuring(async () => {
+      const error = await caught(() => chunksOf(counted.gateway.chatStream({ model: CHAT, messages: [user("x")] }, { signal: AbortSignal.abort() })));
+      expect(error).toBeInstanceOf(FlowAbortError);
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it("bad params: the call returns a stream, the first read rejects with FlowValidationError, and nothing is sent", async () => {
+    const sent = await requestsDuring(async () => {
+      const stream = counted.gateway.chatStream({ model: CHAT, messages: [{ role: "user" }] } as unknown as GatewayChatParams);
+      const error = await caught(() => stream[Symbol.asyncIterator]().next());
+      expect(error).toBeInstanceOf(FlowValidationError);
+      expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual(["messages[0].content"]);
+      expect(await caught(() => counted.gateway.chatStream({ model: 7 } as unknown as GatewayChatParams).finalText())).toBeInstanceOf(FlowValidationError);
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it("bad options: the first read rejects with FlowValidationError, and nothing is sent", async () => {
+    const sent = await requestsDuring(async () => {
+      for (const options of [null, { signal: {} }, { signal: "x" }, { timeoutMs: 0 }, { timeoutMS: 5 }]) {
+        const error = await caught(() => counted.gateway.chatStream({ model: CHAT, messages: [user("x")] }, options as never).finalText());
+        expect(error).toBeInstanceOf(FlowValidationError);
+      }
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it("an unknown model is refused before the stream starts: FlowValidationError on model", async () => {
+    const error = await caught(() => flow.gateway.chatStream({ model: "gpt-unknown", messages: [user("x")] }).finalText());
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual(["model"]);
+  });
+});
+
+// ---- streaming against a scripted gateway ----
+
+describe("gateway.chatStream against a scripted gateway", () => {
+  const servers: ScriptedSse[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  /** A scripted gateway answering with `handle`, and a FlowSDK whose GATEWAY_URL it is. */
+  async function scripted(handle: (call: ScriptedCall) => void | Promise<void>): Promise<{ server: ScriptedSse; sdk: FlowSDK }> {
+    const server = await startScriptedSse(handle);
+    servers.push(server);
+    return { server, sdk: platform.createFlow({ env: { GATEWAY_URL: server.url } }) };
+  }
+  const params: GatewayChatParams = { model: "scripted-model", messages: [user("hi")] };
+  const DONE = "data: [DONE]\n\n";
+
+  it("sends the OpenAI body with stream: true, asks for text/event-stream, with the platform token", async () => {
+    const { server, sdk } = await scripted(({ res }) => {
+      startEvents(res);
+      res.end(dataEvent(wireChunk({ content: "ok" }, "stop")) + DONE);
+    });
+    expect(await sdk.gateway.chatStream({ ...params, maxTokens: 9, topP: 0.5 }).finalText()).toBe("ok");
+    const [call] = server.calls;
+    expect(call!.body).toEqual({ model: "scripted-model", messages: [{ role: "user", content: "hi" }], max_tokens: 9, top_p: 0.5, stream: true, stream_options: { include_usage: true } });
+    expect(call!.headers.accept).toBe("text/event-stream");
+    expect(call!.headers.authorization).toBe(`Bearer ${platform.env["AUTH_TOKEN"]}`);
+    expect(call!.req.url).toBe("/v1/chat/completions");
+  });
+
+  it("the first chunk reaches the caller before the server has finished", async () => {
+    const release = latch();
+    const { sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      await write(res, dataEvent(wireChunk({ role: "assistant", content: "first " })));
+      await release.promise;
+      res.end(dataEvent(wireChunk({ content: "second" }, "stop")) + DONE);
+    });
+    const stream = sdk.gateway.chatStream(params);
+    const deltas: string[] = [];
+    for await (const chunk of stream) {
+      deltas.push(chunk.delta);
+      // The server holds the rest until this first chunk has been read here.
+      if (deltas.length === 1) release.resolve();
+    }
+    expect(deltas).toEqual(["first ", "second"]);
+    expect(await stream.finalText()).toBe("first second");
+  });
+
+  it("break closes the HTTP request at once: the server sees the connection close while it still streams", async () => {
+    const { server, sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      await write(res, dataEvent(wireChunk({ content: "one" })));
+      // Never ends by itself.
+    });
+    for await (const chunk of sdk.gateway.chatStream(params)) {
+      expect(chunk.delta).toBe("one");
+      break;
+    }
+    await server.calls[0]!.closed;
+    expect(server.calls[0]!.res.writableEnded).toBe(false);
+  });
+
+  it("abort() closes the HTTP request while a read waits, and the read rejects with FlowAbortError", async () => {
+    const { server, sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      await write(res, dataEvent(wireChunk({ content: "one" })));
+    });
+    const stream = sdk.gateway.chatStream(params);
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ delta: "one" });
+    const waiting = iterator.next();
+    stream.abort();
+    expect(await caught(() => waiting)).toBeInstanceOf(FlowAbortError);
+    await server.calls[0]!.closed;
+  });
+
+  it("an error event mid-stream rejects with the typed error (FlowServerError 502 with its code), after the chunks before it", async () => {
+    const { sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      await write(res, dataEvent(wireChunk({ content: "partial" })));
+      res.end(`event: error\ndata: ${JSON.stringify({ error: { code: "upstream_failed", message: "the upstream broke off", status: 502 } })}\n\n`);
+    });
+    const stream = sdk.gateway.chatStream(params);
+    const deltas: string[] = [];
+    const error = await caught(async () => {
+      for await (const chunk of stream) deltas.push(chunk.delta);
+    });
+    expect(deltas).toEqual(["partial"]);
+    expect(error).toBeInstanceOf(FlowServerError);
+    expect(error).toBeInstanceOf(FlowAPIError);
+    expect(error).toMatchObject({ status: 502, code: "upstream_failed" });
+    expect((error as Error).message).toContain("the upstream broke off");
+    expect(await caught(() => stream.finalText())).toBe(error);
+  });
+
+  it("an error event with another status maps to that status's error class", async () => {
+    const { sdk } = await scripted(({ res }) => {
+      startEvents(res);
+      res.end(`event: error\ndata: ${JSON.stringify({ error: { code: "rate_limited", message: "slow down", status: 429 } })}\n\n`);
+    });
+    const error = await caught(() => sdk.gateway.chatStream(params).finalText());
+    expect(error).toMatchObject({ name: "FlowRateLimitError", status: 429, code: "rate_limited" });
+  });
+
+  it("a connection dropped mid-stream rejects with FlowConnectionError, and the stream is not retried", async () => {
+    const { server, sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      await write(res, dataEvent(wireChunk({ content: "partial" })));
+      res.socket!.destroy();
+    });
+    const deltas: string[] = [];
+    const error = await caught(async () => {
+      for await (const chunk of sdk.gateway.chatStream(params)) deltas.push(chunk.delta);
+    });
+    expect(deltas).toEqual(["partial"]);
+    expect(error).toBeInstanceOf(FlowConnectionError);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("a 503 before the stream starts is retried, and the retry's stream is read", async () => {
+    const { server, sdk } = await scripted(({ index, res }) => {
+      if (index === 0) {
+        res.writeHead(503, { "content-type": "application/json", "retry-after": "0" });
+        res.end(JSON.stringify({ error: { code: "unavailable", message: "try again" } }));
+        return;
+      }
+      startEvents(res);
+      res.end(dataEvent(wireChunk({ content: "second try" }, "stop")) + DONE);
+    });
+    expect(await sdk.gateway.chatStream(params).finalText()).toBe("second try");
+    expect(server.calls).toHaveLength(2);
+    expect(server.calls[1]!.body).toEqual(server.calls[0]!.body);
+  });
+
+  it("a 400 before the stream starts rejects with its typed error and is not retried", async () => {
+    const { server, sdk } = await scripted(({ res }) => {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "validation_error", message: "bad model", details: { issues: [{ path: "model", message: "no such model" }] } } }));
+    });
+    const error = await caught(() => sdk.gateway.chatStream(params).finalText());
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues).toEqual([{ path: "model", message: "no such model" }]);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("parses an event split across writes in the middle of its JSON (and of a UTF-8 character), and CRLF line ends", async () => {
+    const release = latch();
+    const first = dataEvent(wireChunk({ content: "a" }));
+    const split = Buffer.from(dataEvent(wireChunk({ content: "é😀 b" })));
+    const cut = split.indexOf(Buffer.from("😀")) + 2; // inside the emoji's four bytes
+    const { sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      // One write ends the first event and stops in the middle of the second's JSON, inside a character.
+      res.write(Buffer.concat([Buffer.from(first), split.subarray(0, cut)]));
+      await release.promise;
+      res.write(split.subarray(cut));
+      res.write(Buffer.from(dataEvent(wireChunk({}, "stop")).replaceAll("\n", "\r\n")));
+      res.end("data: [DONE]\r\n\r\n");
+    });
+    const deltas: string[] = [];
+    for await (const chunk of sdk.gateway.chatStream(params)) {
+      deltas.push(chunk.delta);
+      if (deltas.length === 1) release.resolve();
+    }
+    expect(deltas).toEqual(["a", "é😀 b", ""]);
+  });
+
+  it("reads a stream written entirely with CRLF line ends, comments and multi-line data", async () => {
+    const { sdk } = await scripted(({ res }) => {
+      startEvents(res);
+      const json = JSON.stringify(wireChunk({ content: "multi" }), null, 1).split("\n");
+      res.end(
+        [": a comment the parser skips", "", ...json.map((line) => `data: ${line}`), "", `data: ${JSON.stringify(wireChunk({ content: " line" }, "stop"))}`, "", "data: [DONE]", "", ""].join("\r\n"),
+      );
+    });
+    expect(await sdk.gateway.chatStream(params).finalText()).toBe("multi line");
+  });
+
+  it("a stream that ends with neither [DONE] nor a finish reason rejects with FlowConnectionError", async () => {
+    const { server, sdk } = await scripted(({ res }) => {
+      startEvents(res);
+      res.end(dataEvent(wireChunk({ content: "cut" })));
+    });
+    const stream = sdk.gateway.chatStream(params);
+    const deltas: string[] = [];
+    const error = await caught(async () => {
+      for await (const chunk of stream) deltas.push(chunk.delta);
+    });
+    expect(deltas).toEqual(["cut"]);
+    expect(error).toBeInstanceOf(FlowConnectionError);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("a stream that ends after its finish reason but without [DONE] completes", async () => {
+    const { sdk } = await scripted(({ res }) => {
+      startEvents(res);
+      res.end(dataEvent(wireChunk({ content: "done" }, "stop")));
+    });
+    expect(await sdk.gateway.chatStream(params).finalText()).toBe("done");
+  });
+
+  it("an event that is not JSON rejects with FlowError naming GATEWAY_URL", async () => {
+    const { sdk } = await scripted(({ res }) => {
+      startEvents(res);
+      res.end("data: not json\n\n");
+    });
+    const error = await caught(() => sdk.gateway.chatStream(params).finalText());
+    expect(error).toBeInstanceOf(FlowError);
+    expect((error as Error).message).toContain("GATEWAY_URL");
+  });
+});
+
+describe("gateway.embed", () => {
+  it("embeds one text: one unit vector of 65,536 dimensions", async () => {
+    const result = await flow.gateway.embed({ model: EMBED, input: "hello world" });
+    expect(result.model).toBe(EMBED);
+    expect(result.embeddings).toHaveLength(1);
+    const [vector] = result.embeddings;
+    expect(vector).toHaveLength(65_536);
+    expect(Math.hypot(...vector!.filter((x) => x !== 0))).toBeCloseTo(1, 5);
+    expect(result.usage).toEqual({ promptTokens: 2, totalTokens: 2 });
+  });
+
+  it("embeds several texts in the order given, each as embedding it alone does", async () => {
+    const texts = ["alpha", "beta gamma", "alpha"];
+    const { embeddings } = await flow.gateway.embed({ model: EMBED, input: texts, dimensions: 65_536 });
+    expect(embeddings).toHaveLength(3);
+    expect(embeddings[2]).toEqual(embeddings[0]);
+    expect(embeddings[1]).not.toEqual(embeddings[0]);
+    expect((await flow.gateway.embed({ model: EMBED, input: "beta gamma" })).embeddings[0]).toEqual(embeddings[1]);
+  });
+
+  it("refuses a model the gateway does not have with FlowValidationError on model", async () => {
+    const error = await caught(() => flow.gateway.embed({ model: "text-embedding-unknown", input: "x" }));
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toEqual(["model"]);
+  });
+
+  it.each([
+    ["an empty text", { model: EMBED, input: "" }, "input"],
+    ["an empty text among others", { model: EMBED, input: ["a", ""] }, "input[1]"],
+    ["2049 texts", { model: EMBED, input: Array.from({ length: 2049 }, () => "t") }, "input"],
+    ["no texts", { model: EMBED, input: [] }, "input"],
+    ["a text that is a number", { model: EMBED, input: [1] }, "input[0]"],
+    ["a model that is not a string", { model: null, input: "x" }, "model"],
+    ["dimensions of 0", { model: EMBED, input: "x", dimensions: 0 }, "dimensions"],
+    ["an unknown key", { model: EMBED, input: "x", encoding_format: "base64" }, "encoding_format"],
+  ])("refuses %s with FlowValidationError before any request", async (_label, params, path) => {
+    let error: unknown;
+    const sent = await requestsDuring(async () => {
+      error = await caught(() => counted.gateway.embed(params as never));
+    });
+    expect(error).toBeInstanceOf(FlowValidationError);
+    expect((error as FlowValidationError).issues.map((i) => i.path)).toContain(path);
+    expect(sent).toEqual([]);
   });
 });
