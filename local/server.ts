@@ -118,7 +118,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         storageRoutes(workspace, storage, clock);
         datasetsRoutes(workspace, deps.db, clock);
         vectorRoutes(workspace, deps.db, clock);
-        memoryRoutes(workspace, deps.db, clock);
+        memoryRoutes(workspace, deps.db, clock, deps.gateway);
         conversationsRoutes(workspace, deps.db, clock);
         if (deps.compute) {
           codeBlocksRoutes(workspace, deps.compute);

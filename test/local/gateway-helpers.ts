@@ -100,7 +100,7 @@ export async function startUpstream(key: string): Promise<ScriptedUpstream> {
   const control = `http://127.0.0.1:${port}/_control`;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
-    log: async () => (await fetch(`${control}/log`)).json(),
+    log: async () => (await (await fetch(`${control}/log`)).json()) as Awaited<ReturnType<ScriptedUpstream["log"]>>,
     release: async () => {
       await (await fetch(`${control}/release`, { method: "POST" })).text();
     },

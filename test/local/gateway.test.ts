@@ -199,7 +199,7 @@ describe("flow-local-chat", () => {
   it("refuses a bad directive of a streamed request before the stream starts", async () => {
     const { response } = await stream(platform.url, "/v1/chat/completions", token, { model: "flow-local-chat", messages: [user("/call nope")], stream: true });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe("validation_error");
+    expect(((await response.json()) as Answer["body"]).error.code).toBe("validation_error");
   });
 
   it("does not keep answers for Idempotency-Key replays", async () => {
