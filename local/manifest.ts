@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { RESOURCE_ID } from "../src/dto/common.js";
+import { TOOL_NAME } from "../src/dto/gateway.js";
 import { SECRET_NAME } from "../src/dto/secrets.js";
 import { MAX_EXECUTION_TIMEOUT_SECONDS } from "../src/dto/code-blocks.js";
 import { MAX_JOB_ATTEMPTS } from "../src/dto/jobs.js";
@@ -25,6 +26,10 @@ export const MANIFEST_DEFAULTS = {
   maxAttempts: 3,
   /** The first retry waits a second; each later one twice as long as the one before. */
   backoffSeconds: 1,
+  /** A service has 30 seconds to accept connections on its port. */
+  startTimeoutSeconds: 30,
+  /** A connector's upstream call may take 30 seconds. */
+  connectorTimeoutSeconds: 30,
 } as const;
 
 /** Longest wait between two attempts, however many there were. */
@@ -143,6 +148,62 @@ export interface GatewayDef {
   memoryEmbeddingModel: string | null;
 }
 
+/** One named action of an `http` connector. */
+export interface ConnectorActionDef {
+  /** The action's name (its key). */
+  name: string;
+  /** HTTP method of the upstream call. */
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path template on the base URL, e.g. `/repos/{owner}/{repo}/issues`: each `{name}` is a required parameter, percent-encoded. */
+  path: string;
+  /** The template's parameter names, in order. */
+  pathParams: readonly string[];
+  /** What it does, or null. */
+  description: string | null;
+}
+
+/** A connector: an `http` integration whose credential only the platform holds. */
+export interface ConnectorDef {
+  /** Its id (the manifest key). */
+  id: string;
+  /** Always `http` for now. */
+  type: "http";
+  /** Display name. @default the id */
+  name: string;
+  /** What it connects to, or null. */
+  description: string | null;
+  /** Base URL of the upstream API, without a trailing slash. */
+  baseUrl: string;
+  /** The credential: the workspace secret whose value goes in `header` (after `prefix`) on every upstream call; null for none. */
+  auth: { secret: string; header: string; prefix: string } | null;
+  /** Fixed headers sent on every upstream call (no credentials here: use `auth`). */
+  headers: Readonly<Record<string, string>>;
+  /** Its actions, by name. */
+  actions: ReadonlyMap<string, ConnectorActionDef>;
+  /** Longest an upstream call may take. */
+  timeoutSeconds: number;
+}
+
+/** A service: a long-running HTTP server, either at a URL or started by the platform from a file. */
+export interface ServiceDef {
+  /** Its id (the manifest key), given to its process as `SERVICE_ID`. */
+  id: string;
+  /** Display name, unique among services; `services.call` takes it in place of the id. @default the id */
+  name: string;
+  /** What it does, or null. */
+  description: string | null;
+  /** Where it already runs (no process is started), or null. */
+  url: string | null;
+  /** The module file the platform runs (with `PORT` and `SERVICE_ID`), or null. */
+  file: string | null;
+  /** Where its process runs: the manifest's directory. */
+  cwd: string;
+  /** Extra environment variables for its process. */
+  env: Readonly<Record<string, string>>;
+  /** How long a start may take until the port accepts connections. */
+  startTimeoutSeconds: number;
+}
+
 /** The models the local gateway answers itself. */
 export const LOCAL_CHAT_MODEL = "flow-local-chat";
 /** The local embedding model (the one `memory` uses without a configured model). */
@@ -154,8 +215,6 @@ export const LOCAL_MODELS: readonly string[] = [LOCAL_CHAT_MODEL, LOCAL_EMBED_MO
 export const DEFAULT_MAX_STEPS = 8;
 /** The highest step limit. */
 export const MAX_AGENT_STEPS = 100;
-/** What a tool name may be (OpenAI's rule). */
-export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A checked manifest. */
 export interface Manifest {
@@ -175,6 +234,10 @@ export interface Manifest {
   agents: ReadonlyMap<string, AgentDef>;
   /** The gateway's settings. */
   gateway: GatewayDef;
+  /** Connectors by id. */
+  connectors: ReadonlyMap<string, ConnectorDef>;
+  /** Services by id. */
+  services: ReadonlyMap<string, ServiceDef>;
 }
 
 /** What `startLocalPlatform({ manifest })` and `--manifest` accept: a path, or the manifest itself. */
@@ -206,10 +269,22 @@ export interface ManifestObject {
       description?: string;
     }
   >;
-  /** Connectors (a later version of flow-local). */
-  connectors?: Record<string, unknown>;
-  /** Services (a later version of flow-local). */
-  services?: Record<string, unknown>;
+  /** Connectors: `{ type: "http", baseUrl, auth?: { secret, header?, prefix? }, headers?, actions: { name: { method, path, description? } }, name?, description?, timeoutSeconds? }`. */
+  connectors?: Record<
+    string,
+    {
+      type: "http";
+      baseUrl: string;
+      auth?: { secret: string; header?: string; prefix?: string };
+      headers?: Record<string, string>;
+      actions: Record<string, { method: string; path: string; description?: string }>;
+      name?: string;
+      description?: string;
+      timeoutSeconds?: number;
+    }
+  >;
+  /** Services: `{ url }` (already running) or `{ file, env? }` (started by the platform), with `name?`, `description?`, `startTimeoutSeconds?`. */
+  services?: Record<string, { url?: string; file?: string; env?: Record<string, string>; name?: string; description?: string; startTimeoutSeconds?: number }>;
   /** Gateway settings: `{ upstream?: { baseUrl, apiKeySecret }, memory?: { embeddingModel } }`. */
   gateway?: { upstream?: { baseUrl: string; apiKeySecret: string }; memory?: { embeddingModel: string } };
 }
@@ -225,6 +300,8 @@ export function emptyManifest(dir = process.cwd()): Manifest {
     workflows: new Map(),
     agents: new Map(),
     gateway: { upstream: null, memoryEmbeddingModel: null },
+    connectors: new Map(),
+    services: new Map(),
   };
 }
 
@@ -270,7 +347,7 @@ function manifestError(source: string, problems: string[]): FlowConfigError {
 const PLATFORM_VARIABLES = ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE", "EXECUTION_ID", "JOB_ID", "REQUEST_ID", "TRACEPARENT", "TRACESTATE"];
 
 const TOP_LEVEL = ["codeBlocks", "jobs", "workflows", "agents", "connectors", "services", "gateway"];
-const NOT_YET = new Set(["connectors", "services"]);
+const SECTIONS = new Set(["agents", "connectors", "services", "gateway"]);
 
 /** Checks a parsed manifest; see {@link loadManifest}. */
 function checkManifest(raw: unknown, source: string, dir: string, loadedAt: number): Manifest {
@@ -282,9 +359,7 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
   if (!isObject(raw)) throw manifestError(source, ["it must be a JSON object with keys such as codeBlocks, jobs and workflows"]);
   for (const key of Object.keys(raw)) {
     if (!TOP_LEVEL.includes(key)) problems.push(`${key}: not a manifest key; the keys are ${TOP_LEVEL.join(", ")}`);
-    else if (NOT_YET.has(key) && isObject(raw[key]) && Object.keys(raw[key]).length > 0) {
-      problems.push(`${key}: not supported by this version of flow-local yet; remove it (code blocks, jobs, workflows, agents and the gateway run today)`);
-    } else if (NOT_YET.has(key) && !isObject(raw[key])) problems.push(`${key}: must be an object`);
+    else if (SECTIONS.has(key) && !isObject(raw[key])) problems.push(`${key}: must be an object`);
   }
   const check = new Checker(problems);
 
@@ -409,8 +484,41 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
     });
   }
 
+  const connectors = new Map<string, ConnectorDef>();
+  for (const [id, spec] of check.section(raw, "connectors")) {
+    const connector = checkConnector(id, spec, check, problems);
+    if (connector) connectors.set(id, connector);
+  }
+
+  const services = new Map<string, ServiceDef>();
+  const serviceNames = new Map<string, string>();
+  for (const [id, spec] of check.section(raw, "services")) {
+    const where = `services.${id}`;
+    if (!check.id(id, where) || !check.object(spec, where, '{ "file": ... } or { "url": ... }')) continue;
+    check.keys(spec, where, ["url", "file", "env", "name", "description", "startTimeoutSeconds"]);
+    const hasUrl = spec["url"] !== undefined;
+    const hasFile = spec["file"] !== undefined;
+    if (hasUrl === hasFile) problems.push(`${where}: give either "file" (the platform starts it) or "url" (it runs already), not ${hasUrl ? "both" : "neither"}`);
+    const url = hasUrl ? check.httpUrl(spec["url"], `${where}.url`) : undefined;
+    const file = hasFile ? check.blockFile(spec["file"], `${where}.file`, dir) : undefined;
+    const name = check.text(spec["name"], `${where}.name`) ?? id;
+    const other = serviceNames.get(name) ?? (services.has(name) ? name : undefined);
+    if (other !== undefined && other !== id) problems.push(`${where}.name: "${name}" is already the name or id of service ${other}; names are unique among services`);
+    serviceNames.set(name, id);
+    services.set(id, {
+      id,
+      name,
+      description: check.text(spec["description"], `${where}.description`) ?? null,
+      url: url ?? null,
+      file: file ?? null,
+      cwd: dir,
+      env: check.env(spec["env"], `${where}.env`),
+      startTimeoutSeconds: check.int(spec["startTimeoutSeconds"], `${where}.startTimeoutSeconds`, 1, 600) ?? MANIFEST_DEFAULTS.startTimeoutSeconds,
+    });
+  }
+
   if (problems.length > 0) throw manifestError(source, problems);
-  return { source, dir, loadedAt, codeBlocks, jobs, workflows, agents, gateway };
+  return { source, dir, loadedAt, codeBlocks, jobs, workflows, agents, gateway, connectors, services };
 }
 
 /** Reads the `gateway` section: `{ upstream?: { baseUrl, apiKeySecret }, memory?: { embeddingModel } }`. */
@@ -446,6 +554,75 @@ function checkGateway(raw: unknown, check: Checker, problems: string[]): Gateway
   }
   return gateway;
 }
+
+const CONNECTOR_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+/** A path template's parameter: `{name}`. */
+const PATH_PARAM = /\{([A-Za-z_][A-Za-z0-9_]{0,63})\}/g;
+
+/** Reads one connector: `{ type: "http", baseUrl, auth?, headers?, actions, name?, description?, timeoutSeconds? }`. */
+function checkConnector(id: string, spec: unknown, check: Checker, problems: string[]): ConnectorDef | undefined {
+  const where = `connectors.${id}`;
+  if (!check.id(id, where) || !check.object(spec, where, '{ "type": "http", "baseUrl": ..., "actions": { ... } }')) return undefined;
+  check.keys(spec, where, ["type", "baseUrl", "auth", "headers", "actions", "name", "description", "timeoutSeconds"]);
+  if (spec["type"] !== "http") problems.push(`${where}.type: must be "http" (the one connector type of flow-local)`);
+  const baseUrl = check.httpUrl(spec["baseUrl"], `${where}.baseUrl`);
+  let auth: ConnectorDef["auth"] = null;
+  const rawAuth = spec["auth"];
+  if (rawAuth !== undefined && check.object(rawAuth, `${where}.auth`, '{ "secret": "SECRET_NAME", "header"?: "Authorization", "prefix"?: "Bearer " }')) {
+    check.keys(rawAuth, `${where}.auth`, ["secret", "header", "prefix"]);
+    const secret = rawAuth["secret"];
+    const header = rawAuth["header"] ?? "Authorization";
+    const prefix = rawAuth["prefix"] ?? (header === "Authorization" ? "Bearer " : "");
+    if (typeof secret !== "string" || !SECRET_NAME.test(secret)) problems.push(`${where}.auth.secret: must be the name of the workspace secret holding the credential (the credential itself never goes in the manifest)`);
+    if (typeof header !== "string" || !HEADER_NAME.test(header)) problems.push(`${where}.auth.header: must be an HTTP header name`);
+    if (typeof prefix !== "string" || prefix.length > 64 || /[\r\n]/.test(prefix)) problems.push(`${where}.auth.prefix: must be a short text without line breaks, e.g. "Bearer "`);
+    if (typeof secret === "string" && typeof header === "string" && typeof prefix === "string") auth = { secret, header, prefix };
+  }
+  const headers: Record<string, string> = {};
+  const rawHeaders = spec["headers"];
+  if (rawHeaders !== undefined && check.object(rawHeaders, `${where}.headers`, "an object of header names to values")) {
+    for (const [name, value] of Object.entries(rawHeaders)) {
+      if (!HEADER_NAME.test(name) || typeof value !== "string" || /[\r\n]/.test(value)) problems.push(`${where}.headers.${name}: must be a header name with a text value`);
+      else if (["authorization", "proxy-authorization", "cookie"].includes(name.toLowerCase())) problems.push(`${where}.headers.${name}: credentials go in auth (a secret's name), never in the manifest`);
+      else headers[name] = value;
+    }
+  }
+  const actions = new Map<string, ConnectorActionDef>();
+  const rawActions = spec["actions"];
+  if (!isObject(rawActions) || Object.keys(rawActions).length === 0) problems.push(`${where}.actions: must name at least one action: { "name": { "method": "GET", "path": "/..." } }`);
+  else {
+    for (const [name, action] of Object.entries(rawActions)) {
+      const at = `${where}.actions.${name}`;
+      if (!TOOL_NAME.test(name)) problems.push(`${at}: an action name is 1 to 64 letters, digits, '_' or '-'`);
+      if (!check.object(action, at, '{ "method": "GET", "path": "/..." }')) continue;
+      check.keys(action, at, ["method", "path", "description"]);
+      const method = typeof action["method"] === "string" ? action["method"].toUpperCase() : action["method"];
+      if (!CONNECTOR_METHODS.includes(method as (typeof CONNECTOR_METHODS)[number])) problems.push(`${at}.method: must be one of ${CONNECTOR_METHODS.join(", ")}`);
+      const template = action["path"];
+      if (typeof template !== "string" || !template.startsWith("/") || /[\s?#]/.test(template)) {
+        problems.push(`${at}.path: must be a path template starting with "/", without a query or spaces, e.g. "/repos/{owner}/{repo}"`);
+        continue;
+      }
+      const pathParams = [...template.matchAll(PATH_PARAM)].map((m) => m[1]!);
+      if (/[{}]/.test(template.replace(PATH_PARAM, ""))) problems.push(`${at}.path: a parameter is {name}: letters, digits and '_', starting with a letter`);
+      actions.set(name, { name, method: method as ConnectorActionDef["method"], path: template, pathParams, description: check.text(action["description"], `${at}.description`) ?? null });
+    }
+  }
+  return {
+    id,
+    type: "http",
+    name: check.text(spec["name"], `${where}.name`) ?? id,
+    description: check.text(spec["description"], `${where}.description`) ?? null,
+    baseUrl: baseUrl ?? "",
+    auth,
+    headers,
+    actions,
+    timeoutSeconds: check.int(spec["timeoutSeconds"], `${where}.timeoutSeconds`, 1, 600) ?? MANIFEST_DEFAULTS.connectorTimeoutSeconds,
+  };
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 
 /** Collects problems while reading one manifest. */
 class Checker {
@@ -518,6 +695,21 @@ class Checker {
       this.problems.push(`${where}: no code block "${value}" in codeBlocks${known.length > 0 ? ` (there are: ${known.join(", ")})` : " (there are none)"}`);
     }
     return value;
+  }
+
+  /** An http(s) URL without credentials, query or fragment, returned without a trailing slash. */
+  httpUrl(value: unknown, where: string): string | undefined {
+    let url: URL | undefined;
+    try {
+      url = typeof value === "string" ? new URL(value) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+      this.problems.push(`${where}: must be an http(s) URL without credentials, query or fragment`);
+      return undefined;
+    }
+    return url.href.replace(/\/+$/, "");
   }
 
   /** A JSON schema: an object (of at most 64 KiB as JSON); its content is the model's business. */

@@ -28,6 +28,9 @@ import { jobsRoutes } from "./routes/jobs.js";
 import { workflowsRoutes } from "./routes/workflows.js";
 import type { Compute } from "./compute/compute.js";
 import { agentsRoutes } from "./routes/agents.js";
+import { connectorsRoutes } from "./routes/connectors.js";
+import { serviceTokensRoutes } from "./routes/service-tokens.js";
+import { servicesRoutes } from "./routes/services.js";
 import type { Gateway } from "./gateway/gateway.js";
 import { gatewayRoutes } from "./gateway/routes.js";
 import { AuditStore } from "./store/audit.js";
@@ -125,6 +128,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           jobsRoutes(workspace, deps.compute);
           workflowsRoutes(workspace, deps.compute);
           agentsRoutes(workspace, deps.compute);
+          connectorsRoutes(workspace, deps.compute);
+          servicesRoutes(workspace, deps.compute);
+          serviceTokensRoutes(workspace, deps.compute);
         }
       },
       { prefix: WORKSPACE_PREFIX },

@@ -5,6 +5,7 @@ import type { Clock } from "../../src/container/clock.js";
 import { AgentEngine } from "../agents/engine.js";
 import type { LocalDb } from "../db.js";
 import type { Gateway } from "../gateway/gateway.js";
+import { ServiceSupervisor } from "../services/supervisor.js";
 import { HttpError } from "../errors.js";
 import type { AgentDef, BlockDef, Manifest, WorkflowDef } from "../manifest.js";
 import type { SecretsStore } from "../store/secrets.js";
@@ -48,6 +49,12 @@ export class Compute {
   readonly workflows: WorkflowEngine;
   /** Runs agents. */
   readonly agents: AgentEngine;
+  /** Runs the manifest's file services. */
+  readonly services: ServiceSupervisor;
+  /** The model gateway. */
+  readonly gateway: Gateway;
+  /** The tenants' secrets (connectors' credentials are some). */
+  readonly secrets: SecretsStore;
   #manifest: Manifest;
   #baseUrl = "";
 
@@ -70,6 +77,9 @@ export class Compute {
     this.jobs = new JobQueue(common);
     this.workflows = new WorkflowEngine(common);
     this.agents = new AgentEngine({ ...common, gateway: deps.gateway });
+    this.services = new ServiceSupervisor({ db: deps.db, clock: deps.clock, tokens: deps.tokens, manifest, report: deps.report });
+    this.gateway = deps.gateway;
+    this.secrets = deps.secrets;
   }
 
   /** The manifest in force. */
@@ -117,19 +127,21 @@ export class Compute {
     this.jobs.start();
     this.workflows.start();
     this.agents.start();
+    this.services.start(baseUrl);
   }
 
   /** Puts a new manifest in force: later executions, jobs and steps use it; those running go on. */
   reload(manifest: Manifest): void {
     this.#manifest = manifest;
     this.jobs.wake();
+    this.services.reload();
   }
 
   /** Stops everything running (their processes end) and wakes every long-poll. */
   async close(): Promise<void> {
     this.jobs.close();
     this.workflows.close();
-    await Promise.all([this.agents.close(), this.executor.close()]);
+    await Promise.all([this.agents.close(), this.executor.close(), this.services.close()]);
     this.changes.close();
   }
 }
