@@ -207,6 +207,26 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, step_idx, idx)
   ) WITHOUT ROWID;
   `,
+  // Service tokens: opaque bearer tokens of a workspace. Only the SHA-256 of the token is kept;
+  // each request looks it up, so a revoked one fails at its next call.
+  `
+  CREATE TABLE service_tokens (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL, ws TEXT NOT NULL, name TEXT NOT NULL, scopes TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE, created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER, revoked_at INTEGER
+  );
+  CREATE INDEX service_tokens_by_ws ON service_tokens (org, ws, seq);
+  `,
+  // Services: the last heartbeat each service of a workspace sent (the services themselves are
+  // the manifest's; their processes live in memory).
+  `
+  CREATE TABLE service_heartbeats (
+    org TEXT NOT NULL, ws TEXT NOT NULL, service_id TEXT NOT NULL,
+    status TEXT NOT NULL, details TEXT NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (org, ws, service_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Opens `<dataDir>/flow-local.sqlite` (created if needed), or an in-memory database without a dataDir. */
