@@ -16,6 +16,9 @@ interface IdRoute {
   Body: unknown;
 }
 
+/** How often a streamed run with nothing to say sends a comment line. */
+const KEEP_ALIVE_MS = 15_000;
+
 /** True when the request asks for the run's events (`Accept: text/event-stream`). */
 function wantsEvents(request: FastifyRequest): boolean {
   const accept = request.headers.accept;
@@ -62,10 +65,21 @@ export function agentsRoutes(app: FastifyInstance, compute: Compute): void {
       // A client that goes away ends the stream, never the run.
       const stream = new PassThrough();
       stream.on("error", () => {}); // a write racing the client's disconnect
+      // A comment line now and then while a long tool runs: clients and proxies that cut idle
+      // connections keep this one (SSE parsers skip comments).
+      const keepAlive = setInterval(() => {
+        if (!stream.destroyed && !stream.writableEnded) stream.write(": keep-alive\n\n");
+      }, KEEP_ALIVE_MS);
+      keepAlive.unref();
+      stream.on("close", () => clearInterval(keepAlive));
       const write = (event: AgentRunEvent): void => {
         if (stream.destroyed || stream.writableEnded) return;
+        // JSON.stringify escapes newlines inside strings: the data is always one line.
         stream.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-        if (event.type === "run.completed" || event.type === "run.failed") stream.end();
+        if (event.type === "run.completed" || event.type === "run.failed") {
+          clearInterval(keepAlive);
+          stream.end();
+        }
       };
       engine.startRun(tenant, callerOf(request), agent, body.input, { ...options, listener: write });
       return reply.status(200).header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-cache").header("x-accel-buffering", "no").send(stream);

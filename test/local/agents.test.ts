@@ -76,6 +76,7 @@ async function readEvents(response: Response, each: (event: AgentRunEvent) => vo
     for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
       const frame = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
+      if (!/^data: /m.test(frame)) continue; // a comment (keep-alive)
       const name = /^event: (.*)$/m.exec(frame)?.[1] ?? "";
       const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? "null") as AgentRunEvent;
       events.push({ name, data });
