@@ -347,7 +347,6 @@ function manifestError(source: string, problems: string[]): FlowConfigError {
 const PLATFORM_VARIABLES = ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE", "EXECUTION_ID", "JOB_ID", "REQUEST_ID", "TRACEPARENT", "TRACESTATE"];
 
 const TOP_LEVEL = ["codeBlocks", "jobs", "workflows", "agents", "connectors", "services", "gateway"];
-const SECTIONS = new Set(["agents", "connectors", "services", "gateway"]);
 
 /** Checks a parsed manifest; see {@link loadManifest}. */
 function checkManifest(raw: unknown, source: string, dir: string, loadedAt: number): Manifest {
@@ -359,7 +358,6 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
   if (!isObject(raw)) throw manifestError(source, ["it must be a JSON object with keys such as codeBlocks, jobs and workflows"]);
   for (const key of Object.keys(raw)) {
     if (!TOP_LEVEL.includes(key)) problems.push(`${key}: not a manifest key; the keys are ${TOP_LEVEL.join(", ")}`);
-    else if (SECTIONS.has(key) && !isObject(raw[key])) problems.push(`${key}: must be an object`);
   }
   const check = new Checker(problems);
 

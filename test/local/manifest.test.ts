@@ -314,23 +314,18 @@ describe("loadManifest: agents, the gateway and input schemas", () => {
     ]);
   });
 
-  it("refuses non-empty connectors and services, and reserved sections that are not objects", () => {
-    const error = refusal({ connectors: { crm: {} }, services: [] } as unknown as ManifestObject);
-    expect([...error.problems].sort()).toEqual(
-      [
-        "connectors: not supported by this version of flow-local yet; remove it (code blocks, jobs, workflows, agents and the gateway run today)",
-        "services: must be an object",
-      ].sort(),
-    );
+  it("refuses sections that are not objects", () => {
+    const error = refusal({ connectors: [], services: "api" } as unknown as ManifestObject);
+    expect([...error.problems].sort()).toEqual(["connectors: must be an object keyed by id", "services: must be an object keyed by id"].sort());
   });
 });
 
 describe("startTestPlatform with a bad manifest", () => {
   it("rejects with the manifest's FlowConfigError, so no platform starts", async () => {
-    const error = await caught(() => startTestPlatform({ manifest: { codeBlocks: { gone: block("no-such-block.mjs") }, services: { api: {} } } }));
+    const error = await caught(() => startTestPlatform({ manifest: { codeBlocks: { gone: block("no-such-block.mjs") }, bogus: {} } as unknown as ManifestObject }));
     expect(error).toBeInstanceOf(FlowConfigError);
     expect((error as FlowConfigError).problems).toEqual([
-      "services: not supported by this version of flow-local yet; remove it (code blocks, jobs, workflows, agents and the gateway run today)",
+      "bogus: not a manifest key; the keys are codeBlocks, jobs, workflows, agents, connectors, services, gateway",
       `codeBlocks.gone.file: ${block("no-such-block.mjs")} does not exist (looked for ${block("no-such-block.mjs")})`,
     ]);
   });
