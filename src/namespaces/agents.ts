@@ -119,6 +119,8 @@ export interface AgentRun {
   steps: AgentRunStep[];
   /** Token counts over every model call. */
   usage: ChatUsage;
+  /** The free-form JSON given with the run (`{}` when none). */
+  metadata: Record<string, unknown>;
   /** The request that started the run. */
   requestId: string;
   /** When the run was created, as an ISO 8601 timestamp. */
