@@ -7,6 +7,7 @@ import { HttpError } from "../errors.js";
 import { queryInput } from "../pagination.js";
 import { LOCAL_EMBEDDING_MODEL } from "../embedding.js";
 import type { Gateway } from "../gateway/gateway.js";
+import { UpstreamError } from "../gateway/upstream.js";
 import { MemoryStore, type ModelEmbedding } from "../store/memory.js";
 
 interface IdRoute {
@@ -32,8 +33,14 @@ export function memoryRoutes(app: FastifyInstance, db: LocalDb, clock: Clock, ga
     if (gateway === undefined || model === LOCAL_EMBEDDING_MODEL) return undefined;
     const controller = new AbortController();
     reply.raw.once("close", () => controller.abort());
-    const { vectors } = await gateway.embed(model, [text], { tenant, requestId: request.id, signal: controller.signal });
-    return { model, vector: vectors[0] as Float32Array };
+    try {
+      const { vectors } = await gateway.embed(model, [text], { tenant, requestId: request.id, signal: controller.signal });
+      return { model, vector: vectors[0] as Float32Array };
+    } catch (error) {
+      // The model's upstream rate-limits: its Retry-After goes to the caller, as the gateway's routes do.
+      if (error instanceof UpstreamError && error.retryAfter !== undefined) void reply.header("retry-after", error.retryAfter);
+      throw error;
+    }
   };
 
   app.post("/memory", needs("memory:write"), async (request, reply) => {

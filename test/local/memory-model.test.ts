@@ -88,3 +88,21 @@ describe("memory with an embedding model", () => {
     expect((await upstream.log()).at(-1)!.body.model).toBe("up-embed-v2");
   });
 });
+
+describe("memory when the model's upstream refuses", () => {
+  it("answers the gateway's error, Retry-After kept, and stores nothing", async () => {
+    const fresh = await platform.mintToken({ workspaceId: "ws_c" });
+    // ws_c has no secret: the gateway says which one is missing.
+    const missing = await add("anything", undefined, fresh, "/v1/orgs/org_local/workspaces/ws_c");
+    expect(missing.status).toBe(502);
+    expect(missing.body.error).toMatchObject({ code: "upstream_auth_failed", message: expect.stringContaining(SECRET) });
+    platform.reloadManifest(manifest("up-429"));
+    await call(platform.url, `${W}/memory/clear`, { token, body: { scope: "default" } });
+    const limited = await add("anything");
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe("rate_limited");
+    expect(limited.headers.get("retry-after")).toBe("7");
+    expect(limited.body.error.message).not.toContain(KEY);
+    expect((await call(platform.url, `${W}/memory?scope=default`, { token })).body.data).toEqual([]);
+  });
+});
