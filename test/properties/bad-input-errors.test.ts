@@ -1,14 +1,16 @@
 // What a refusal of bad input looks like, across every method of every namespace: a
 // FlowValidationError lists its issues as { path, message } strings, and no form of the error
 // (message, String, JSON, inspect) shows the auth token, even when the bad input quotes it. The
-// namespaces that have not shipped reject any arguments with FlowNotAvailableError, never a throw.
+// namespaces that have not shipped (connectors, services) reject any arguments with
+// FlowNotAvailableError, never a throw.
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FlowNotAvailableError, FlowValidationError, type FlowSDK } from "../../src/index.js";
+import { FlowNotAvailableError, FlowServerError, FlowValidationError, type FlowSDK } from "../../src/index.js";
 import { badOptions } from "./arbitraries.js";
 import { COMPUTE_METHODS } from "./compute-methods.js";
 import { COLLECTION_METHODS } from "./collection-methods.js";
+import { MODEL_METHODS } from "./model-methods.js";
 import { STORE_METHODS } from "./store-methods.js";
 import { badArgs, CANARY, goodArgs, countingFlow, refusalOf, SEED, startCountingServer, type MethodUnderTest, type Returns } from "./harness.js";
 
@@ -16,7 +18,7 @@ const server = await startCountingServer();
 const flow = countingFlow(server);
 
 /** Every method that takes caller input. */
-const ALL_METHODS = [...STORE_METHODS, ...COLLECTION_METHODS, ...COMPUTE_METHODS];
+const ALL_METHODS = [...STORE_METHODS, ...COLLECTION_METHODS, ...COMPUTE_METHODS, ...MODEL_METHODS];
 
 /** Any method of any namespace with bad arguments for it. */
 const anyBadCall = fc.constantFrom(...ALL_METHODS).chain((m) => badArgs(m).map((args) => ({ m, args })));
@@ -81,21 +83,18 @@ function methodsOf(namespace: object): string[] {
 }
 
 const NOT_AVAILABLE = {
-  agents: (f: FlowSDK) => f.agents,
   connectors: (f: FlowSDK) => f.connectors,
   services: (f: FlowSDK) => f.services,
   service: (f: FlowSDK) => f.service,
   serviceTokens: (f: FlowSDK) => f.serviceTokens,
 };
-const notAvailableMethods = [
-  ...Object.entries(NOT_AVAILABLE).flatMap(([name, of]) => methodsOf(of(flow)).map((verb) => ({ name: `${name}.${verb}`, call: (args: unknown[]) => (of(flow) as unknown as Record<string, (...a: unknown[]) => unknown>)[verb]!(...args) }))),
-  ...["chat", "chatStream", "embed"].map((verb) => ({ name: `gateway.${verb}`, call: (args: unknown[]) => (flow.gateway as unknown as Record<string, (...a: unknown[]) => unknown>)[verb]!(...args) })),
-];
+const notAvailableMethods = Object.entries(NOT_AVAILABLE).flatMap(([name, of]) =>
+  methodsOf(of(flow)).map((verb) => ({ name: `${name}.${verb}`, call: (args: unknown[]) => (of(flow) as unknown as Record<string, (...a: unknown[]) => unknown>)[verb]!(...args) })),
+);
 
-/** What a not-available method returns, by its name: a page promise for a list, an async iterable for a stream. */
+/** What a not-available method returns, by its name: a page promise for a list, else a promise. */
 function returnsOf(name: string): Returns {
-  if (name.endsWith(".list")) return "page";
-  return /\.(stream|chatStream)$/.test(name) ? "stream" : "promise";
+  return name.endsWith(".list") ? "page" : "promise";
 }
 
 /** Any argument at all: JSON, bigints, maps, dates, null-prototype objects, symbols, functions, bad options. */
@@ -107,20 +106,12 @@ const anyArgument = fc.oneof(
 );
 
 describe("namespaces that are not available yet", () => {
-  it("are the ones the README lists: agents, connectors, services, service, serviceTokens and gateway's chat, chatStream and embed", () => {
+  it("are the ones the README lists: connectors, services, service and serviceTokens", () => {
     expect(notAvailableMethods.map((m) => m.name).sort()).toEqual(
       [
-        "agents.get",
-        "agents.getRun",
-        "agents.list",
-        "agents.run",
-        "agents.stream",
         "connectors.get",
         "connectors.invoke",
         "connectors.list",
-        "gateway.chat",
-        "gateway.chatStream",
-        "gateway.embed",
         "service.heartbeat",
         "service.info",
         "serviceTokens.create",
@@ -150,4 +141,29 @@ describe("namespaces that are not available yet", () => {
   it("service.request, a property, throws FlowNotAvailableError when read", () => {
     expect(() => flow.service.request).toThrow(FlowNotAvailableError);
   });
+});
+
+describe("the model namespaces have shipped", () => {
+  it("every public method of agents, and gateway's chat, chatStream and embed, is under the bad-input properties", () => {
+    const covered = new Set(MODEL_METHODS.map((m) => m.name));
+    for (const verb of methodsOf(flow.agents)) expect(covered).toContain(`agents.${verb}`);
+    for (const verb of methodsOf(flow.gateway).filter((v) => v !== "request")) expect(covered).toContain(`gateway.${verb}`);
+  });
+
+  it.each(MODEL_METHODS.map((m) => [m.name, m] as const))(
+    "%s, whatever the arguments, rejects (never throws) with a FlowValidationError having sent nothing, or the server's error",
+    async (_name, m) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(anyArgument, { maxLength: 3 }), async (args) => {
+          const sent = server.requests.length;
+          // The counting server answers 500 to anything that reaches it, so nothing resolves.
+          const error = await refusalOf(() => m.call(flow, args), m.returns);
+          expect(error).not.toBeInstanceOf(FlowNotAvailableError);
+          if (error instanceof FlowValidationError) expect(server.requests.slice(sent)).toEqual([]);
+          else expect(error).toBeInstanceOf(FlowServerError);
+        }),
+        { seed: SEED, numRuns: 30 },
+      );
+    },
+  );
 });
