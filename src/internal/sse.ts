@@ -67,13 +67,28 @@ export async function* serverEvents(request: EventStreamRequest): AsyncGenerator
   });
   const decoder = new TextDecoder("utf-8");
   let received = 0;
+  // Once the answer has started, the HTTP client's timeout no longer applies: `timeoutMs` bounds
+  // each wait for the next bytes here instead (keep-alive comments count; the time the caller
+  // spends on an event does not).
+  const idleMs = config.timeout ?? request.http.defaults.timeout;
+  let idle: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    if (!idleMs) return;
+    idle = setTimeout(() => body.destroy(Object.assign(new Error(`no bytes for ${idleMs} ms`), { code: "ETIMEDOUT" })), idleMs);
+    idle.unref();
+  };
+  const disarm = (): void => clearTimeout(idle);
   try {
     try {
+      arm();
       for await (const chunk of body as AsyncIterable<Buffer>) {
+        disarm();
         received += chunk.length;
         parser.feed(decoder.decode(chunk, { stream: true }));
         while (queue.length > 0) yield queue.shift()!;
+        arm();
       }
+      disarm();
       parser.feed(decoder.decode());
       // A last event without its closing blank line is not an event (the spec drops it).
       parser.reset({ consume: false });
@@ -95,6 +110,7 @@ export async function* serverEvents(request: EventStreamRequest): AsyncGenerator
       );
     }
   } finally {
+    disarm();
     // Ended early or failed: the connection goes with the response (never back to the pool half read).
     if (!body.readableEnded) body.destroy();
   }

@@ -3,10 +3,12 @@ import { startScriptedServer } from "../helpers/scripted-server.js";
 import {
   FlowAbortError,
   FlowAPIError,
+  FlowClosedError,
   FlowConnectionError,
   FlowError,
   FlowNotFoundError,
   FlowServerError,
+  FlowTimeoutError,
   FlowValidationError,
   SDK_VERSION,
   type ChatChunk,
@@ -661,6 +663,34 @@ describe("gateway.chatStream against a scripted gateway", () => {
       res.end(dataEvent(wireChunk({ content: "done" }, "stop")));
     });
     expect(await sdk.gateway.chatStream(params).finalText()).toBe("done");
+  });
+
+  it("timeoutMs bounds the wait for the next bytes once the stream started: FlowTimeoutError, not retried", async () => {
+    const { server, sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      await write(res, dataEvent(wireChunk({ content: "then silence" })));
+    });
+    const deltas: string[] = [];
+    const error = await caught(async () => {
+      for await (const chunk of sdk.gateway.chatStream(params, { timeoutMs: 150 })) deltas.push(chunk.delta);
+    });
+    expect(deltas).toEqual(["then silence"]);
+    expect(error).toBeInstanceOf(FlowTimeoutError);
+    await server.calls[0]!.closed;
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("closing the FlowSDK mid-stream rejects the waiting read with FlowClosedError and closes the request", async () => {
+    const { server, sdk } = await scripted(async ({ res }) => {
+      startEvents(res);
+      await write(res, dataEvent(wireChunk({ content: "one" })));
+    });
+    const iterator = sdk.gateway.chatStream(params)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ delta: "one" });
+    const waiting = iterator.next();
+    await sdk.close();
+    expect(await caught(() => waiting)).toBeInstanceOf(FlowClosedError);
+    await server.calls[0]!.closed;
   });
 
   it("an event that is not JSON rejects with FlowError naming GATEWAY_URL", async () => {
