@@ -123,6 +123,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         vectorRoutes(workspace, deps.db, clock);
         memoryRoutes(workspace, deps.db, clock, deps.gateway);
         conversationsRoutes(workspace, deps.db, clock);
+        serviceTokensRoutes(workspace, deps.db, clock);
         if (deps.compute) {
           codeBlocksRoutes(workspace, deps.compute);
           jobsRoutes(workspace, deps.compute);
@@ -130,7 +131,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           agentsRoutes(workspace, deps.compute);
           connectorsRoutes(workspace, deps.compute);
           servicesRoutes(workspace, deps.compute);
-          serviceTokensRoutes(workspace, deps.compute);
         }
       },
       { prefix: WORKSPACE_PREFIX },

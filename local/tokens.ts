@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { ensureMeta, type LocalDb } from "./db.js";
 import { HttpError } from "./errors.js";
+import { isServiceToken, ServiceTokensStore } from "./store/service-tokens.js";
 import { systemClock, type Clock } from "../src/container/clock.js";
 import type { Identity } from "../src/namespaces/auth.js";
 
@@ -42,22 +43,30 @@ export interface MintedToken {
   expiresAt: string;
 }
 
-/** Signs and checks the local platform's HS256 tokens. */
+/**
+ * Signs and checks the local platform's HS256 tokens, and checks its service tokens (opaque
+ * `fst_…` tokens, looked up by their SHA-256 on every request).
+ */
 export class TokenService {
   /**
    * Creates a service signing with `secret`; tokens live `defaultTtlSeconds` unless told otherwise,
-   * and `clock` dates them and judges their expiry.
+   * and `clock` dates them and judges their expiry. Without `serviceTokens`, a service token is
+   * refused as `invalid_token`.
    */
   constructor(
     private readonly secret: Uint8Array,
     readonly defaultTtlSeconds: number = DEFAULT_TTL_SECONDS,
     private readonly clock: Clock = systemClock,
+    private readonly serviceTokens?: ServiceTokensStore,
   ) {}
 
-  /** A service whose secret is kept in the database, so tokens survive a restart on the same data dir. */
+  /**
+   * A service whose secret is kept in the database, so tokens survive a restart on the same data
+   * dir, and which checks the service tokens stored there.
+   */
   static fromDatabase(db: LocalDb, defaultTtlSeconds?: number, clock?: Clock): TokenService {
     const secret = ensureMeta(db, "signing_secret", () => randomBytes(32).toString("base64url"));
-    return new TokenService(Buffer.from(secret, "base64url"), defaultTtlSeconds, clock);
+    return new TokenService(Buffer.from(secret, "base64url"), defaultTtlSeconds, clock, new ServiceTokensStore(db, clock));
   }
 
   /** Signs a token with the given claims; it lives at least `ttlSeconds` from now. */
@@ -82,10 +91,17 @@ export class TokenService {
   }
 
   /**
-   * Checks a token's signature, issuer, expiry and claims.
+   * Checks a token: a service token (`fst_…`) by its stored SHA-256 (revoked: `invalid_token`;
+   * expired: `token_expired`), recording its use; a JWT by its signature, issuer, expiry and
+   * claims, and, when it was signed on a service token's behalf (subject `serviceToken:<id>`),
+   * that this service token is still neither revoked nor expired.
    * @throws {HttpError} 401 `token_expired` or `invalid_token`.
    */
   async verify(token: string): Promise<Identity> {
+    if (isServiceToken(token)) {
+      if (!this.serviceTokens) throw new HttpError(401, "invalid_token", "This platform does not accept service tokens");
+      return this.serviceTokens.authenticate(token);
+    }
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.secret, { algorithms: [ALGORITHM], issuer: ISSUER, currentDate: new Date(this.clock.now()) }));
@@ -99,6 +115,7 @@ export class TokenService {
     if (typeof sub !== "string" || typeof org !== "string" || typeof ws !== "string" || !isStringArray(scopes)) {
       throw new HttpError(401, "invalid_token", "The token lacks the sub, org, ws or scopes claim");
     }
+    this.serviceTokens?.checkSubject(sub);
     return {
       subject: sub,
       orgId: org,
