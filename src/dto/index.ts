@@ -17,5 +17,3 @@ export * from "./workflows.js";
 export * from "./raw-request.js";
 export * from "./agents.js";
 export * from "./service-tokens.js";
-export * from "./connectors.js";
-export * from "./services.js";
