@@ -61,6 +61,13 @@ export async function* serverEvents(request: EventStreamRequest): AsyncGenerator
   });
   const body = response.data;
   const requestId = typeof response.headers["x-request-id"] === "string" ? response.headers["x-request-id"] : undefined;
+  const type = response.headers["content-type"];
+  if (typeof type === "string" && type !== "" && !/^text\/event-stream\b/i.test(type)) {
+    // A JSON answer (a server that ignored `stream: true`, or a URL that is not the Flow platform)
+    // has no events: say so, rather than that the stream broke off.
+    body.destroy();
+    throw new FlowError(`POST ${request.path} answered ${type.split(";")[0]} instead of a stream of events (text/event-stream); check that the URL points at the Flow platform or gateway${requestId ? ` (request ${requestId})` : ""}`);
+  }
   const queue: ServerEvent[] = [];
   const parser = createParser({
     onEvent: (message: EventSourceMessage) => queue.push({ event: message.event ?? "message", data: message.data, requestId }),

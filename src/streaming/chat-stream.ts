@@ -184,7 +184,17 @@ export function toChatCompletion(wire: WireChatCompletion): ChatCompletion {
     id: String(wire.id ?? ""),
     model: String(wire.model ?? ""),
     created: typeof wire.created === "number" ? wire.created : 0,
-    message: { role: "assistant", content, toolCalls: choice?.message?.tool_calls ?? [] },
+    // Only the fields a message sent back may carry: some OpenAI-compatible servers add others
+    // (an `index`, say), which would make the message refused when sent back as it is.
+    message: {
+      role: "assistant",
+      content,
+      toolCalls: (choice?.message?.tool_calls ?? []).map((call) => ({
+        id: String(call.id ?? ""),
+        type: "function" as const,
+        function: { name: String(call.function?.name ?? ""), arguments: typeof call.function?.arguments === "string" ? call.function.arguments : JSON.stringify(call.function?.arguments ?? {}) },
+      })),
+    },
     text: content ?? "",
     finishReason: choice?.finish_reason ?? null,
     usage: toUsage(wire.usage),

@@ -693,6 +693,38 @@ describe("gateway.chatStream against a scripted gateway", () => {
     await server.calls[0]!.closed;
   });
 
+  it("a JSON answer where a stream was asked for rejects with FlowError saying so (not a broken stream)", async () => {
+    const { sdk } = await scripted(({ res }) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] }));
+    });
+    const error = await caught(() => sdk.gateway.chatStream(params).finalText());
+    expect(error).toBeInstanceOf(FlowError);
+    expect(error).not.toBeInstanceOf(FlowConnectionError);
+    expect((error as Error).message).toContain("application/json instead of a stream of events");
+  });
+
+  it("chat: a completion whose tool calls carry extra fields can be sent back as it is, and goes out in the wire's snake_case", async () => {
+    const { server, sdk } = await scripted(({ index, res }) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const message =
+        index === 0
+          ? { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "add", arguments: '{"a":1}' } }] }
+          : { role: "assistant", content: "done", refusal: null };
+      res.end(JSON.stringify({ id: `chatcmpl-${index}`, object: "chat.completion", created: 1, model: "scripted-model", choices: [{ index: 0, message, finish_reason: index === 0 ? "tool_calls" : "stop" }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    });
+    const first = await sdk.gateway.chat({ ...params, tools: TOOLS });
+    expect(first.message.toolCalls).toEqual([{ id: "call_a", type: "function", function: { name: "add", arguments: '{"a":1}' } }]);
+    const second = await sdk.gateway.chat({ ...params, tools: TOOLS, toolChoice: "auto", messages: [user("hi"), first.message, { role: "tool", toolCallId: "call_a", content: "1" }] });
+    expect(second).toMatchObject({ text: "done", finishReason: "stop", usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 } });
+    expect((server.calls[1]!.body as { messages: unknown[] }).messages).toEqual([
+      { role: "user", content: "hi" },
+      { role: "assistant", content: null, tool_calls: [{ id: "call_a", type: "function", function: { name: "add", arguments: '{"a":1}' } }] },
+      { role: "tool", content: "1", tool_call_id: "call_a" },
+    ]);
+    expect(server.calls[1]!.body).toMatchObject({ tool_choice: "auto", tools: TOOLS });
+  });
+
   it("an event that is not JSON rejects with FlowError naming GATEWAY_URL", async () => {
     const { sdk } = await scripted(({ res }) => {
       startEvents(res);
