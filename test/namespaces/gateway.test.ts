@@ -436,6 +436,15 @@ describe("gateway.chatStream against the local model", () => {
     expect(sent).toEqual([]);
   });
 
+  it("abort() before the first read makes it reject with FlowAbortError, and nothing is sent", async () => {
+    const sent = await requestsDuring(async () => {
+      const stream = counted.gateway.chatStream({ model: CHAT, messages: [user("x")] });
+      stream.abort();
+      expect(await caught(() => stream.finalText())).toBeInstanceOf(FlowAbortError);
+    });
+    expect(sent).toEqual([]);
+  });
+
   it("bad params: the call returns a stream, the first read rejects with FlowValidationError, and nothing is sent", async () => {
     const sent = await requestsDuring(async () => {
       const stream = counted.gateway.chatStream({ model: CHAT, messages: [{ role: "user" }] } as unknown as GatewayChatParams);
