@@ -570,7 +570,7 @@ function checkConnector(id: string, spec: unknown, check: Checker, problems: str
     check.keys(rawAuth, `${where}.auth`, ["secret", "header", "prefix"]);
     const secret = rawAuth["secret"];
     const header = rawAuth["header"] ?? "Authorization";
-    const prefix = rawAuth["prefix"] ?? (header === "Authorization" ? "Bearer " : "");
+    const prefix = rawAuth["prefix"] ?? (typeof header === "string" && header.toLowerCase() === "authorization" ? "Bearer " : "");
     if (typeof secret !== "string" || !SECRET_NAME.test(secret)) problems.push(`${where}.auth.secret: must be the name of the workspace secret holding the credential (the credential itself never goes in the manifest)`);
     if (typeof header !== "string" || !HEADER_NAME.test(header)) problems.push(`${where}.auth.header: must be an HTTP header name`);
     if (typeof prefix !== "string" || prefix.length > 64 || /[\r\n]/.test(prefix)) problems.push(`${where}.auth.prefix: must be a short text without line breaks, e.g. "Bearer "`);

@@ -17,3 +17,4 @@ export * from "./workflows.js";
 export * from "./raw-request.js";
 export * from "./agents.js";
 export * from "./service-tokens.js";
+export * from "./connectors.js";
