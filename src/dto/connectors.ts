@@ -1,5 +1,5 @@
 // Inputs of the connectors namespace, validated by the SDK before any request and by the local platform.
-import { IsOptional, IsString, Matches } from "class-validator";
+import { IsString, Matches, ValidateIf } from "class-validator";
 import { isJsonValue, isPlainObject, Located, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, PageQuery, ResourceId } from "./common.js";
 
 /** The shape of a connector action's name: 1 to 64 letters, digits, `_` or `-` (as the manifest takes it). */
@@ -37,7 +37,7 @@ export class ConnectorInvokeInput {
   action!: string;
 
   /** The action's parameters: its path template's `{name}`s, the rest as the query (GET, DELETE) or the JSON body (POST, PUT, PATCH). */
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined) // null is refused, not read as "no params"
   @Located("isConnectorParams", (value, where) => connectorParamsIssue(value, where))
   params?: Record<string, unknown>;
 }

@@ -215,7 +215,7 @@ describe("bad input", () => {
   });
 
   it("a body of the wrong shape is 400", async () => {
-    for (const body of [{}, { action: 1 }, { action: "a b" }, { action: "echo", params: [] }, { action: "echo", params: "x" }, { action: "echo", extra: 1 }]) {
+    for (const body of [{}, { action: 1 }, { action: "a b" }, { action: "echo", params: [] }, { action: "echo", params: "x" }, { action: "echo", params: null }, { action: "echo", extra: 1 }]) {
       expectError(await invoke("open", body), 400, "validation_error");
     }
   });
