@@ -6,7 +6,6 @@ import { sharedPlatform } from "./helpers/flows.js";
 import {
   AuditNamespace,
   FlowClosedError,
-  FlowNotAvailableError,
   FlowSDK,
   GatewayNamespace,
   StateNamespace,
@@ -64,14 +63,6 @@ describe("FlowSDK", () => {
     expect(event).toMatchObject({ action: "visit", resourceType: "page", resourceId: "home", details: { n: 1 } });
     const page = await flow.audit.list({ resourceType: "page", resourceId: "home" });
     expect(page.data.map((e) => e.id)).toContain(event.id);
-  });
-
-  it("makes every not-yet-available namespace method reject with FlowNotAvailableError", async () => {
-    const flow = platform.createFlow();
-    await expect(flow.agents.get("x")).rejects.toBeInstanceOf(FlowNotAvailableError);
-    await expect(flow.connectors.get("a")).rejects.toThrow(/flow\.connectors\.get\(\) is not available yet/);
-    await expect(flow.serviceTokens.list()).rejects.toBeInstanceOf(FlowNotAvailableError);
-    await expect(flow.gateway.chat({ model: "m", messages: [] })).rejects.toBeInstanceOf(FlowNotAvailableError);
   });
 
   describe("close()", () => {
