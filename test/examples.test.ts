@@ -23,6 +23,10 @@ const EXPECTED: Record<string, RegExp> = {
     /submitted 3 jobs: .*\ncat\.png: succeeded after 1 attempt\(s\), height 600, last progress 75% "resizing cat\.png"\ndog\.png: succeeded after 2 attempt\(s\), height 900, last progress 75% "resizing dog\.png"\nowl\.png: succeeded after 1 attempt\(s\), height 480, last progress 75% "resizing owl\.png"\na job for in an hour is scheduled; cancelled: cancelled/,
   "workflows.ts":
     /Onboard a customer: create-account -> send-welcome -> schedule-call\nrun succeeded\n  create-account: succeeded, saw \[\]\n  send-welcome: succeeded, saw \["create-account"\]\n  schedule-call: succeeded, saw \["create-account","send-welcome"\]/,
+  "gateway.ts":
+    /chat: You said: Hello, gateway \(6 tokens, stop\)\nstream: 6 chunks -> "You said: stream these five words"\ntool call: get_weather\(\{"city":"Paris"\}\)\nafter the tool: "Tool results:\\n- get_weather: \{\\"celsius\\":21\}"\nembed: 2 vectors of 65536 dimensions, cosine 0\.50/,
+  "agents.ts":
+    /agent Shop assistant: flow-local-chat, tools stock, price_order\nrun succeeded in 2 steps\n  stock: succeeded \{"sku":"MUG-1","inStock":12\}\n  price_order: succeeded \{"net":17,"vat":3\.4,"total":20\.4\}\nTool results:\n- stock: \{"sku":"MUG-1","inStock":12\}\n- price_order: \{"net":17,"vat":3\.4,"total":20\.4\}\nstream: run\.started, tool\.call, tool\.result, run\.completed -> "Tool results:\\n- stock: \{\\"sku\\":\\"CAP-3\\",\\"inStock\\":5\}"\nconversation: 9 messages \(user, assistant, tool, tool, assistant, user, assistant, tool, assistant\)/,
   "conversations.ts": /#1 system: You are a helpful support agent\.\n#2 user: Where is my order\?\n#3 assistant: It ships tomorrow\.\nconversation "Order help" had 3 messages and is deleted: true/,
 };
 
