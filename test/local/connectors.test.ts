@@ -189,6 +189,12 @@ describe("upstream failures", () => {
     expectError(answer, 502, "connector_upstream_error");
     expect(answer.body.error.details.status).toBe(302);
   });
+
+  it("an answer over the limit is 502 connector_upstream_error with the start of its body", async () => {
+    const answer = await invoke("crm", { action: "big" });
+    expectError(answer, 502, "connector_upstream_error");
+    expect(answer.body.error.details).toEqual({ status: 200, body: "x".repeat(4096) });
+  });
 });
 
 describe("bad input", () => {

@@ -54,7 +54,7 @@ describe("connectors.list and connectors.get", () => {
     const connector = await flow.connectors.get("crm");
     seen.push(connector);
     expect(connector).toMatchObject({ id: "crm", type: "http", name: "CRM", auth: { secret: "CRM_TOKEN", header: "Authorization", prefix: "Bearer " }, timeoutSeconds: 30 });
-    expect(connector.actions.map((a) => a.name)).toEqual(["getItem", "listItems", "createItem", "updateItem", "patchItem", "deleteItem", "text", "empty", "fail", "redirect"]);
+    expect(connector.actions.map((a) => a.name)).toEqual(["getItem", "listItems", "createItem", "updateItem", "patchItem", "deleteItem", "text", "empty", "fail", "redirect", "big"]);
     expect(connector.actions[0]).toEqual({ name: "getItem", method: "GET", path: "/echo/items/{folder}/{name}", params: ["folder", "name"], description: "Reads an item" });
     expect(JSON.stringify(connector)).not.toContain(CANARY);
   });
