@@ -14,6 +14,7 @@ import { systemClock } from "./clock.js";
 import { resolveConfig, type ConfigOptions, type FlowConfig } from "./config.js";
 import { Lifecycle } from "./lifecycle.js";
 import { TOKENS } from "./tokens.js";
+import { SERVICE_TOKEN_PREFIX } from "../dto/service-tokens.js";
 
 /** Everything `FlowSDK.create()` accepts. */
 export interface FlowOptions<P extends readonly FlowPlugin[] = readonly FlowPlugin[]> extends ConfigOptions {
@@ -80,7 +81,11 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
   const contextStore = new RequestContextStore();
   lifecycle.onClose(() => contextStore.close());
   c.register(TOKENS.RequestContext, { useValue: contextStore });
-  registerValue<TokenProvider | null>(c, TOKENS.TokenProvider, options.tokenProvider ?? (config.authTokenFile ? fileTokenProvider(config.authTokenFile) : null));
+  // A service token (`fst_…`) is the identity it was given to act as: it is never refreshed from
+  // AUTH_TOKEN_FILE (which a platform-started process also gets), or a revoked service token would
+  // quietly become the file's token, with its subject and scopes, at the first 401.
+  const fileProvider = config.authTokenFile && !authToken?.startsWith(SERVICE_TOKEN_PREFIX) ? fileTokenProvider(config.authTokenFile) : null;
+  registerValue<TokenProvider | null>(c, TOKENS.TokenProvider, options.tokenProvider ?? fileProvider);
   c.register(
     TOKENS.TokenManager,
     cached((c) => new TokenManager(authToken, c.resolve(TOKENS.TokenProvider), c.resolve(TOKENS.Redactor), log(c), c.resolve(TOKENS.Config).timeoutMs, c.resolve(TOKENS.Clock))),

@@ -1,4 +1,5 @@
 import type { AxiosError } from "axios";
+import { errorCode } from "./map-error.js";
 
 /** Statuses worth another attempt. */
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -14,10 +15,18 @@ const MAX_RETRY_AFTER_MS = 60_000;
  */
 const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ERR_NETWORK"]);
 
+/**
+ * 502s that are answers, not outages: something behind the platform (a connector's API, the
+ * gateway's upstream) answered, and asking again would only repeat the call, and its side
+ * effects, for the same answer. A refused credential does not heal by itself either.
+ */
+const FINAL_502_CODES = new Set(["connector_upstream_error", "connector_auth_failed", "upstream_auth_failed"]);
+
 /** True when the failure is transient: a known connection failure, a timeout, or a retryable status. */
 export function isRetryable(error: AxiosError): boolean {
   const status = error.response?.status;
   if (status === undefined) return TRANSIENT_CODES.has(error.code ?? "") || TRANSIENT_CODES.has((error.cause as NodeJS.ErrnoException | undefined)?.code ?? "");
+  if (status === 502 && FINAL_502_CODES.has(errorCode(error.response?.data) ?? "")) return false;
   return RETRYABLE_STATUS.has(status);
 }
 

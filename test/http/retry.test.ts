@@ -34,4 +34,17 @@ describe("retry policy", () => {
     for (const code of ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN"]) expect(isRetryable(new AxiosError("x", code))).toBe(true);
     for (const code of ["ERR_BAD_REQUEST", "ERR_FR_MAX_BODY_LENGTH_EXCEEDED", "ERR_INVALID_URL", "ENOTFOUND"]) expect(isRetryable(new AxiosError("x", code))).toBe(false);
   });
+
+  it("does not retry a 502 that is an answer from behind the platform, only one that is an outage", () => {
+    const answered = (status: number, code: string, body: "object" | "text" = "object") => {
+      const data = body === "object" ? { error: { code, message: "m" } } : JSON.stringify({ error: { code, message: "m" } });
+      return new AxiosError("x", "ERR_BAD_RESPONSE", undefined, undefined, { status, data, statusText: "", headers: {}, config: {} as never });
+    };
+    for (const code of ["connector_upstream_error", "connector_auth_failed", "upstream_auth_failed"]) {
+      expect(isRetryable(answered(502, code))).toBe(false);
+      expect(isRetryable(answered(502, code, "text"))).toBe(false);
+    }
+    for (const code of ["connector_unavailable", "upstream_unavailable", "service_unavailable", "internal"]) expect(isRetryable(answered(502, code))).toBe(true);
+    expect(isRetryable(answered(503, "connector_upstream_error"))).toBe(true);
+  });
 });
