@@ -108,6 +108,17 @@ describe("serviceTokens: create, get, list, revoke", () => {
     expect(error).toMatchObject({ status: 401, code: "invalid_token" });
   });
 
+  it("a revoked service token stays revoked beside AUTH_TOKEN_FILE: it is never refreshed into the file's token", async () => {
+    const created = await flow.serviceTokens.create({ name: uniqueName("beside-file"), scopes: ["state:read"] });
+    // A process the platform starts gets AUTH_TOKEN_FILE (a full-scope token); the service token given to act as must win, also after a 401.
+    const user = platform.createFlow({ authToken: created.token, env: { AUTH_TOKEN: undefined, AUTH_TOKEN_FILE: platform.env.AUTH_TOKEN_FILE } });
+    expect((await user.auth.whoami()).subject).toBe(`serviceToken:${created.id}`);
+    await flow.serviceTokens.revoke(created.id);
+    const error = await caught(() => user.auth.whoami());
+    expect(error).toBeInstanceOf(FlowAuthenticationError);
+    expect(error).toMatchObject({ status: 401, code: "invalid_token" });
+  });
+
   it("get and revoke of an unknown id are FlowNotFoundError naming it", async () => {
     for (const call of [() => flow.serviceTokens.get("stk_ffffffffffffffffffffffff"), () => flow.serviceTokens.revoke("stk_ffffffffffffffffffffffff")]) {
       const error = await caught(call);
