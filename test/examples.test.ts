@@ -27,6 +27,10 @@ const EXPECTED: Record<string, RegExp> = {
     /chat: You said: Hello, gateway \(6 tokens, stop\)\nstream: 6 chunks -> "You said: stream these five words"\ntool call: get_weather\(\{"city":"Paris"\}\)\nafter the tool: "Tool results:\\n- get_weather: \{\\"celsius\\":21\}"\nembed: 2 vectors of 65536 dimensions, cosine 0\.50/,
   "agents.ts":
     /agent Shop assistant: flow-local-chat, tools stock, price_order\nrun succeeded in 2 steps\n  stock: succeeded \{"sku":"MUG-1","inStock":12\}\n  price_order: succeeded \{"net":17,"vat":3\.4,"total":20\.4\}\nTool results:\n- stock: \{"sku":"MUG-1","inStock":12\}\n- price_order: \{"net":17,"vat":3\.4,"total":20\.4\}\nstream: run\.started, tool\.call, tool\.result, run\.completed -> "Tool results:\\n- stock: \{\\"sku\\":\\"CAP-3\\",\\"inStock\\":5\}"\nconversation: 9 messages \(user, assistant, tool, tool, assistant, user, assistant, tool, assistant\)/,
+  "service-tokens.ts":
+    /created report-reader \(state:read\), expires in an hour, secret starts with fst_\nas serviceToken:<id>: read report total 1234\.5\nwrite refused: 403 missing_scope\nlisted: report-reader, last used just now, secret shown: false\nrevoked: true; its next call: 401 invalid_token/,
+  "connectors.ts":
+    /connector Tickets: createTicket, getTicket, listTickets; credential from the secret TICKETS_API_KEY\ncreated ticket 1 in "web team" \(201\)\nopen tickets: Broken link on \/pricing\nmissing ticket: 502 connector_upstream_error, upstream status 404\nrefused: action: connector tickets has no action "closeTicket"; its actions are createTicket, getTicket, listTickets\nthe API got its key on 3 calls; the key was in no answer: true/,
   "conversations.ts": /#1 system: You are a helpful support agent\.\n#2 user: Where is my order\?\n#3 assistant: It ships tomorrow\.\nconversation "Order help" had 3 messages and is deleted: true/,
 };
 
