@@ -76,13 +76,22 @@ interface TokenState {
 
 const tokenStates = new WeakMap<RequestContextToken, TokenState>();
 
+/**
+ * Contexts bound for as long as something lasts (`service.bind(req)`: the request): once `alive`
+ * says no, they read as the empty context, so a binding left on a keep-alive connection's async
+ * context never reaches the next request on that connection.
+ */
+const liveness = new WeakMap<RequestContext, () => boolean>();
+
 /** The request context of one FlowSDK instance: invisible to other instances, separate per async execution. */
 export class RequestContextStore {
   #closed = false;
 
   /** The context bound now, or the empty one. */
   current(): RequestContext {
-    return storage.getStore()?.get(this) ?? EMPTY_CONTEXT;
+    const bound = storage.getStore()?.get(this);
+    if (bound === undefined) return EMPTY_CONTEXT;
+    return liveness.get(bound)?.() === false ? EMPTY_CONTEXT : bound;
   }
 
   /**
@@ -93,11 +102,16 @@ export class RequestContextStore {
     this.#closed = true;
   }
 
-  /** Binds `input` for the rest of the current async execution; returns the token to reset it. */
-  bind(input: RequestContextInput): RequestContextToken {
+  /**
+   * Binds `input` for the rest of the current async execution; returns the token to reset it.
+   * With `alive`, the binding reads as the empty context once `alive()` is false.
+   */
+  bind(input: RequestContextInput, alive?: () => boolean): RequestContextToken {
     const token: RequestContextToken = Object.freeze({ kind: "flow-request-context-token" as const });
     tokenStates.set(token, { store: this, previous: storage.getStore()?.get(this) });
-    storage.enterWith(this.#with(normalizeContext(input)));
+    const context = normalizeContext(input);
+    if (alive) liveness.set(context, alive);
+    storage.enterWith(this.#with(context));
     return token;
   }
 

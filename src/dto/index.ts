@@ -18,3 +18,4 @@ export * from "./raw-request.js";
 export * from "./agents.js";
 export * from "./service-tokens.js";
 export * from "./connectors.js";
+export * from "./services.js";

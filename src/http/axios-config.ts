@@ -27,5 +27,16 @@ declare module "axios" {
      * platform holds): it alone bounds the wait for a token.
      */
     flowAttemptTimeoutMs?: number;
+    /**
+     * Says that a failed status is the callee's own answer, to hand back as the response: never
+     * retried, refreshed after or mapped to an error (`services.call`: a service's answer, marked
+     * `X-Flow-Service`).
+     */
+    flowOwnAnswer?: (response: AxiosResponse) => boolean;
+    /**
+     * Whether a failure the SDK would retry may be retried for this call; left out, every one may
+     * (`services.call` of a POST or PATCH without a key: only when the request never reached the service).
+     */
+    flowMayRetry?: (error: AxiosError) => boolean;
   }
 }

@@ -93,6 +93,7 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
     async (error: unknown) => {
       const request = isAxiosError(error) ? error.config : undefined;
       if (!request || !isAxiosError(error)) throw mapError(error, describe(request), redactor);
+      if (error.response && request.flowOwnAnswer?.(error.response)) return error.response;
       await readErrorBody(error.response); // streamed or binary error bodies: read the envelope, free the socket
       if (request.flowBody) destroyBody(request.data); // this attempt's own body: a retry makes a new one
       const state = callState(request);
@@ -112,7 +113,7 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
         throw mapError(error, describe(request, outcome), redactor);
       }
 
-      if (state.retries < config.maxRetries && repeatable && isRetryable(error)) {
+      if (state.retries < config.maxRetries && repeatable && isRetryable(error) && (request.flowMayRetry?.(error) ?? true)) {
         const delay = retryDelayMs(state.retries + 1, retryAfterMs(error.response?.headers?.["retry-after"]));
         if (delay !== undefined) {
           state.retries += 1;
