@@ -527,21 +527,12 @@ function checkGateway(raw: unknown, check: Checker, problems: string[]): Gateway
   const upstream = raw["upstream"];
   if (upstream !== undefined && check.object(upstream, "gateway.upstream", '{ "baseUrl": "https://...", "apiKeySecret": "SECRET_NAME" }')) {
     check.keys(upstream, "gateway.upstream", ["baseUrl", "apiKeySecret"]);
-    const baseUrl = upstream["baseUrl"];
-    let url: URL | undefined;
-    try {
-      url = typeof baseUrl === "string" ? new URL(baseUrl) : undefined;
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-      problems.push('gateway.upstream.baseUrl: must be an http(s) URL without credentials, query or fragment, e.g. "https://api.openai.com/v1"');
-    }
+    const url = check.httpUrl(upstream["baseUrl"], "gateway.upstream.baseUrl", "https://api.openai.com/v1");
     const secret = upstream["apiKeySecret"];
     if (typeof secret !== "string" || !SECRET_NAME.test(secret)) {
       problems.push("gateway.upstream.apiKeySecret: must be the name of the secret holding the upstream's API key (the key itself never goes in the manifest)");
     }
-    if (url && typeof secret === "string") gateway.upstream = { baseUrl: url.href.replace(/\/+$/, ""), apiKeySecret: secret };
+    if (url !== undefined && typeof secret === "string") gateway.upstream = { baseUrl: url, apiKeySecret: secret };
   }
   const memory = raw["memory"];
   if (memory !== undefined && check.object(memory, "gateway.memory", '{ "embeddingModel": "..." }')) {
@@ -696,7 +687,7 @@ class Checker {
   }
 
   /** An http(s) URL without credentials, query or fragment, returned without a trailing slash. */
-  httpUrl(value: unknown, where: string): string | undefined {
+  httpUrl(value: unknown, where: string, example?: string): string | undefined {
     let url: URL | undefined;
     try {
       url = typeof value === "string" ? new URL(value) : undefined;
@@ -704,7 +695,7 @@ class Checker {
       url = undefined;
     }
     if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-      this.problems.push(`${where}: must be an http(s) URL without credentials, query or fragment`);
+      this.problems.push(`${where}: must be an http(s) URL without credentials, query or fragment${example ? `, e.g. "${example}"` : ""}`);
       return undefined;
     }
     return url.href.replace(/\/+$/, "");
