@@ -24,7 +24,9 @@ const TYPE_CONSTRAINTS = ["isString", "isInt", "isNumber", "isBoolean", "isArray
 export function toIssues(errors: readonly ValidationError[], parent = ""): FlowValidationIssue[] {
   const issues: FlowValidationIssue[] = [];
   for (const error of errors) {
-    const path = parent ? `${parent}.${error.property}` : error.property;
+    // class-validator's "unknown value" error has no property: the issue is on the object itself.
+    const property = error.property ?? "";
+    const path = parent && property ? `${parent}.${property}` : parent || property;
     const constraints = Object.entries(error.constraints ?? {});
     const typeRule = constraints.find(([name]) => TYPE_CONSTRAINTS.includes(name));
     // A value of the wrong kind, or none, gets the one issue that says what kind is expected: the
@@ -35,6 +37,9 @@ export function toIssues(errors: readonly ValidationError[], parent = ""): FlowV
   }
   return issues;
 }
+
+/** Own keys of a parameters object that `Object.assign` onto a DTO instance would misread. */
+const UNSAFE_KEYS = ["__proto__", "constructor"] as const;
 
 /**
  * Checks `input` against the DTO class and returns it as an instance of that class.
@@ -52,6 +57,11 @@ export function validateInput<T extends object>(dto: DtoClass<T>, input: unknown
       { path: "", message: "expected an object" },
     ]);
   }
+  // JSON.parse makes `__proto__` an own key: assigned to the instance it would replace its
+  // prototype (or, not an object, vanish unchecked), and an own `constructor` hides the DTO class
+  // from class-validator. No DTO has either field, so they are refused like any unknown key.
+  const unsafe = UNSAFE_KEYS.filter((key) => Object.hasOwn(input, key));
+  if (unsafe.length > 0) throw invalidInput(what, unsafe.map((key) => ({ path: key, message: `property ${key} should not exist` })));
   const instance = Object.assign(new dto(), input);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length === 0) return instance;

@@ -254,6 +254,21 @@ export function withUnknownKey(good: fc.Arbitrary<object>): fc.Arbitrary<object>
   return fc.tuple(good, unknownKey, fc.jsonValue({ maxDepth: 1 })).map(([params, key, value]) => ({ ...params, [key]: value }));
 }
 
+/** A value of an own `__proto__` or `constructor` key: an object (which assigned would become a prototype), a primitive (which assigned would vanish), `null`. */
+const ownKeyValue = fc.constantFrom<unknown>(null, 1, "x", true, {}, [], { limit: 5 }, { timeoutMs: 1 }, { [CANARY]: 1 });
+
+/**
+ * `good` with an own `__proto__` or `constructor` key, as JSON.parse makes them (a data property,
+ * not the prototype): `{ ...params, __proto__: x }` in a literal would set the prototype instead.
+ */
+export function withOwnProtoKey(good: fc.Arbitrary<object>): fc.Arbitrary<object> {
+  return fc.tuple(good, fc.constantFrom("__proto__", "constructor"), ownKeyValue).map(([params, key, value]) => {
+    const out: Record<string, unknown> = { ...params };
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    return out;
+  });
+}
+
 /** `good` with the field `key` set to a value of `bad`. */
 export function withField(good: fc.Arbitrary<object>, key: string, bad: fc.Arbitrary<unknown>): fc.Arbitrary<object> {
   return fc.tuple(good, bad).map(([params, value]) => ({ ...params, [key]: value }));
@@ -282,6 +297,7 @@ export function badListParams(fields: Record<string, fc.Arbitrary<unknown>> = {}
     notObject,
     badPage(maxLimit),
     withUnknownKey(fc.constant({})),
+    withOwnProtoKey(fc.constantFrom({}, { limit: 5 })),
     ...reserved.map((key) => withField(fc.constant({}), key, fc.jsonValue({ maxDepth: 1 }))),
     ...Object.entries(fields).map(([key, bad]) => withField(fc.constant({}), key, bad)),
   );
@@ -309,6 +325,7 @@ export const badOptions: fc.Arbitrary<unknown> = fc.oneof(
     ),
   }),
   withUnknownKey(fc.constant({})),
+  withOwnProtoKey(fc.constantFrom({}, { timeoutMs: 5_000 })),
 );
 
 /** `RequestOptions` that are accepted. */
@@ -328,6 +345,7 @@ export const badWaitParams: fc.Arbitrary<object> = fc.oneof(
   fc.record({ timeoutMs: fc.oneof(fc.constantFrom(0, -1, 1.5, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER + 2), fc.integer({ max: 0 }), notNumberNorNullish) }),
   fc.record({ signal: notAnAbortSignal }),
   withUnknownKey(fc.constantFrom({}, { timeoutMs: 5_000 })),
+  withOwnProtoKey(fc.constantFrom({}, { timeoutMs: 5_000 })),
 );
 
 /** Wait bounds that are accepted. */
@@ -350,6 +368,7 @@ export function badParams(good: object, fields: Record<string, fc.Arbitrary<unkn
   return fc.oneof(
     notObject,
     withUnknownKey(fc.constant(good)),
+    withOwnProtoKey(fc.constant(good)),
     ...reserved.map((key) => withField(fc.constant(good), key, fc.jsonValue({ maxDepth: 1 }))),
     ...Object.entries(fields).map(([key, bad]) => withField(fc.constant(good), key, bad)),
     ...missing.map((key) => fc.constant(without(good, key))),
