@@ -107,6 +107,8 @@ export class ServiceSupervisor {
   #entries = new Map<string, Entry>();
   /** Services whose old process is stopping before they start again with a changed definition. */
   #restarting = new Set<string>();
+  /** Stops under way for services no longer in the manifest (or changed): close waits for them too. */
+  #stopping = new Set<Promise<void>>();
   #baseUrl: string | null = null;
   #closing = false;
   #tokenDir: string | null = null;
@@ -138,13 +140,13 @@ export class ServiceSupervisor {
       const def = next.get(id);
       if (def === undefined) {
         this.#entries.delete(id);
-        void this.#stop(entry, "removed from the manifest");
+        this.#track(this.#stop(entry, "removed from the manifest"));
       } else if (!sameDef(def, entry.def)) {
         // Started again once the old process is gone (it may hold the files or ports the new one needs).
         this.#entries.delete(id);
         this.#restarting.add(id);
         const restarts = entry.restarts;
-        void this.#stop(entry, "changed in the manifest").then(() => {
+        this.#track(this.#stop(entry, "changed in the manifest")).then(() => {
           this.#restarting.delete(id);
           const latest = this.deps.manifest().services.get(id);
           if (!this.#closing && !this.#entries.has(id) && latest !== undefined) this.#add(latest, restarts);
@@ -160,7 +162,14 @@ export class ServiceSupervisor {
     this.#closing = true;
     if (this.#rotation) clearInterval(this.#rotation);
     await Promise.all([...this.#entries.values()].map((entry) => this.#stop(entry, "the platform stopped")));
+    await Promise.all(this.#stopping);
     if (this.#tokenDir) rmSync(this.#tokenDir, { recursive: true, force: true });
+  }
+
+  #track(stop: Promise<void>): Promise<void> {
+    this.#stopping.add(stop);
+    void stop.finally(() => this.#stopping.delete(stop));
+    return stop;
   }
 
   /** What the supervisor knows of the service `id` (a manifest service it has not seen yet reads as starting). */
