@@ -2,6 +2,7 @@
 // upstream runs as its own process (test/fixtures/connectors/upstream.mjs), checks the credential
 // on its side and echoes what it got; the credential is a canary that must appear in no answer,
 // error or line the platform writes on stderr.
+import { recordStderr } from "../helpers/stderr.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startLocalPlatform, type LocalPlatform } from "../../local/index.js";
 import { CANARY, connectorsManifest, SECRETS, WRONG } from "../fixtures/connectors/manifest.js";
@@ -12,15 +13,11 @@ let platform: LocalPlatform;
 let token: string;
 const W = "/v1/orgs/org_local/workspaces/ws_local";
 // Every text the platform wrote on stderr and every answer a test read.
-const stderr: string[] = [];
+let stderr: string[] = [];
 const answers: string[] = [];
 
 beforeAll(async () => {
-  const write = process.stderr.write.bind(process.stderr);
-  vi.spyOn(process.stderr, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    stderr.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write);
+  stderr = recordStderr();
   upstream = await startConnectorUpstream(CANARY);
   platform = await startLocalPlatform({ manifest: connectorsManifest(upstream.url, await deadPort()), secrets: SECRETS });
   token = await platform.mintToken();

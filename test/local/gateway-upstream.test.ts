@@ -1,6 +1,7 @@
 // Forwarding to an OpenAI-compatible upstream (docs/protocol.md, "Gateway: models"): a scripted
 // upstream runs as its own process (test/fixtures/gateway/upstream.mjs), checks the key on its
 // side and records what it saw; the tests read the platform raw, event by event.
+import { recordStderr } from "../helpers/stderr.js";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Gateway, type CallContext } from "../../local/gateway/gateway.js";
@@ -17,15 +18,11 @@ let upstream: ScriptedUpstream;
 let platform: LocalPlatform;
 let token: string;
 // Every text the platform wrote on stderr and every answer a test read: the key must be in none.
-const stderr: string[] = [];
+let stderr: string[] = [];
 const answers: string[] = [];
 
 beforeAll(async () => {
-  const write = process.stderr.write.bind(process.stderr);
-  vi.spyOn(process.stderr, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    stderr.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write);
+  stderr = recordStderr();
   upstream = await startUpstream(KEY);
   platform = await startLocalPlatform({ manifest: { gateway: { upstream: { baseUrl: upstream.baseUrl, apiKeySecret: SECRET } } }, secrets: { [SECRET]: KEY } });
   token = await platform.mintToken();

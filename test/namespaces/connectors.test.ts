@@ -16,13 +16,9 @@ import {
 import { CANARY, connectorsManifest, SECRETS, WRONG } from "../fixtures/connectors/manifest.js";
 import { deadPort, startConnectorUpstream } from "../fixtures/connectors/upstream-process.js";
 import { caught, flowWithToken, sharedPlatform } from "../helpers/flows.js";
+import { recordStderr } from "../helpers/stderr.js";
 
-const stderr: string[] = [];
-const write = process.stderr.write.bind(process.stderr);
-vi.spyOn(process.stderr, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  stderr.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-  return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-}) as typeof process.stderr.write);
+const stderr = recordStderr();
 
 const upstream = await startConnectorUpstream(CANARY);
 afterAll(async () => {
