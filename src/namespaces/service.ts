@@ -146,8 +146,8 @@ export class ServiceNamespace {
    * @throws {FlowConfigError} when `SERVICE_ID` (option `serviceId`) is not set: this code does not run as a service.
    */
   async info(options?: RequestOptions): Promise<ServiceInfo> {
-    const id = this.#id("service.info");
     this.client.checkOptions(options);
+    const id = this.#id("service.info");
     return this.client.get<ServiceInfo>(this.client.path("services", id), options);
   }
 
@@ -161,7 +161,9 @@ export class ServiceNamespace {
    * @throws {FlowValidationError} for bad params, before any request.
    */
   async heartbeat(params?: ServiceHeartbeatParams, options?: RequestOptions): Promise<ServiceInfo> {
-    const { id: _ignored, ...body } = validateInput(ServiceHeartbeatInput, { ...paramsObject(params, "service.heartbeat", ["id"]), id: this.config.serviceId ?? "x" }, "service.heartbeat");
+    // Bad input is refused first, whether or not this code runs as a service.
+    const { id: _id, ...body } = validateInput(ServiceHeartbeatInput, { ...paramsObject(params, "service.heartbeat", ["id"]), id: this.config.serviceId ?? "service" }, "service.heartbeat");
+    this.client.checkOptions(options);
     const id = this.#id("service.heartbeat");
     return this.client.post<ServiceInfo>(`${this.client.path("services", id)}/heartbeat`, body, options);
   }
