@@ -42,9 +42,10 @@ export async function startCountingServer(): Promise<CountingServer> {
 }
 
 /**
- * A FlowSDK whose platform and gateway are `server`, with the canary token and a JOB_ID (so that
- * every method with good input sends a request: `reportProgress` too), no retries, and nothing
- * read from the environment. Closed after the calling file's last test.
+ * A FlowSDK whose platform and gateway are `server`, with the canary token, a JOB_ID and a
+ * SERVICE_ID (so that every method with good input sends a request: `reportProgress`,
+ * `service.info` and `service.heartbeat` too), no retries, and nothing read from the environment.
+ * Closed after the calling file's last test.
  */
 export function countingFlow(server: CountingServer): FlowSDK {
   const flow = FlowSDK.create({
@@ -54,6 +55,7 @@ export function countingFlow(server: CountingServer): FlowSDK {
     orgId: "org_props",
     workspaceId: "ws_props",
     jobId: "job_props",
+    serviceId: "svc-props",
     maxRetries: 0,
     env: {},
   });
