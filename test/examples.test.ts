@@ -31,6 +31,8 @@ const EXPECTED: Record<string, RegExp> = {
     /created report-reader \(state:read\), expires in an hour, secret starts with fst_\nas serviceToken:<id>: read report total 1234\.5\nwrite refused: 403 missing_scope\nlisted: report-reader, last used just now, secret shown: false\nrevoked: true; its next call: 401 invalid_token/,
   "connectors.ts":
     /connector Tickets: createTicket, getTicket, listTickets; credential from the secret TICKETS_API_KEY\ncreated ticket 1 in "web team" \(201\)\nopen tickets: Broken link on \/pricing\nmissing ticket: 502 connector_upstream_error, upstream status 404\nrefused: action: connector tickets has no action "closeTicket"; its actions are createTicket, getTicket, listTickets\nthe API got its key on 3 calls; the key was in no answer: true/,
+  "services.ts":
+    /service greeter: Greets people and counts how often\n200 from greeter: Hello, Ada!\nthe service saw request req_services_example from local-user\nits audit event: greet by service:greeter, request req_services_example\n404: \{"error":"no route GET \/nope"\}\nFlowNotFoundError: No service "billing" in this workspace \(by id or name\); the services are: greeter\ngreeter is running after 0 restarts/,
   "conversations.ts": /#1 system: You are a helpful support agent\.\n#2 user: Where is my order\?\n#3 assistant: It ships tomorrow\.\nconversation "Order help" had 3 messages and is deleted: true/,
 };
 
