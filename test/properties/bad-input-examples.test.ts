@@ -1,6 +1,7 @@
 // Examples beside the properties, for codeBlocks, jobs and workflows (their namespace test files
-// belong to the compute tests): the cases a property says only as one draw among many, written
-// out with the message the caller gets. Each was let through before: sent, or a wait with no limit.
+// belong to the compute tests) and for the own __proto__ and constructor keys of any parameters
+// object: the cases a property says only as one draw among many, written out with the message the
+// caller gets. Each was let through before: sent, a wait with no limit, or a raw TypeError.
 import { describe, expect, it } from "vitest";
 import { FlowValidationError } from "../../src/index.js";
 import { countingFlow, refusalOf, startCountingServer } from "./harness.js";
@@ -60,5 +61,26 @@ describe("params that are not an object are refused, not dropped", () => {
     const error = await refusalOf(() => flow.jobs.list({ cursor: "\ud800" }), "page");
     expect(error).toBeInstanceOf(FlowValidationError);
     expect((error as FlowValidationError).issues).toEqual([{ path: "cursor", message: "cursor must be well-formed Unicode (it holds a lone surrogate)" }]);
+  });
+});
+
+describe("an own __proto__ or constructor key, as JSON.parse makes them, is refused naming it", () => {
+  it("serviceTokens.create with a __proto__ of 1 is not sent without it (it vanished on the way before)", async () => {
+    const error = await refused(() => flow.serviceTokens.create(JSON.parse('{"__proto__":1,"name":"export","scopes":["state:read"]}') as never));
+    expect(error.issues).toEqual([{ path: "__proto__", message: "property __proto__ should not exist" }]);
+  });
+
+  it("a __proto__ object does not become the parameters' prototype, and a constructor key is no TypeError", async () => {
+    const proto = await refused(() => flow.serviceTokens.create(JSON.parse('{"__proto__":{"expiresInSeconds":0},"name":"export","scopes":["*"]}') as never));
+    expect(proto.issues.map((issue) => issue.path)).toEqual(["__proto__"]);
+    const ctor = await refused(() => flow.connectors.get("tracker", JSON.parse('{"constructor":{"timeoutMs":1}}') as never));
+    expect(ctor.message).toBe("request options: invalid input (constructor: property constructor should not exist)");
+  });
+
+  it("connectors.invoke sends a parameter named __proto__ like any other: params are the action's data", async () => {
+    const sent = server.requests.length;
+    const error = await refusalOf(() => flow.connectors.invoke("tracker", "search", JSON.parse('{"__proto__":"x","constructor":"y"}') as never), "promise");
+    expect(error).not.toBeInstanceOf(FlowValidationError);
+    expect(server.requests.length).toBe(sent + 1);
   });
 });
