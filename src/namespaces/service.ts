@@ -188,10 +188,15 @@ export class ServiceNamespace {
    *   await flow.audit.log({ action: "greet", resourceType: "greeting", resourceId: "1" }); // carries the caller's request id
    *   res.end("hi");
    * });
-   * @throws {FlowValidationError} when `req` has no headers object.
+   * @throws {FlowValidationError} when `req` has no headers object, or `res` is given and is not an object.
    */
   bind(req: IncomingServiceRequest, res?: OutgoingServiceResponse): RequestContext {
     const input = this.#input(req, "service.bind");
+    if (res !== undefined && (typeof res !== "object" || res === null)) {
+      throw new FlowValidationError("service.bind: res must be the response (Node's http response, Express' res or fastify's reply), or left out", [
+        { path: "res", message: "must be the response, or left out" },
+      ]);
+    }
     const response = responseOf(req, res);
     this.context.bind(input, response ? () => !response.writableEnded : undefined);
     return this.context.current();
@@ -201,9 +206,12 @@ export class ServiceNamespace {
    * Runs `fn` with the request context of `req` bound (across all its awaits, also after the
    * response) and returns what it returns.
    * @example app.post("/orders", (req, res) => flow.service.run(req, () => createOrder(req, res)));
+   * @throws {FlowValidationError} when `req` has no headers object or `fn` is not a function.
    */
   run<T>(req: IncomingServiceRequest, fn: () => T): T {
-    return this.context.run(this.#input(req, "service.run"), fn);
+    const input = this.#input(req, "service.run");
+    if (typeof fn !== "function") throw new FlowValidationError("service.run: fn must be a function () => ..., run with the request's context bound", [{ path: "fn", message: "must be a function" }]);
+    return this.context.run(input, fn);
   }
 
   /**
