@@ -18,7 +18,7 @@ const EXPECTED: Record<string, RegExp> = {
   "vector.ts": /vector: 4 vectors, closest to sweet-and-crunchy is apple, closest yellow one is banana/,
   "memory.ts": /memory: "which editor mode does the user prefer\?" -> "The user prefers dark mode in the editor" \(score 0\.\d\d\)/,
   "code-blocks.ts":
-    /block checkout: Checkout\nblock onboarding-step: One onboarding step\nblock quote: Price quote\nblock resize-image: Resize an image\ncheckout succeeded: total 35\.64, one request id: true, quote's parent is checkout: true\nempty order failed: block_error RangeError: the block threw RangeError: an order needs at least one line\nqueued as (queued|running), then succeeded with total 35\.64/,
+    /block checkout: Checkout\nblock onboarding-step: One onboarding step\nblock quote: Price quote\nblock resize-image: Resize an image\nblock stock: Stock level\ncheckout succeeded: total 35\.64, one request id: true, quote's parent is checkout: true\nempty order failed: block_error RangeError: the block threw RangeError: an order needs at least one line\nqueued as (queued|running), then succeeded with total 35\.64/,
   "jobs.ts":
     /submitted 3 jobs: .*\ncat\.png: succeeded after 1 attempt\(s\), height 600, last progress 75% "resizing cat\.png"\ndog\.png: succeeded after 2 attempt\(s\), height 900, last progress 75% "resizing dog\.png"\nowl\.png: succeeded after 1 attempt\(s\), height 480, last progress 75% "resizing owl\.png"\na job for in an hour is scheduled; cancelled: cancelled/,
   "workflows.ts":
