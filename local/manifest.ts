@@ -345,6 +345,8 @@ function manifestError(source: string, problems: string[]): FlowConfigError {
 
 /** Variables the platform sets for each execution; the manifest may not set them. */
 const PLATFORM_VARIABLES = ["PLATFORM_API_URL", "GATEWAY_URL", "ORG_ID", "WORKSPACE_ID", "AUTH_TOKEN", "AUTH_TOKEN_FILE", "EXECUTION_ID", "JOB_ID", "REQUEST_ID", "TRACEPARENT", "TRACESTATE"];
+/** Variables the platform sets for each service process, on top of its environment. */
+const SERVICE_VARIABLES = [...PLATFORM_VARIABLES, "PORT", "SERVICE_ID"];
 
 const TOP_LEVEL = ["codeBlocks", "jobs", "workflows", "agents", "connectors", "services", "gateway"];
 
@@ -367,7 +369,7 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
     if (!check.id(id, where) || !check.object(spec, where, 'a module path, or { "file": ... }')) continue;
     check.keys(spec, where, ["file", "name", "description", "timeoutSeconds", "env", "inputSchema"]);
     const file = check.blockFile(spec["file"], `${where}.file`, dir);
-    const env = check.env(spec["env"], `${where}.env`);
+    const env = check.env(spec["env"], `${where}.env`, PLATFORM_VARIABLES, "for each execution");
     const block: BlockDef = {
       id,
       file: file ?? "",
@@ -510,7 +512,7 @@ function checkManifest(raw: unknown, source: string, dir: string, loadedAt: numb
       url: url ?? null,
       file: file ?? null,
       cwd: dir,
-      env: check.env(spec["env"], `${where}.env`),
+      env: check.env(spec["env"], `${where}.env`, SERVICE_VARIABLES, "for each service process"),
       startTimeoutSeconds: check.int(spec["startTimeoutSeconds"], `${where}.startTimeoutSeconds`, 1, 600) ?? MANIFEST_DEFAULTS.startTimeoutSeconds,
     });
   }
@@ -709,7 +711,7 @@ class Checker {
     return undefined;
   }
 
-  env(value: unknown, where: string): Record<string, string> {
+  env(value: unknown, where: string, reserved: readonly string[], setFor: string): Record<string, string> {
     if (value === undefined) return {};
     if (!isObject(value) || !Object.values(value).every((v) => typeof v === "string")) {
       this.problems.push(`${where}: must be an object of variable names to string values`);
@@ -717,7 +719,7 @@ class Checker {
     }
     for (const name of Object.keys(value)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) this.problems.push(`${where}.${name}: not a valid environment variable name`);
-      else if (PLATFORM_VARIABLES.includes(name)) this.problems.push(`${where}.${name}: set by the platform for each execution; choose another name`);
+      else if (reserved.includes(name)) this.problems.push(`${where}.${name}: set by the platform ${setFor}; choose another name`);
     }
     return value as Record<string, string>;
   }

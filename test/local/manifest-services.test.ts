@@ -75,7 +75,7 @@ describe("manifest services", () => {
           both: { file: fixture("greeter.ts"), url: "http://127.0.0.1:1" },
           neither: { name: "Neither" },
           missing: { file: "no/such/file.ts" },
-          wrongType: { file: fixture("greeter.ts"), env: { "1BAD": "x", AUTH_TOKEN: "y" }, startTimeoutSeconds: 0 },
+          wrongType: { file: fixture("greeter.ts"), env: { "1BAD": "x", AUTH_TOKEN: "y", PORT: "8080" }, startTimeoutSeconds: 0 },
           badUrl: { url: "ftp://example.com" },
           secretUrl: { url: "http://user:pw@example.com" },
           extra: { url: "http://example.com", port: 80 },
@@ -93,7 +93,8 @@ describe("manifest services", () => {
       'services.notAnObject: must be { "file": ... } or { "url": ... }',
       "services.secretUrl.url: must be an http(s) URL without credentials, query or fragment",
       "services.wrongType.env.1BAD: not a valid environment variable name",
-      "services.wrongType.env.AUTH_TOKEN: set by the platform for each execution; choose another name",
+      "services.wrongType.env.AUTH_TOKEN: set by the platform for each service process; choose another name",
+      "services.wrongType.env.PORT: set by the platform for each service process; choose another name",
       "services.wrongType.startTimeoutSeconds: must be a whole number from 1 to 600, got 0",
     ]);
   });
