@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Gateway, type CallContext } from "../../local/gateway/gateway.js";
 import { loadManifest } from "../../local/manifest.js";
 import { startLocalPlatform, type LocalPlatform } from "../../local/index.js";
+import { FlowSDK } from "../../src/index.js";
 import type { SecretsStore } from "../../local/store/secrets.js";
 import { call, startUpstream, stream, type Answer, type ScriptedUpstream } from "./gateway-helpers.js";
 
@@ -95,6 +96,23 @@ describe("forwarding to the upstream", () => {
     await upstream.closed("fwd-abort-1"); // resolves only once the upstream saw its connection close
     // The platform is fine afterwards.
     expect((await chat({ model: "up-echo" })).status).toBe(200);
+  });
+
+  it("an SDK reader that breaks out of its loop closes the upstream request at once, and gets what came", async () => {
+    const flow = FlowSDK.create({ env: { ...platform.env, AUTH_TOKEN: token, AUTH_TOKEN_FILE: undefined } });
+    try {
+      const stream = flow.gateway.chatStream({ model: "up-hang", messages: [{ role: "user", content: "hello" }] }, { headers: { "X-Request-Id": "fwd-sdk-break-1" } });
+      const deltas: string[] = [];
+      for await (const chunk of stream) {
+        deltas.push(chunk.delta);
+        if (chunk.delta === "partial") break; // the upstream sends nothing more until its client goes
+      }
+      expect(deltas).toEqual(["", "partial"]);
+      await upstream.closed("fwd-sdk-break-1"); // resolves only once the upstream saw its connection close
+      await expect(stream.finalText()).rejects.toThrow(/left before its end/);
+    } finally {
+      await flow.close();
+    }
   });
 
   it("ends a stream that breaks off with the documented error event, without [DONE]", async () => {
