@@ -1,7 +1,7 @@
 import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import { scopeCovers } from "../src/dto/scopes.js";
 import { HttpError } from "./errors.js";
-import type { Identity, TokenService } from "./tokens.js";
+import { DEFAULT_ORG_ID, DEFAULT_WORKSPACE_ID, type Identity, type TokenService } from "./tokens.js";
 
 // A WeakMap rather than a request decoration: no module augmentation of fastify leaks into the
 // types that `flow-sdk/local` publishes.
@@ -14,6 +14,15 @@ export interface Tenant {
   orgId: string;
   /** Workspace id. */
   workspaceId: string;
+}
+
+/**
+ * True for the workspace the manifest describes: the default org and workspace. Its services and
+ * connectors belong to it alone (a file service acts there, with its own token), so any other
+ * workspace sees none of them.
+ */
+export function isManifestWorkspace(tenant: Tenant): boolean {
+  return tenant.orgId === DEFAULT_ORG_ID && tenant.workspaceId === DEFAULT_WORKSPACE_ID;
 }
 
 /** The `@org` and `@ws` parameters every store query is keyed by. */

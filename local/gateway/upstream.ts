@@ -109,7 +109,8 @@ async function errorText(response: Response, key: string, signal: AbortSignal): 
 export async function readUpstreamJson(response: Response, target: UpstreamTarget, what: string, isShaped: (value: unknown) => boolean): Promise<unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(await response.text());
+    // An upstream (or a proxy before it) that echoes the request must not hand the key back.
+    value = JSON.parse(maskKey(await response.text(), target.key));
   } catch (error) {
     throw new UpstreamError(502, "upstream_unavailable", `The model upstream at ${target.baseUrl} answered with something that is not JSON: ${describeError(error, target.key)}`);
   }

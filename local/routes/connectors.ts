@@ -5,7 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { ConnectorIdInput, ConnectorInvokeInput, ConnectorListInput, validateInput } from "../../src/dto/index.js";
 import type { Connector } from "../../src/namespaces/connectors.js";
-import { needs, tenantOf } from "../auth.js";
+import { isManifestWorkspace, needs, tenantOf, type Tenant } from "../auth.js";
 import type { Compute } from "../compute/compute.js";
 import { ConnectorError, invokeConnector } from "../connectors/invoke.js";
 import { HttpError } from "../errors.js";
@@ -23,18 +23,19 @@ export function connectorsRoutes(app: FastifyInstance, compute: Compute): void {
   app.get("/connectors", needs("connectors:read"), async (request) => {
     const input = validateInput(ConnectorListInput, queryInput(request.query), "GET connectors");
     const manifest = compute.manifest;
-    return pageOf([...manifest.connectors.values()].map((def) => toConnector(def, manifest)), input, "connectors", (connector) => connector.id);
+    const shown = isManifestWorkspace(tenantOf(request)) ? [...manifest.connectors.values()] : [];
+    return pageOf(shown.map((def) => toConnector(def, manifest)), input, "connectors", (connector) => connector.id);
   });
 
   app.get<IdRoute>("/connectors/:id", needs("connectors:read"), async (request) => {
     const { id } = validateInput(ConnectorIdInput, { id: request.params.id }, "GET connectors/:id");
-    return toConnector(connectorOf(compute.manifest, id), compute.manifest);
+    return toConnector(connectorOf(compute.manifest, tenantOf(request), id), compute.manifest);
   });
 
   app.post<IdRoute>("/connectors/:id/invoke", needs("connectors:invoke"), async (request, reply) => {
     const input = validateInput(ConnectorInvokeInput, withPath(request.body ?? {}, { id: request.params.id }), "POST connectors/:id/invoke");
-    const connector = connectorOf(compute.manifest, input.id);
     const tenant = tenantOf(request);
+    const connector = connectorOf(compute.manifest, tenant, input.id);
     // Read at each call, so a changed secret counts at once; never kept, logged or answered.
     let credential: string | undefined;
     if (connector.auth) {
@@ -54,14 +55,20 @@ export function connectorsRoutes(app: FastifyInstance, compute: Compute): void {
 }
 
 /**
- * The connector `id` of the manifest.
+ * The connector `id` of the manifest, as `tenant` sees it (none outside the manifest's workspace).
  * @throws {HttpError} 404 `not_found` naming the connectors there are.
  */
-function connectorOf(manifest: Manifest, id: string): ConnectorDef {
-  const connector = manifest.connectors.get(id);
+function connectorOf(manifest: Manifest, tenant: Tenant, id: string): ConnectorDef {
+  // The manifest's connectors belong to its workspace alone.
+  const own = isManifestWorkspace(tenant);
+  const connector = own ? manifest.connectors.get(id) : undefined;
   if (connector) return connector;
   const ids = [...manifest.connectors.keys()].sort();
-  const there = ids.length === 0 ? "it has none (add them under connectors in flow-local.json)" : `its connectors are ${ids.join(", ")}`;
+  const there = !own
+    ? "the manifest's connectors belong to its workspace (org_local/ws_local) alone"
+    : ids.length === 0
+      ? "it has none (add them under connectors in flow-local.json)"
+      : `its connectors are ${ids.join(", ")}`;
   throw new HttpError(404, "not_found", `No connector ${JSON.stringify(id)} in this workspace; ${there}`);
 }
 

@@ -5,9 +5,9 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http"
 import https from "node:https";
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
-import { ServiceHeartbeatInput, ServiceIdOrNameInput, ServiceListInput, validateInput } from "../../src/dto/index.js";
+import { hasDotSegment, ServiceHeartbeatInput, ServiceIdOrNameInput, ServiceListInput, validateInput } from "../../src/dto/index.js";
 import type { ServiceHeartbeat, ServiceInfo } from "../../src/namespaces/service.js";
-import { identityOf, needs, tenantOf, tenantParams, type Tenant } from "../auth.js";
+import { identityOf, isManifestWorkspace, needs, tenantOf, tenantParams, type Tenant } from "../auth.js";
 import { callerOf } from "../compute/caller.js";
 import type { Compute } from "../compute/compute.js";
 import { HttpError } from "../errors.js";
@@ -74,34 +74,41 @@ export function servicesRoutes(app: FastifyInstance, compute: Compute): void {
    * The service with this id, else this name.
    * @throws {HttpError} 404 `not_found` naming the services there are.
    */
-  const find = (idOrName: string): ServiceDef => {
-    const services = compute.manifest.services;
+  /** The manifest's services, as `tenant` sees them: all of them in the manifest's workspace, none elsewhere. */
+  const servicesOf = (tenant: Tenant): ReadonlyMap<string, ServiceDef> => (isManifestWorkspace(tenant) ? compute.manifest.services : new Map());
+
+  const find = (tenant: Tenant, idOrName: string): ServiceDef => {
+    const services = servicesOf(tenant);
     const def = services.get(idOrName) ?? [...services.values()].find((service) => service.name === idOrName);
     if (def) return def;
-    const known = services.size === 0 ? "the manifest (flow-local.json) declares no services" : `the services are: ${[...services.keys()].sort().join(", ")}`;
+    const known = !isManifestWorkspace(tenant)
+      ? "the manifest's services belong to its workspace (org_local/ws_local) alone"
+      : services.size === 0
+        ? "the manifest (flow-local.json) declares no services"
+        : `the services are: ${[...services.keys()].sort().join(", ")}`;
     throw new HttpError(404, "not_found", `No service ${JSON.stringify(idOrName)} in this workspace (by id or name); ${known}`);
   };
 
   app.get("/services", needs("services:read"), async (request) => {
     const input = validateInput(ServiceListInput, queryInput(request.query), "GET services");
     const tenant = tenantOf(request);
-    const all = [...compute.manifest.services.values()].map((def) => toService(tenant, def));
+    const all = [...servicesOf(tenant).values()].map((def) => toService(tenant, def));
     const shown = input.status === undefined ? all : all.filter((service) => service.status === input.status);
     return pageOf(shown, input, listKind("services", input.status ?? null), (service) => service.id);
   });
 
   app.get<IdRoute>("/services/:idOrName", needs("services:read"), async (request) => {
     const { idOrName } = validateInput(ServiceIdOrNameInput, { idOrName: request.params.idOrName }, "GET services/:idOrName");
-    return toService(tenantOf(request), find(idOrName));
+    const tenant = tenantOf(request);
+    return toService(tenant, find(tenant, idOrName));
   });
 
   app.post<IdRoute>("/services/:idOrName/heartbeat", needs("services:write"), async (request) => {
     const input = validateInput(ServiceHeartbeatInput, withPath(request.body ?? {}, { id: request.params.idOrName }), "POST services/:id/heartbeat");
-    const def = compute.manifest.services.get(input.id);
-    if (!def) find(input.id); // 404 naming the services (a heartbeat names its service by id)
     const tenant = tenantOf(request);
-    upsertHeartbeat.run({ ...tenantParams(tenant), id: input.id, status: input.status ?? "running", details: JSON.stringify(input.details ?? {}), at: compute.services.deps.clock.now() });
-    return toService(tenant, def!);
+    const def = find(tenant, input.id); // by id or name, like every other route; 404 naming the services
+    upsertHeartbeat.run({ ...tenantParams(tenant), id: def.id, status: input.status ?? "running", details: JSON.stringify(input.details ?? {}), at: compute.services.deps.clock.now() });
+    return toService(tenant, def);
   });
 
   // Calls get their own context: the body is not parsed but passed on as the stream it is, and
@@ -116,7 +123,13 @@ export function servicesRoutes(app: FastifyInstance, compute: Compute): void {
     calls.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     const handler = async (request: FastifyRequest<IdRoute>, reply: FastifyReply): Promise<unknown> => {
       const { idOrName } = validateInput(ServiceIdOrNameInput, { idOrName: request.params.idOrName }, "services call");
-      const def = find(idOrName);
+      const def = find(tenantOf(request), idOrName);
+      const forwarded = forwardedPath(request.raw.url ?? "/");
+      if (hasDotSegment(forwarded)) {
+        throw new HttpError(400, "validation_error", "The path called on a service must not hold . or .. segments (also percent-encoded): they would leave the service's base path", {
+          issues: [{ path: "path", message: "must not hold . or .. segments" }],
+        });
+      }
       // A caller that goes away ends the wait for a starting service and the forwarded request.
       const gone = new AbortController();
       reply.raw.once("close", () => {
@@ -128,7 +141,7 @@ export function servicesRoutes(app: FastifyInstance, compute: Compute): void {
         body?.resume();
         throw unavailable(def, "not_running", `is not running (${target.state}): ${target.reason}`);
       }
-      const url = new URL(target.url + forwardedPath(request.raw.url ?? "/"));
+      const url = new URL(target.url + forwarded);
       const upstream = await forward(url, request.method, forwardedHeaders(request, body !== undefined), body, url.protocol === "https:" ? agents.https : agents.http, gone.signal).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ECONNREFUSED") throw unavailable(def, "connection_refused", `is unavailable: it refused the connection at ${url.origin}`);

@@ -30,6 +30,28 @@ export function rawPathIssue(value: unknown, where = "path"): string | undefined
   return undefined;
 }
 
+/**
+ * True when the path part of `path` (before any `?`) holds a `.` or `..` segment, also
+ * percent-encoded (`%2e`): URL resolution collapses them, so such a path can leave the route
+ * prefix it is appended to.
+ */
+export function hasDotSegment(path: string): boolean {
+  const pathPart = path.split("?")[0] ?? "";
+  return pathPart.split("/").some((segment) => {
+    const plain = segment.replace(/%2e/gi, ".");
+    return plain === "." || plain === "..";
+  });
+}
+
+/** What is wrong with `value` as the path of a call to a service, or `undefined`: a raw path without dot segments or a fragment. */
+export function servicePathIssue(value: unknown, where = "path"): string | undefined {
+  const issue = rawPathIssue(value, where);
+  if (issue !== undefined) return issue;
+  if (hasDotSegment(value as string)) return `${where} must not hold . or .. segments (also percent-encoded): they would leave the service's routes`;
+  if ((value as string).includes("#")) return `${where} must not hold a fragment (#); percent-encode it as %23`;
+  return undefined;
+}
+
 /** What is wrong with `value` as a raw request's query parameters, or `undefined`. */
 export function rawQueryIssue(value: unknown, where = "query"): string | undefined {
   if (value === undefined) return undefined;

@@ -1,7 +1,7 @@
 // Inputs of the services and service namespaces, validated by the SDK before any request and by the local platform.
 import { IsIn, IsOptional } from "class-validator";
 import { IsMetadata, KeyString, Located, NotDotSegment, PageQuery, ResourceId } from "./common.js";
-import { rawBodyIssue, rawMethodIssue, rawPathIssue, rawQueryIssue } from "./raw-request.js";
+import { rawBodyIssue, rawMethodIssue, rawQueryIssue, servicePathIssue } from "./raw-request.js";
 import { headersIssue } from "./request-options.js";
 
 /** Where a service stands. */
@@ -66,7 +66,7 @@ export class ServiceCallInput {
   method?: string;
 
   /** Path on the service, starting with a single `/`. */
-  @Located("isServicePath", (value, where) => rawPathIssue(value, where)?.replace("on the base URL such as /v1/models", "on the service such as /orders/42"))
+  @Located("isServicePath", (value, where) => servicePathIssue(value, where)?.replace("on the base URL such as /v1/models", "on the service such as /orders/42"))
   path!: string;
 
   /** Query parameters. */

@@ -30,6 +30,17 @@ export function isRetryable(error: AxiosError): boolean {
   return RETRYABLE_STATUS.has(status);
 }
 
+/**
+ * For a call whose repeat would do its work twice (it starts something and cannot be replayed):
+ * true only when the failed attempt surely did nothing, because no connection was made, or the
+ * platform refused it before any work (429, 503). Given as `flowMayRetry`.
+ */
+export function surelyNotDone(error: AxiosError): boolean {
+  const status = error.response?.status;
+  if (status !== undefined) return status === 429 || status === 503;
+  return error.code === "ECONNREFUSED" || (error.cause as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED";
+}
+
 /** `Retry-After` in milliseconds (seconds or an HTTP date), or undefined. */
 export function retryAfterMs(value: unknown, now = Date.now()): number | undefined {
   if (typeof value !== "string" || !value.trim()) return undefined;

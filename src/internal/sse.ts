@@ -4,7 +4,7 @@
 // started, nothing is retried: a stream that breaks off fails with the FlowError of
 // mapStreamError, and `break` (or `close()`) ends the HTTP request at once.
 import type { Readable } from "node:stream";
-import type { AxiosInstance, AxiosResponse } from "axios";
+import type { AxiosError, AxiosInstance, AxiosResponse } from "axios";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { FlowError } from "../errors.js";
@@ -39,6 +39,12 @@ export interface EventStreamRequest {
   redactor: Redactor;
   /** What to do when the stream breaks off, for the message, e.g. `ask again`. */
   retry: string;
+  /**
+   * Whether a failed attempt may be sent again before the answer starts (`flowMayRetry`): for a
+   * request that starts work the platform cannot replay (an agent run), only one surely not done.
+   * @default every retryable failure
+   */
+  mayRetry?: ((error: AxiosError) => boolean) | undefined;
 }
 
 /**
@@ -58,6 +64,7 @@ export async function* serverEvents(request: EventStreamRequest): AsyncGenerator
     headers,
     responseType: "stream",
     maxContentLength: -1,
+    ...(request.mayRetry ? { flowMayRetry: request.mayRetry } : {}),
   });
   const body = response.data;
   const requestId = typeof response.headers["x-request-id"] === "string" ? response.headers["x-request-id"] : undefined;

@@ -4,7 +4,7 @@
 // every failure, also one in the middle of a stream, goes through the one error mapping of
 // src/http/map-error.ts. Private: see README.md beside this file.
 import type { Readable } from "node:stream";
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, Method } from "axios";
+import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse, Method } from "axios";
 import { inject, injectable } from "tsyringe";
 import type { FlowConfig } from "../container/config.js";
 import type { Lifecycle } from "../container/lifecycle.js";
@@ -31,6 +31,8 @@ export interface CallInit {
   headers?: Record<string, string> | undefined;
   /** The body's content type when the route fixes it (bytes already serialized as JSON): it wins over the caller's. */
   contentType?: string | undefined;
+  /** Whether a failed attempt may be sent again (`flowMayRetry`); for a call the platform does not replay, only one surely not done. @default every retryable failure */
+  mayRetry?: ((error: AxiosError) => boolean) | undefined;
 }
 
 /** The caller's bounds on a wait: the whole wait's time limit and a signal that ends it. */
@@ -326,6 +328,7 @@ export class WorkspaceClient {
   #config(base: AxiosRequestConfig, init: CallInit | undefined): AxiosRequestConfig {
     if (!init) return base;
     const config: AxiosRequestConfig = { ...base };
+    if (init.mayRetry !== undefined) config.flowMayRetry = init.mayRetry;
     if (init.query !== undefined) config.params = init.query;
     if (init.headers !== undefined || init.contentType !== undefined) {
       const headers: Record<string, string> = { ...init.headers, ...(base.headers as Record<string, string> | undefined) };

@@ -7,6 +7,7 @@ import { TOKENS } from "../container/tokens.js";
 import { AgentIdInput, AgentListInput, AgentRunIdInput, AgentRunInput, invalidInput, paramsObject, validateInput } from "../dto/index.js";
 import { FlowConnectionError, FlowError } from "../errors.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { surelyNotDone } from "../http/retry.js";
 import { serverEvents } from "../internal/sse.js";
 import { WorkspaceClient, type WaitBounds, type WaitNames } from "../internal/workspace-client.js";
 import type { Redactor } from "../logging/redactor.js";
@@ -173,7 +174,10 @@ export interface AgentToolResultEvent {
   error: AgentRunError | null;
 }
 
-/** The run ended: `run.output` holds the answer, or `run.error` says why it failed. */
+/**
+ * The run ended: `run.completed` when its status is `succeeded` (`run.output` holds the answer),
+ * `run.failed` when it is `failed` (`run.error` says why).
+ */
 export interface AgentRunFinishedEvent {
   /** Event kind. */
   type: "run.completed" | "run.failed";
@@ -287,7 +291,18 @@ export class AgentsNamespace {
     const open = async function* (this: AgentsNamespace, streamOptions: RequestOptions): AsyncGenerator<AgentRunEvent, void, undefined> {
       const { id: agentId, ...body } = validateInput(AgentRunInput, { ...paramsObject(params, "agents.stream", ["id"]), id }, "agents.stream");
       const path = `${this.client.path("agents", agentId)}/runs`;
-      const events = serverEvents({ http: this.http, path, body, options: streamOptions, lifecycle: this.lifecycle, redactor: this.redactor, retry: "the run goes on: follow it with agents.getRun" });
+      // A streamed run is not replayed by Idempotency-Key (its events cannot be): an attempt is
+      // sent again only when it surely started nothing, or one call could start two runs.
+      const events = serverEvents({
+        http: this.http,
+        path,
+        body,
+        options: streamOptions,
+        lifecycle: this.lifecycle,
+        redactor: this.redactor,
+        retry: "the run goes on: follow it with agents.getRun",
+        mayRetry: surelyNotDone,
+      });
       for await (const message of events) {
         let event: AgentRunEvent;
         try {

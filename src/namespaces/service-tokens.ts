@@ -3,6 +3,7 @@ import { inject, injectable } from "tsyringe";
 import { TOKENS } from "../container/tokens.js";
 import { paramsObject, ServiceTokenCreateInput, ServiceTokenIdInput, ServiceTokenListInput, validateInput } from "../dto/index.js";
 import type { RequestOptions } from "../http/request-options.js";
+import { surelyNotDone } from "../http/retry.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import type { Redactor } from "../logging/redactor.js";
 import type { PagePromise } from "../pagination.js";
@@ -74,8 +75,9 @@ export class ServiceTokensNamespace {
    * Creates a token in this workspace and resolves to it with its secret (`token`), which is shown
    * only this once: the platform keeps only its hash. It authenticates as subject
    * `serviceToken:<id>` with exactly `scopes`, so it works as another process's `AUTH_TOKEN`.
-   * A create is not replayed by `Idempotency-Key` (the secret is kept nowhere), so a retry after
-   * a lost answer may leave a second token, which `list` shows and `revoke` ends.
+   * A create is not replayed by `Idempotency-Key` (the secret is kept nowhere), so the SDK sends
+   * it again only when the attempt surely created nothing (no connection, or a 429 or 503); when an
+   * answer is lost after the token was made, the call fails, and `list` shows the token to `revoke`.
    *
    * @example
    * const { id, token } = await flow.serviceTokens.create({ name: "nightly-export", scopes: ["state:read"], expiresInSeconds: 86_400 });
@@ -84,7 +86,9 @@ export class ServiceTokensNamespace {
    */
   async create(params: ServiceTokensCreateParams, options?: RequestOptions): Promise<CreatedServiceToken> {
     const body = validateInput(ServiceTokenCreateInput, params, "serviceTokens.create");
-    const created = await this.client.post<CreatedServiceToken>(this.client.path("service-tokens"), { ...body }, options);
+    // A create is not replayed by Idempotency-Key (that would mean storing the secret): an attempt
+    // is sent again only when it surely created nothing, so a lost answer leaves no unseen token.
+    const created = await this.client.post<CreatedServiceToken>(this.client.path("service-tokens"), { ...body }, options, { mayRetry: surelyNotDone });
     // Before anything else can print it: from here on, this instance's errors and logs hide it.
     if (typeof created.token === "string") this.redactor.addSecret(created.token);
     return created;

@@ -181,6 +181,9 @@ export class ServiceNamespace {
    * request), so it never reaches the next request on a kept-alive connection; for work that
    * goes on after the response, use {@link ServiceNamespace.run}, {@link ServiceNamespace.middleware},
    * {@link ServiceNamespace.handler} or {@link ServiceNamespace.fastify}, which bind every continuation.
+   * The caller's identity (`auth`: `X-Flow-Subject`, `X-Flow-Scopes`, ...) is what the headers
+   * say: trust it only when the service is reachable through the platform alone (a file service
+   * listens on 127.0.0.1); anyone who can reach the port directly can send those headers.
    *
    * @example
    * http.createServer(async (req, res) => {

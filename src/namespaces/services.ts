@@ -11,6 +11,7 @@ import { callConfig } from "../http/call-options.js";
 import { mapStreamError } from "../http/map-error.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { isJsonType } from "../http/response-body.js";
+import { surelyNotDone } from "../http/retry.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import { through } from "../internal/streams.js";
 import type { Redactor } from "../logging/redactor.js";
@@ -115,8 +116,16 @@ export class ServicesNamespace {
    * @throws {FlowServerError} (502, code `service_unavailable`) naming the service when it is not running, refuses the connection or breaks off.
    */
   call(idOrName: string, params: ServicesCallParams & { responseType: "stream" }, options?: RequestOptions): Promise<ServiceResponse<Readable>>;
+  /** Calls a route of a service through the platform; resolves to its answer with the body as a Buffer (see the first overload). */
   call(idOrName: string, params: ServicesCallParams & { responseType: "buffer" }, options?: RequestOptions): Promise<ServiceResponse<Buffer>>;
+  /** Calls a route of a service through the platform; resolves to its answer with the body as text (see the first overload). */
   call(idOrName: string, params: ServicesCallParams & { responseType: "text" }, options?: RequestOptions): Promise<ServiceResponse<string>>;
+  /**
+   * Calls a route of a service through the platform and resolves to its answer `{ status, headers,
+   * body }` whatever its status, the body JSON-parsed when it says JSON, else text (`null` when
+   * empty); only the platform's own failures reject (see the first overload).
+   * @example const { status, body } = await flow.services.call<Order>("orders", { path: "/orders/42" });
+   */
   call<T = unknown>(idOrName: string, params: ServicesCallParams, options?: RequestOptions): Promise<ServiceResponse<T>>;
   async call(idOrName: string, params: ServicesCallParams, options?: RequestOptions): Promise<ServiceResponse<unknown>> {
     const input = validateInput(ServiceCallInput, { ...paramsObject(params, "services.call", ["idOrName"]), idOrName }, "services.call");
@@ -145,6 +154,12 @@ export class ServicesNamespace {
       flowOwnAnswer: (answer) => answer.headers["x-flow-service"] !== undefined,
       ...(safe ? {} : { flowMayRetry: neverReachedService }),
     });
+    // Only an answer the platform marks as the service's is one: anything else (a proxy, a route
+    // of the platform itself) is never handed over as if the service had said it.
+    if (response.headers["x-flow-service"] === undefined) {
+      (response.data as { destroy?: () => void } | undefined)?.destroy?.();
+      throw new FlowError(`services.call(${JSON.stringify(input.idOrName)}): ${method} ${input.path} answered HTTP ${response.status} without X-Flow-Service, so it is not the service's answer; check that PLATFORM_API_URL points at the Flow platform`);
+    }
     const answerHeaders = plainHeaders(response.headers);
     const what = `services.call(${JSON.stringify(input.idOrName)}): ${method} ${input.path}`;
     return { status: response.status, headers: answerHeaders, body: this.#body(response, responseType, what, method, path, base.signal as AbortSignal | undefined) };
@@ -197,9 +212,7 @@ function requestBody(body: unknown): { data: unknown; contentType: string | unde
  */
 function neverReachedService(error: AxiosError): boolean {
   const response = error.response;
-  if (!response) return error.code === "ECONNREFUSED" || (error.cause as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED";
-  if (response.status === 429) return true;
-  if (response.status !== 502) return false;
+  if (!response || response.status !== 502) return surelyNotDone(error);
   try {
     const data: unknown = typeof response.data === "string" ? JSON.parse(response.data) : response.data;
     const reason = (data as { error?: { details?: { reason?: unknown } } } | undefined)?.error?.details?.reason;

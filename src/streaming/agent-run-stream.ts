@@ -29,6 +29,12 @@ export class AgentRunStream extends EventStream<AgentRunEvent> {
     return this.#run;
   }
 
+  /** Resolves to the answer's text once the stream has ended (all of its `message.delta` events). */
+  async finalText(): Promise<string> {
+    await this.untilEnd();
+    return this.#text;
+  }
+
   /** Resolves to the finished run (succeeded or failed) once the stream has ended. */
   async finalRun(): Promise<AgentRun> {
     await this.untilEnd();

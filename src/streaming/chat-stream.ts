@@ -147,7 +147,8 @@ export class ChatStream extends EventStream<ChatChunk> {
     for (const piece of chunk.toolCalls) {
       const call = this.#calls.get(piece.index) ?? { id: "", type: "function" as const, function: { name: "", arguments: "" } };
       if (piece.id) call.id = piece.id;
-      if (piece.name) call.function.name += piece.name;
+      // The name comes whole (OpenAI sends it once; some compatible servers repeat it in every piece).
+      if (piece.name) call.function.name = piece.name;
       if (piece.arguments) call.function.arguments += piece.arguments;
       this.#calls.set(piece.index, call);
     }

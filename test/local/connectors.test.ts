@@ -234,13 +234,15 @@ describe("tokens and replays", () => {
     expect((await invoke("open", { action: "echo" }, { token: invoker })).status).toBe(200);
   });
 
-  it("a token of another workspace is 403 here, and its own workspace has no credential to send", async () => {
+  it("a token of another workspace is 403 here, and in its own workspace the manifest's connectors do not exist", async () => {
     const other = await platform.mintToken({ workspaceId: "ws_other" });
     expectError(await invoke("crm", { action: "text" }, { token: other }), 403, "tenant_mismatch");
     expectError(await call(`${W}/connectors`, { token: other }), 403, "tenant_mismatch");
     const before = (await upstream.log()).length;
     const own = await call("/v1/orgs/org_local/workspaces/ws_other/connectors/crm/invoke", { token: other, body: { action: "text" } });
-    expectError(own, 502, "connector_auth_failed");
+    expectError(own, 404, "not_found");
+    expectError(await call("/v1/orgs/org_local/workspaces/ws_other/connectors/crm", { token: other }), 404, "not_found");
+    expect((await call("/v1/orgs/org_local/workspaces/ws_other/connectors", { token: other })).body).toMatchObject({ data: [] });
     expect((await upstream.log()).length).toBe(before);
   });
 

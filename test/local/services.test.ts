@@ -286,9 +286,12 @@ describe("services", () => {
       expect(error).toBeInstanceOf(FlowPermissionError);
       expect(error).toMatchObject({ code: "tenant_mismatch" });
     }
-    // In its own workspace, the heartbeats of this one are not seen.
+    // In its own workspace, the manifest's services do not exist: they belong to the manifest's workspace.
     const elsewhere = platform.createFlow({ workspaceId: "ws_other", authToken: await platform.mintToken({ workspaceId: "ws_other" }) });
-    expect((await elsewhere.services.get("greeter")).heartbeat).toBeNull();
+    expect((await elsewhere.services.list()).data).toEqual([]);
+    for (const attempt of [() => elsewhere.services.get("greeter"), () => elsewhere.services.call("greeter", { path: "/hello" })]) {
+      await expect(attempt()).rejects.toBeInstanceOf(FlowNotFoundError);
+    }
     const reader = platform.createFlow({ authToken: await platform.mintToken({ scopes: ["services:read"] }) });
     await expect(reader.services.get("greeter")).resolves.toMatchObject({ id: "greeter" });
     await expect(reader.services.call("greeter", { path: "/hello" })).rejects.toMatchObject({ code: "missing_scope", message: expect.stringContaining("services:call") });

@@ -165,6 +165,8 @@ const badCallParams = fc.oneof(
     path: fc.oneof(
       notString,
       fc.constantFrom("", "orders", CANARY, `//${CANARY}.example/x`, "//evil.example/x", `https://evil.example/${CANARY}`, " /x", "/\\host", "/a\\b"),
+      // Dot segments (also percent-encoded) would leave the service; a fragment would cut the path.
+      fc.constantFrom("/..", "/../secrets/X", "/a/./b", "/a/%2e%2E/b", "/%2e", "/x#frag"),
       withControlChar.map((text) => `/${text}`),
       withLoneSurrogate.map((text) => `/${text}`),
     ),
@@ -209,7 +211,8 @@ const services: MethodUnderTest[] = [
       good: fc.constantFrom<unknown>(
         goodCall,
         { method: "post", path: "/orders", body: { item: "é 😀", n: 1, gone: undefined }, query: { q: "x", n: 1, b: true, u: undefined }, headers: { "x-test": "1" } },
-        { method: "PUT", path: "/notes/1?x=1#f", body: "plain text", responseType: "text" },
+        { method: "PUT", path: "/notes/1?x=1", body: "plain text", responseType: "text" },
+        { method: "GET", path: "/v1.2/a..b/.well-known?next=../x" },
         { method: "DELETE", path: "/", body: null, responseType: "buffer" },
         { method: "POST", path: "/bytes", body: Buffer.from("bytes"), responseType: "auto" },
         { method: "options", path: "/é 😀%20" },
