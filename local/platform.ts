@@ -175,11 +175,8 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
     // Objects live beside the database; without a data dir, in the temp dir removed on close.
     const objectsDir = path.join(dataDir ?? tokenDir, "objects");
     const secrets = new SecretsStore(db);
-    const gateway = new Gateway({
-      manifest: (): Manifest => compute.manifest,
-      secrets,
-      report: (error) => reportToStderr(error, undefined, "in the model gateway"),
-    });
+    // Every upstream failure is answered to the caller, never only reported: no report here.
+    const gateway = new Gateway({ manifest: (): Manifest => compute.manifest, secrets });
     const compute: Compute = (computed = new Compute({
       db,
       clock,

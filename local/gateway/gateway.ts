@@ -17,8 +17,6 @@ export interface GatewayDeps {
   manifest: () => Manifest;
   /** The tenants' secrets: the upstream's key is one. */
   secrets: SecretsStore;
-  /** Where unexpected errors go. */
-  report: (error: unknown) => void;
 }
 
 /** Who a model call is for, and the request it came in. */

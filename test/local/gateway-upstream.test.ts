@@ -221,9 +221,6 @@ describe("Gateway.chat, chatChunks and embed on the upstream (as agents and memo
   const gateway = new Gateway({
     manifest: () => loadManifest({ gateway: { upstream: { baseUrl: upstream.baseUrl, apiKeySecret: SECRET } } }),
     secrets: { value: () => KEY } as unknown as SecretsStore,
-    report: (error) => {
-      throw error;
-    },
   });
   const ctx = (): CallContext => ({ tenant: { orgId: "org_local", workspaceId: "ws_local" }, requestId: "direct-1", signal: new AbortController().signal });
 

@@ -293,7 +293,7 @@ describe("scopes on every route: a walk over the whole server", () => {
   const store = new ServiceTokensStore(db, walkClock);
   const secrets = new SecretsStore(db);
   const report = (): void => {};
-  const gateway = new Gateway({ manifest: () => compute.manifest, secrets, report });
+  const gateway = new Gateway({ manifest: () => compute.manifest, secrets });
   const compute: Compute = new Compute({ db, clock: walkClock, tokens, secrets, gateway, manifest: emptyManifest(), graceMs: 0, maxLogBytes: 1024, report });
   const app = buildServer({ db, tokens, adminKey: "admin", clock: walkClock, compute, gateway });
   const routes: Array<{ method: string; url: string; scope: unknown }> = [];
