@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { IncomingMessage } from "node:http";
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { fastify, type FastifyInstance } from "fastify";
 import { MAX_JSON_BODY_BYTES } from "../src/dto/common.js";
 import { systemClock, type Clock } from "../src/container/clock.js";
 import { authenticate, authorizeWorkspace } from "./auth.js";
 import type { LocalDb } from "./db.js";
-import { errorHandler, frameworkErrorHandler, notFoundHandler, type InternalErrorReporter } from "./errors.js";
+import { envelope, errorHandler, frameworkErrorHandler, HttpError, notFoundHandler, type InternalErrorReporter } from "./errors.js";
 import { pathOf } from "./url.js";
 import { registerIdempotency } from "./idempotency.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -86,6 +87,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return503OnClosing: false,
     // The SDK keeps connections alive; without this, close() would wait for them to time out.
     forceCloseConnections: true,
+    // Node's HTTP parser refuses some requests (headers over its limit, malformed framing) before
+    // fastify sees them; fastify's default answer has neither the envelope nor X-Request-Id.
+    clientErrorHandler,
   });
   const clock = deps.clock ?? systemClock;
   const state = new StateStore(deps.db, clock);
@@ -171,18 +175,72 @@ function genReqId(request: IncomingMessage): string {
 }
 
 // A DELETE or GET sent with Content-Type: application/json but no body is common in HTTP clients;
-// fastify's default parser refuses it with a 400.
+// fastify's default parser refuses it with a 400. The body is read as bytes and decoded strictly:
+// invalid UTF-8 is refused, never stored as U+FFFD, and a charset other than UTF-8 is refused
+// rather than read as UTF-8.
 function acceptEmptyJson(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = typeof body === "string" ? body : body.toString("utf8");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const charset = charsetOf(request.headers["content-type"]);
+    if (charset !== undefined && !UTF8_CHARSETS.has(charset.toLowerCase())) {
+      done(new HttpError(415, "bad_request", `A JSON body must be UTF-8; this one says charset=${JSON.stringify(charset).slice(0, 80)}`), undefined);
+      return;
+    }
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(typeof body === "string" ? Buffer.from(body, "utf8") : body);
+    } catch {
+      done(new HttpError(400, "bad_request", "The JSON body is not valid UTF-8"), undefined);
+      return;
+    }
     if (text.trim() === "") {
       done(null, undefined);
       return;
     }
     parseJson(request, text, done);
   });
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const UTF8_CHARSETS = new Set(["utf-8", "utf8"]);
+
+// The charset parameter of a Content-Type, unquoted, or undefined when there is none.
+function charsetOf(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  for (const part of contentType.split(";").slice(1)) {
+    const eq = part.indexOf("=");
+    if (eq === -1 || part.slice(0, eq).trim().toLowerCase() !== "charset") continue;
+    const value = part.slice(eq + 1).trim();
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+  return undefined;
+}
+
+// Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (headers over its limit,
+// malformed framing, a request too slow to arrive) is answered on the raw socket with the envelope
+// and a fresh X-Request-Id (the client's own cannot be read from headers that did not parse), then
+// the connection is closed. A socket already reset or destroyed gets nothing.
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "headers_too_large", `The request's headers are over the server's limit of ${maxHeaderSize} bytes in all; send fewer or shorter headers`]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request_timeout", "The request did not arrive in time"]
+        : [400, "bad_request", "The request is not valid HTTP"];
+  if (socket.writable) {
+    const body = JSON.stringify(envelope(code, message));
+    const head = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`,
+      "Content-Type: application/json; charset=utf-8",
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `X-Request-Id: req_${randomBytes(8).toString("hex")}`,
+      "Connection: close",
+    ];
+    socket.write(`${head.join("\r\n")}\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
 
 /**
