@@ -12,4 +12,5 @@ export {
 } from "./platform.js";
 export { DEFAULT_ORG_ID, DEFAULT_SUBJECT, DEFAULT_TTL_SECONDS, DEFAULT_WORKSPACE_ID } from "./tokens.js";
 export { ManualClock, type Clock } from "../src/container/clock.js";
+export type { RateLimitOptions } from "./rate-limit.js";
 export { MANIFEST_FILE, type ManifestInput, type ManifestObject } from "./manifest.js";

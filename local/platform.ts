@@ -9,6 +9,7 @@ import { ensureMeta, lockDataDir, openDatabase, type LocalDb } from "./db.js";
 import { MintTokenInput } from "./dto.js";
 import { writePrivateFile } from "./files.js";
 import { buildServer, listen, reportToStderr } from "./server.js";
+import { checkRateLimit, type RateLimitOptions } from "./rate-limit.js";
 import { Compute } from "./compute/compute.js";
 import { Gateway } from "./gateway/gateway.js";
 import { emptyManifest, loadManifest, type Manifest, type ManifestInput } from "./manifest.js";
@@ -42,6 +43,15 @@ export interface LocalPlatformOptions {
    * @default 5
    */
   cancelGraceSeconds?: number | undefined;
+  /**
+   * A per-token rate limit, for trying `Retry-After` and 429 handling against a real server: each
+   * token's subject, org and workspace get a bucket of `burst` requests refilled at
+   * `requestsPerSecond` on `clock`; a request finding it empty is answered `429 rate_limited` with
+   * `Retry-After` (whole seconds, at least 1) before any work. `GET /v1/health` and the admin
+   * route are never limited. A bad value fails the start with a `RangeError`.
+   * @default none: no limit
+   */
+  rateLimit?: RateLimitOptions | undefined;
 }
 
 /** The environment of a code block talking to the platform, as `FlowSDK.create()` reads it. */
@@ -153,6 +163,7 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
   const tokenDir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), "flow-local-"));
   const tokenFile = path.join(tokenDir, TOKEN_FILE);
   const grace = checkInt("cancelGraceSeconds", options.cancelGraceSeconds ?? DEFAULT_CANCEL_GRACE_SECONDS, 0, 3600);
+  const rateLimit = options.rateLimit === undefined ? undefined : checkRateLimit(options.rateLimit);
   let db: LocalDb | undefined;
   let app: FastifyInstance | undefined;
   let computed: Compute | undefined;
@@ -188,7 +199,7 @@ export async function launchPlatform(options: LocalPlatformOptions = {}): Promis
       maxLogBytes: DEFAULT_MAX_LOG_BYTES,
       report: (error) => reportToStderr(error, undefined, "running code blocks, jobs or workflows"),
     }));
-    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock, compute, gateway }));
+    const server = (app = buildServer({ db, tokens, adminKey, instanceId, objectsDir, clock, compute, gateway, rateLimit }));
     const url = await listen(server, port).catch((error: unknown) => {
       throw listenError(error, port);
     });

@@ -12,6 +12,7 @@ import type { LocalDb } from "./db.js";
 import { envelope, errorHandler, frameworkErrorHandler, HttpError, notFoundHandler, type InternalErrorReporter } from "./errors.js";
 import { pathOf } from "./url.js";
 import { registerIdempotency } from "./idempotency.js";
+import { checkRateLimit, rateLimitHook, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import { adminRoutes } from "./routes/admin.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
@@ -62,6 +63,8 @@ export interface ServerDeps {
   clock?: Clock | undefined;
   /** The model gateway; without it, its routes are not served and memory embeds locally. */
   gateway?: Gateway | undefined;
+  /** A per-token rate limit on every route that takes a token, read on `clock`. @default none */
+  rateLimit?: RateLimitOptions | undefined;
 }
 
 /** Path prefix of workspace resources. */
@@ -111,6 +114,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   storageSignedRoutes(app, storage); // signed URLs: the signature stands in for the token
   app.register(async (authed) => {
     authed.addHook("onRequest", authenticate(deps.tokens));
+    // After the token is known, before the tenant check, a replay or any work. Health and the
+    // admin route sit outside this scope: never limited.
+    if (deps.rateLimit !== undefined) authed.addHook("onRequest", rateLimitHook(new RateLimiter(checkRateLimit(deps.rateLimit), clock)));
     registerIdempotency(authed, idempotency);
     authRoutes(authed);
     if (deps.gateway) gatewayRoutes(authed, deps.gateway);
