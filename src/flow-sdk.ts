@@ -160,21 +160,29 @@ export class FlowSDK implements AsyncDisposable {
 
   /**
    * Binds a request context for the rest of the current async execution and returns a token for
-   * {@link FlowSDK.resetRequestContext}. Header names are trimmed and lower-cased, empty names
-   * dropped, values stringified. Prefer {@link FlowSDK.runWithRequestContext}, which cannot leak.
+   * {@link FlowSDK.resetRequestContext}: the Python-style form, for one flow of work (bind at the
+   * top, calls, reset in `finally`). Header names are trimmed and lower-cased, empty names
+   * dropped, values stringified. Prefer {@link FlowSDK.runWithRequestContext}, which cannot leak:
+   * a bind inside a task started alongside others (`Promise.all`) is seen by its caller and by the
+   * tasks started after it until its reset; after the reset, nobody sees it any more.
    */
   bindRequestContext(context: RequestContextInput = {}): RequestContextToken {
     return this.#context().bind(context);
   }
 
-  /** Restores the context that was bound before the `bindRequestContext` call that returned `token`. */
+  /**
+   * Restores the context that was bound before the `bindRequestContext` call that returned `token`,
+   * in this async execution and in every other one that picked that binding up; a binding once
+   * reset is never seen again.
+   */
   resetRequestContext(token: RequestContextToken): void {
     this.#context().reset(token);
   }
 
   /**
    * Runs `fn` with `context` bound (also across its awaits) and restores the previous context
-   * afterwards; resolves or returns what `fn` does.
+   * afterwards; resolves or returns what `fn` does. The safe form: the binding is visible only to
+   * `fn` and what it starts, never to the caller or to sibling tasks.
    *
    * @example await flow.runWithRequestContext({ headers: req.headers }, () => handle(req));
    */

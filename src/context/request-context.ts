@@ -58,11 +58,23 @@ export function normalizeContext(input: RequestContextInput = {}): RequestContex
   });
 }
 
-/** What is bound in one async execution: each instance's context, by instance. */
-type Bindings = ReadonlyMap<RequestContextStore, RequestContext>;
+/**
+ * One binding made by `bind`: its context, the binding it replaced, and whether it still holds.
+ * A reset marks it inactive, and whoever still sees it (a caller or sibling whose async context
+ * picked it up, see {@link RequestContextStore.bind}) reads through it to what was bound before.
+ */
+interface Frame {
+  readonly context: RequestContext;
+  readonly previous: Frame | undefined;
+  readonly depth: number;
+  active: boolean;
+}
+
+/** What is bound in one async execution: each instance's binding, by instance. */
+type Bindings = ReadonlyMap<RequestContextStore, Frame>;
 
 /**
- * One AsyncLocalStorage for the whole process, holding an immutable map from instance to context.
+ * One AsyncLocalStorage for the whole process, holding an immutable map from instance to binding.
  * An AsyncLocalStorage per instance would be simpler, but on Node 20 every storage ever used adds
  * work to every await in the process, for good: a host that creates a FlowSDK per tenant or per
  * request would slow down steadily.
@@ -71,17 +83,30 @@ const storage = new AsyncLocalStorage<Bindings>();
 
 interface TokenState {
   store: RequestContextStore;
-  previous: RequestContext | undefined;
+  frame: Frame;
 }
 
 const tokenStates = new WeakMap<RequestContextToken, TokenState>();
 
 /**
  * Contexts bound for as long as something lasts (`service.bind(req)`: the request): once `alive`
- * says no, they read as the empty context, so a binding left on a keep-alive connection's async
- * context never reaches the next request on that connection.
+ * says no, they read as what was bound before them (usually nothing), so a binding left on a
+ * keep-alive connection's async context never reaches the next request on that connection.
  */
 const liveness = new WeakMap<RequestContext, () => boolean>();
+
+/**
+ * Binds never reset (a loop that binds at the top of each pass) would chain without end; past this
+ * depth a new binding forgets what it replaced, and its reset restores the empty context.
+ */
+const MAX_DEPTH = 1_000;
+
+/** The frame that holds now: `frame` itself, or the first one before it that is still active and alive. */
+function holding(frame: Frame | undefined): Frame | undefined {
+  let current = frame;
+  while (current !== undefined && (!current.active || liveness.get(current.context)?.() === false)) current = current.previous;
+  return current;
+}
 
 /** The request context of one FlowSDK instance: invisible to other instances, separate per async execution. */
 export class RequestContextStore {
@@ -89,9 +114,7 @@ export class RequestContextStore {
 
   /** The context bound now, or the empty one. */
   current(): RequestContext {
-    const bound = storage.getStore()?.get(this);
-    if (bound === undefined) return EMPTY_CONTEXT;
-    return liveness.get(bound)?.() === false ? EMPTY_CONTEXT : bound;
+    return holding(storage.getStore()?.get(this))?.context ?? EMPTY_CONTEXT;
   }
 
   /**
@@ -104,19 +127,29 @@ export class RequestContextStore {
 
   /**
    * Binds `input` for the rest of the current async execution; returns the token to reset it.
-   * With `alive`, the binding reads as the empty context once `alive()` is false.
+   * With `alive`, the binding reads as what was bound before it once `alive()` is false.
+   *
+   * `AsyncLocalStorage.enterWith` is not scoped to the async function that calls it: a bind before
+   * a task's first await changes its caller's context (and the next sibling's), and on Node 20 a
+   * caller awaiting `Promise.all` may resume in the context of the task that finished last. So a
+   * reset does not only restore the context of the code that calls it: it marks the binding
+   * inactive, and every async context that picked it up reads through it to what it replaced.
    */
   bind(input: RequestContextInput, alive?: () => boolean): RequestContextToken {
     const token: RequestContextToken = Object.freeze({ kind: "flow-request-context-token" as const });
-    tokenStates.set(token, { store: this, previous: storage.getStore()?.get(this) });
     const context = normalizeContext(input);
     if (alive) liveness.set(context, alive);
-    storage.enterWith(this.#with(context));
+    const before = holding(storage.getStore()?.get(this));
+    const chained = before !== undefined && before.depth < MAX_DEPTH;
+    const frame: Frame = { context, previous: chained ? before : undefined, depth: chained ? before.depth + 1 : 0, active: true };
+    tokenStates.set(token, { store: this, frame });
+    storage.enterWith(this.#with(frame));
     return token;
   }
 
   /**
-   * Restores this instance's context to what it was before `token`'s bind.
+   * Restores this instance's context to what it was before `token`'s bind, here and wherever
+   * that binding was picked up.
    *
    * @throws {FlowError} when the token came from another FlowSDK instance.
    */
@@ -126,19 +159,21 @@ export class RequestContextStore {
       throw new FlowError("resetRequestContext(): this token was not returned by this FlowSDK instance's bindRequestContext(), or was used already");
     }
     tokenStates.delete(token); // like Python's ContextVar tokens: one use
-    storage.enterWith(this.#with(state.previous));
+    state.frame.active = false;
+    storage.enterWith(this.#with(state.frame.previous));
   }
 
   /** Runs `fn` with `input` bound and restores the previous context afterwards, also on error. */
   run<T>(input: RequestContextInput, fn: () => T): T {
-    return storage.run(this.#with(normalizeContext(input)), fn);
+    const frame: Frame = { context: normalizeContext(input), previous: undefined, depth: 0, active: true };
+    return storage.run(this.#with(frame), fn);
   }
 
-  /** The current bindings with this instance's context replaced (or removed). */
-  #with(context: RequestContext | undefined): Bindings {
-    const next = new Map<RequestContextStore, RequestContext>();
+  /** The current bindings with this instance's binding replaced (or removed). */
+  #with(frame: Frame | undefined): Bindings {
+    const next = new Map<RequestContextStore, Frame>();
     for (const [store, bound] of storage.getStore() ?? []) if (!store.#closed && store !== this) next.set(store, bound);
-    if (context !== undefined) next.set(this, context);
+    if (frame !== undefined) next.set(this, frame);
     return next;
   }
 }
