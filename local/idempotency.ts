@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from "fastify";
 import { identityOf } from "./auth.js";
-import { HttpError } from "./errors.js";
+import { envelope, HttpError } from "./errors.js";
 import { pathOf } from "./url.js";
-import type { IdempotencyScope, IdempotencyStore } from "./store/idempotency.js";
+import { PENDING_STATUS, type IdempotencyScope, type IdempotencyStore } from "./store/idempotency.js";
 
 const MAX_KEY_LENGTH = 255;
 
@@ -13,6 +13,8 @@ interface Claim {
   path: string;
   fingerprint: string;
   release: () => void;
+  /** Set once the answer (or a pending claim) was written in the work's transaction. */
+  settled?: "answered" | "pending";
 }
 
 /** Methods whose answers are remembered: the SDK sends a key with each, and retries them. */
@@ -52,6 +54,13 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
         const first = stored.method === request.method && stored.path === path ? `another query or body on ${stored.method} ${stored.path}` : `${stored.method} ${stored.path}`;
         throw new HttpError(422, "idempotency_key_reused", `This Idempotency-Key was first used with other parameters (${first}); use a new key for a new call`);
       }
+      if (stored.status === PENDING_STATUS) {
+        throw new HttpError(
+          409,
+          "idempotency_outcome_unknown",
+          `The first call with this Idempotency-Key (${stored.method} ${stored.path}) started its work but its answer was never recorded (the platform stopped or failed mid-call); it is not done again. Read the resource to see whether it took effect, or use a new key`,
+        );
+      }
       return reply.status(stored.status).header("idempotent-replayed", "true").type("application/json; charset=utf-8").send(stored.body);
     }
 
@@ -70,15 +79,33 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
     const claim = claims.get(request);
     if (!claim) return payload;
     try {
-      if (isStored(reply.statusCode) && typeof payload === "string") {
-        store.save(claim.scope, claim.key, { method: request.method, path: claim.path, fingerprint: claim.fingerprint, status: reply.statusCode, body: payload });
+      // A handler that went asynchronous: its work was committed with a pending claim, and its
+      // answer is recorded now. A failure here leaves the claim pending: this client still gets
+      // the answer, and a retry gets 409 idempotency_outcome_unknown instead of the work again.
+      if (claim.settled === "pending") {
+        try {
+          if (isStored(reply.statusCode) && typeof payload === "string") {
+            store.save(claim.scope, claim.key, { method: request.method, path: claim.path, fingerprint: claim.fingerprint, status: reply.statusCode, body: payload });
+          } else {
+            store.unclaim(claim.scope, claim.key);
+          }
+        } catch (error) {
+          request.log.error({ err: error }, "idempotency: could not record the answer; the key stays pending");
+        }
       }
     } finally {
-      // Also when the save fails (the client then gets a 500): waiters must not hang on this key.
+      // Waiters must not hang on this key, whatever happened.
       claim.release();
       claims.delete(request);
     }
     return payload;
+  });
+
+  // The work and the answer in one transaction: every mutating route's handler is wrapped.
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((method) => MUTATING.has(method)) || (route.config as { replay?: unknown } | undefined)?.replay === false) return;
+    route.handler = atomicHandler(route.handler as RouteHandlerMethod, store, (request) => claims.get(request));
   });
 
   // onSend does not run when the client goes away first; the waiters must still be let go.
@@ -88,6 +115,93 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
   };
   app.addHook("onResponse", releaseLeftover);
   app.addHook("onRequestAbort", releaseLeftover);
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+
+/**
+ * Wraps a route handler so that its synchronous database work and the stored answer commit in one
+ * transaction (BEGIN IMMEDIATE: a busy database fails here, before any work, as 503
+ * database_busy). better-sqlite3 is synchronous, so the handler's synchronous part runs inside the
+ * transaction, and the transaction never stays open across an await: it commits before the
+ * wrapper returns. The answer is known synchronously when the handler calls `reply.send` or
+ * returns a value without awaiting; the send is held back until after COMMIT, so a failed commit
+ * answers an error, never a success whose work was rolled back. A handler that goes asynchronous
+ * before answering commits its synchronous part together with a pending claim instead.
+ */
+function atomicHandler(handler: RouteHandlerMethod, store: IdempotencyStore, claimOf: (request: FastifyRequest) => Claim | undefined): RouteHandlerMethod {
+  const db = store.db;
+  return function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    // A nested call (inject inside a handler) joins the open transaction as it always did.
+    if (db.inTransaction) return handler.call(this, request, reply);
+    const claim = claimOf(request);
+    db.exec("BEGIN IMMEDIATE");
+    let sent: { payload: unknown } | undefined;
+    let result: unknown;
+    const send = reply.send;
+    reply.send = ((payload?: unknown) => {
+      sent = { payload };
+      return reply;
+    }) as typeof reply.send;
+    try {
+      try {
+        result = handler.call(this, request, reply);
+      } finally {
+        // The instance's own property shadowed Reply.prototype.send.
+        delete (reply as { send?: unknown }).send;
+        if (reply.send !== send) reply.send = send;
+      }
+      if (sent === undefined && !isThenable(result)) sent = { payload: result };
+      let answer: unknown = sent?.payload;
+      if (sent !== undefined && claim !== undefined) {
+        if (isSerializable(answer)) {
+          answer = reply.serialize(answer);
+          if (!reply.hasHeader("content-type")) reply.type("application/json; charset=utf-8");
+        }
+        if (isStored(reply.statusCode) && typeof answer === "string") {
+          store.save(claim.scope, claim.key, { method: request.method, path: claim.path, fingerprint: claim.fingerprint, status: reply.statusCode, body: answer });
+          claim.settled = "answered";
+        }
+      } else if (sent === undefined && claim !== undefined) {
+        store.claim(claim.scope, claim.key, { method: request.method, path: claim.path, fingerprint: claim.fingerprint });
+        claim.settled = "pending";
+      }
+      db.exec("COMMIT");
+      if (sent === undefined) return result;
+      if (isThenable(result)) {
+        // Its rest (after the send) cannot change the answer; a late failure has nowhere to go.
+        result.then(undefined, (error: unknown) => request.log.error({ err: error }, "handler failed after answering"));
+      }
+      reply.send(answer);
+      return undefined;
+    } catch (error) {
+      if (db.inTransaction) db.exec("ROLLBACK");
+      if (claim !== undefined) delete claim.settled;
+      // An answer of the stored kind thrown by the work (404, 409, 412) is recorded like a sent one.
+      if (claim !== undefined && error instanceof HttpError && isStored(error.status)) {
+        try {
+          store.save(claim.scope, claim.key, {
+            method: request.method,
+            path: claim.path,
+            fingerprint: claim.fingerprint,
+            status: error.status,
+            body: JSON.stringify(envelope(error.code, error.message, error.details)),
+          });
+        } catch {
+          // Nothing was done: the retry does the work, once.
+        }
+      }
+      throw error;
+    }
+  } as RouteHandlerMethod;
+}
+
+/** Values fastify serializes to JSON (not a string, buffer, stream or error, which it sends as they are). */
+function isSerializable(value: unknown): boolean {
+  if (value === undefined || typeof value === "string") return false;
+  if (typeof value !== "object" || value === null) return true;
+  return !(value instanceof Error) && !Buffer.isBuffer(value) && typeof (value as { pipe?: unknown }).pipe !== "function" && !(value instanceof Uint8Array);
 }
 
 /**

@@ -39,12 +39,12 @@ export function conversationsRoutes(app: FastifyInstance, db: LocalDb, clock: Cl
     return store.get(tenantOf(request), id);
   });
 
-  app.patch<IdRoute>("/conversations/:id", needs("conversations:write"), async (request) => {
+  app.patch<IdRoute>("/conversations/:id", needs("conversations:write"), (request) => {
     const input = validateInput(ConversationUpdateInput, withPath(request.body ?? {}, { id: request.params.id }), "PATCH conversations/:id");
     return store.update(tenantOf(request), input);
   });
 
-  app.delete<IdRoute>("/conversations/:id", needs("conversations:write"), async (request) => {
+  app.delete<IdRoute>("/conversations/:id", needs("conversations:write"), (request) => {
     const { id } = validateInput(ConversationIdInput, { id: request.params.id }, "DELETE conversations/:id");
     return { deleted: store.delete(tenantOf(request), id) };
   });

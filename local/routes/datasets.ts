@@ -29,12 +29,12 @@ export function datasetsRoutes(app: FastifyInstance, db: LocalDb, clock: Clock):
     return store.get(tenantOf(request), dataset);
   });
 
-  app.delete<DatasetRoute>("/datasets/:dataset", needs("datasets:write"), async (request) => {
+  app.delete<DatasetRoute>("/datasets/:dataset", needs("datasets:write"), (request) => {
     const { dataset } = validateInput(DatasetRefInput, { dataset: request.params.dataset }, "DELETE datasets/:dataset");
     return { deleted: store.delete(tenantOf(request), dataset) };
   });
 
-  app.post<DatasetRoute>("/datasets/:dataset/rows", needs("datasets:write"), async (request) => {
+  app.post<DatasetRoute>("/datasets/:dataset/rows", needs("datasets:write"), (request) => {
     const input = validateInput(DatasetInsertInput, withDataset(request.body, request.params.dataset), "POST datasets/:dataset/rows");
     return store.insert(tenantOf(request), input.dataset, input.rows);
   });

@@ -39,12 +39,12 @@ export function jobsRoutes(app: FastifyInstance, compute: Compute): void {
     return compute.changes.hold(id, wait, read, (value) => isFinalStatus(value.status));
   });
 
-  app.post<IdRoute>("/jobs/:id/cancel", needs("jobs:write"), async (request) => {
+  app.post<IdRoute>("/jobs/:id/cancel", needs("jobs:write"), (request) => {
     const { id } = validateInput(JobIdInput, { id: request.params.id }, "POST jobs/:id/cancel");
     return jobs.cancel(tenantOf(request), id);
   });
 
-  app.post<IdRoute>("/jobs/:id/progress", needs("jobs:write"), async (request) => {
+  app.post<IdRoute>("/jobs/:id/progress", needs("jobs:write"), (request) => {
     const input = validateInput(JobProgressInput, withPath(request.body, { id: request.params.id }), "POST jobs/:id/progress");
     return jobs.progress(tenantOf(request), input.id, input.percent, input.message);
   });

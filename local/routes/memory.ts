@@ -66,7 +66,7 @@ export function memoryRoutes(app: FastifyInstance, db: LocalDb, clock: Clock, ga
     return { matches: store.search(tenant, input, embedded) };
   });
 
-  app.post("/memory/clear", needs("memory:write"), async (request) => {
+  app.post("/memory/clear", needs("memory:write"), (request) => {
     const { scope } = validateInput(MemoryClearInput, request.body, "POST memory/clear");
     return { deleted: store.clear(tenantOf(request), scope) };
   });
@@ -78,7 +78,7 @@ export function memoryRoutes(app: FastifyInstance, db: LocalDb, clock: Clock, ga
     return record;
   });
 
-  app.delete<IdRoute>("/memory/:id", needs("memory:write"), async (request) => {
+  app.delete<IdRoute>("/memory/:id", needs("memory:write"), (request) => {
     const { id } = validateInput(MemoryIdInput, { id: request.params.id }, "DELETE memory/:id");
     return { deleted: store.delete(tenantOf(request), id) };
   });

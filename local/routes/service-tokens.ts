@@ -35,7 +35,7 @@ export function serviceTokensRoutes(app: FastifyInstance, db: LocalDb, clock: Cl
     return store.get(tenantOf(request), id);
   });
 
-  app.post<IdRoute>("/service-tokens/:id/revoke", needs("serviceTokens:write"), async (request) => {
+  app.post<IdRoute>("/service-tokens/:id/revoke", needs("serviceTokens:write"), (request) => {
     const { id } = validateInput(ServiceTokenIdInput, { id: request.params.id }, "POST service-tokens/:id/revoke");
     return store.revoke(tenantOf(request), id);
   });

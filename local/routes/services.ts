@@ -103,7 +103,7 @@ export function servicesRoutes(app: FastifyInstance, compute: Compute): void {
     return toService(tenant, find(tenant, idOrName));
   });
 
-  app.post<IdRoute>("/services/:idOrName/heartbeat", needs("services:write"), async (request) => {
+  app.post<IdRoute>("/services/:idOrName/heartbeat", needs("services:write"), (request) => {
     const input = validateInput(ServiceHeartbeatInput, withPath(request.body ?? {}, { id: request.params.idOrName }), "POST services/:id/heartbeat");
     const tenant = tenantOf(request);
     const def = find(tenant, input.id); // by id or name, like every other route; 404 naming the services

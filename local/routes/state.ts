@@ -25,17 +25,17 @@ export function stateRoutes(app: FastifyInstance, store: StateStore): void {
     return entry;
   });
 
-  app.put<KeyRoute>("/state/:key", needs("state:write"), async (request) => {
+  app.put<KeyRoute>("/state/:key", needs("state:write"), (request) => {
     const input = validateInput(StateSetInput, withPath(request.body, { key: request.params.key }), "PUT state/:key");
     return store.set(tenantOf(request), input);
   });
 
-  app.delete<KeyRoute>("/state/:key", needs("state:write"), async (request) => {
+  app.delete<KeyRoute>("/state/:key", needs("state:write"), (request) => {
     const { key } = validateInput(StateKeyInput, { key: request.params.key }, "DELETE state/:key");
     return { deleted: store.delete(tenantOf(request), key) };
   });
 
-  app.post<KeyRoute>("/state/:key/increment", needs("state:write"), async (request) => {
+  app.post<KeyRoute>("/state/:key/increment", needs("state:write"), (request) => {
     const input = validateInput(StateIncrementInput, withPath(request.body ?? {}, { key: request.params.key }), "POST state/:key/increment");
     return store.increment(tenantOf(request), input);
   });

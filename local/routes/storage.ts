@@ -41,11 +41,11 @@ export function storageRoutes(app: FastifyInstance, store: StorageStore, clock: 
     return store.head(tenantOf(request), objectPath) ?? notFound(objectPath);
   });
 
-  app.delete<ObjectRoute>("/storage/objects/*", needs("storage:write"), async (request) => {
+  app.delete<ObjectRoute>("/storage/objects/*", needs("storage:write"), (request) => {
     return { deleted: store.delete(tenantOf(request), pathParam(request.params["*"], "DELETE storage/objects/*")) };
   });
 
-  app.post("/storage/signed-urls", needs("storage:read"), async (request) => {
+  app.post("/storage/signed-urls", needs("storage:read"), (request) => {
     const input = validateInput(StorageSignedUrlInput, request.body, "POST storage/signed-urls");
     const method = input.method ?? "GET";
     // The route declares the read scope; a URL that uploads needs the write scope as well.

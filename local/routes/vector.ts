@@ -38,12 +38,12 @@ export function vectorRoutes(app: FastifyInstance, db: LocalDb, clock: Clock): v
     return store.get(tenantOf(request), name);
   });
 
-  app.delete<NameRoute>("/vector/collections/:name", needs("vector:write"), async (request) => {
+  app.delete<NameRoute>("/vector/collections/:name", needs("vector:write"), (request) => {
     const { name } = validateInput(VectorCollectionInput, { name: request.params.name }, "DELETE vector/collections/:name");
     return { deleted: store.drop(tenantOf(request), name) };
   });
 
-  app.post<NameRoute>("/vector/collections/:name/upsert", needs("vector:write"), async (request) => {
+  app.post<NameRoute>("/vector/collections/:name/upsert", needs("vector:write"), (request) => {
     const input = validateInput(VectorUpsertInput, withName(request.body, request.params.name), "POST vector/collections/:name/upsert");
     return { upserted: store.upsert(tenantOf(request), input) };
   });
@@ -55,7 +55,7 @@ export function vectorRoutes(app: FastifyInstance, db: LocalDb, clock: Clock): v
     return { matches: store.query(tenantOf(request), input) };
   });
 
-  app.post<NameRoute>("/vector/collections/:name/delete", needs("vector:write"), async (request) => {
+  app.post<NameRoute>("/vector/collections/:name/delete", needs("vector:write"), (request) => {
     const input = validateInput(VectorDeleteInput, withName(request.body, request.params.name), "POST vector/collections/:name/delete");
     return { deleted: store.deleteIds(tenantOf(request), input) };
   });

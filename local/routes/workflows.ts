@@ -52,7 +52,7 @@ export function workflowsRoutes(app: FastifyInstance, compute: Compute): void {
     return compute.changes.hold(runId, wait, read, (value) => isFinalStatus(value.status));
   });
 
-  app.post<IdRoute>("/workflow-runs/:id/cancel", needs("workflows:write"), async (request) => {
+  app.post<IdRoute>("/workflow-runs/:id/cancel", needs("workflows:write"), (request) => {
     const { runId } = validateInput(WorkflowRunIdInput, { runId: request.params.id }, "POST workflow-runs/:id/cancel");
     return engine.cancel(tenantOf(request), runId);
   });

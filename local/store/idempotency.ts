@@ -28,15 +28,24 @@ export interface StoredAnswer {
   body: string;
 }
 
+/**
+ * Status of a claim row: the work of a call whose handler went asynchronous was committed (or may
+ * have been) before its answer was known. A retry meeting it is answered 409
+ * `idempotency_outcome_unknown`, never by doing the work again.
+ */
+export const PENDING_STATUS = 0;
+
 /** Remembered answers per org, workspace, subject and key. */
 export class IdempotencyStore {
   private readonly select;
   private readonly upsert;
   private readonly deleteExpired;
+  private readonly deletePending;
 
   /** Creates a store on the platform database, reading the time from `clock`. */
   constructor(
-    db: LocalDb,
+    /** The platform database: the idempotency layer runs a call's work and its answer in one transaction on it. */
+    readonly db: LocalDb,
     private readonly clock: Clock = systemClock,
   ) {
     this.select = db.prepare(
@@ -47,6 +56,7 @@ export class IdempotencyStore {
       "INSERT OR REPLACE INTO idempotency (org, ws, subject, key, method, path, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.deleteExpired = db.prepare("DELETE FROM idempotency WHERE created_at <= ?");
+    this.deletePending = db.prepare("DELETE FROM idempotency WHERE org = ? AND ws = ? AND subject = ? AND key = ? AND status = " + PENDING_STATUS);
   }
 
   /** The unexpired answer stored under `key` for `scope`, or undefined. */
@@ -57,6 +67,16 @@ export class IdempotencyStore {
   /** Remembers the answer to the call made with `key` for `scope`. */
   save(scope: IdempotencyScope, key: string, answer: StoredAnswer, now = this.clock.now()): void {
     this.upsert.run(scope.orgId, scope.workspaceId, scope.subject, key, answer.method, answer.path, answer.fingerprint, answer.status, answer.body, now);
+  }
+
+  /** Records that the work of the call made with `key` started and its answer is not known yet ({@link PENDING_STATUS}). */
+  claim(scope: IdempotencyScope, key: string, call: Pick<StoredAnswer, "method" | "path" | "fingerprint">, now = this.clock.now()): void {
+    this.save(scope, key, { ...call, status: PENDING_STATUS, body: "" }, now);
+  }
+
+  /** Deletes the pending claim of `key` (the call ended in an answer a client retries); a stored answer stays. */
+  unclaim(scope: IdempotencyScope, key: string): void {
+    this.deletePending.run(scope.orgId, scope.workspaceId, scope.subject, key);
   }
 
   /** Deletes answers older than 24 hours; returns how many. */
