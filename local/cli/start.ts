@@ -7,7 +7,8 @@ import { MAX_TTL_SECONDS } from "../../src/dto/index.js";
 import { loadSecretsFile } from "./dotenv.js";
 import { DEFAULT_DATA_DIR, findRunning, removeRuntimeFile, writeRuntimeFile } from "./runtime-file.js";
 import { exportLines } from "./shell.js";
-import { intOption } from "./usage.js";
+import { MAX_RATE, type RateLimitOptions } from "../rate-limit.js";
+import { intOption, UsageError } from "./usage.js";
 
 /** `flow-local start`: serves until SIGINT, SIGTERM or SIGHUP. */
 export async function start(argv: string[]): Promise<void> {
@@ -19,8 +20,11 @@ export async function start(argv: string[]): Promise<void> {
       "secrets-file": { type: "string" },
       "token-ttl": { type: "string" },
       manifest: { type: "string" },
+      "rate-limit": { type: "string" },
+      "rate-burst": { type: "string" },
     },
   });
+  const rateLimit = rateLimitOptions(values["rate-limit"], values["rate-burst"]);
   const manifest = values.manifest === undefined ? findManifest() : path.resolve(values.manifest);
   const dataDir = path.resolve(values.data ?? DEFAULT_DATA_DIR);
   const { running } = await findRunning(dataDir);
@@ -33,6 +37,7 @@ export async function start(argv: string[]): Promise<void> {
     tokenTtlSeconds: intOption("token-ttl", values["token-ttl"], 1, MAX_TTL_SECONDS),
     secrets: loadSecretsFile(values["secrets-file"]),
     manifest,
+    rateLimit,
   });
   writeRuntimeFile(dataDir, { url: platform.url, adminKey, pid: process.pid, tokenFile: platform.env.AUTH_TOKEN_FILE, instanceId });
 
@@ -59,7 +64,18 @@ export async function start(argv: string[]): Promise<void> {
 
   process.stdout.write(exportLines({ ...platform.env }));
   const what = manifest === undefined ? "no manifest (flow-local.json)" : `${manifest}, reloaded when it changes`;
-  process.stderr.write(`flow-local: serving ${platform.url} with data in ${dataDir} and ${what}; Ctrl-C stops it\n`);
+  const limit = rateLimit === undefined ? "" : `, at most ${rateLimit.requestsPerSecond} requests per second per token (burst ${rateLimit.burst ?? rateLimit.requestsPerSecond})`;
+  process.stderr.write(`flow-local: serving ${platform.url} with data in ${dataDir} and ${what}${limit}; Ctrl-C stops it\n`);
+}
+
+/** `--rate-limit N [--rate-burst B]` as the platform's option; `--rate-burst` alone is a usage error. */
+function rateLimitOptions(rate: string | undefined, burst: string | undefined): RateLimitOptions | undefined {
+  const requestsPerSecond = intOption("rate-limit", rate, 1, MAX_RATE);
+  if (requestsPerSecond === undefined) {
+    if (burst !== undefined) throw new UsageError("--rate-burst needs --rate-limit");
+    return undefined;
+  }
+  return { requestsPerSecond, burst: intOption("rate-burst", burst, 1, MAX_RATE) };
 }
 
 /** How long the manifest must stay unchanged before it is read again: an editor's save is several writes. */

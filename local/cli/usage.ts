@@ -8,6 +8,7 @@ export const HELP = `flow-local: the Flow platform on your machine, on 127.0.0.1
 
 Usage:
   flow-local start [--port N] [--data DIR] [--manifest FILE] [--secrets-file FILE] [--token-ttl SECONDS]
+                   [--rate-limit N [--rate-burst N]]
       Serve until Ctrl-C. Prints export lines for PLATFORM_API_URL, AUTH_TOKEN, ... on stdout.
       --port         TCP port (default: a free one)
       --data         data directory (default: .flow-local)
@@ -16,6 +17,9 @@ Usage:
                      block's file afresh
       --secrets-file dotenv file (KEY=VALUE lines) of secrets for org_local / ws_local
       --token-ttl    lifetime of minted tokens in seconds (default: 3600)
+      --rate-limit   requests per second each token may make; over it, 429 rate_limited with
+                     Retry-After (default: no limit; health and the admin route never limited)
+      --rate-burst   requests a token may make at once after a quiet spell (default: the rate)
 
   flow-local token [--data DIR] [--org ID] [--workspace ID] [--scopes a,b] [--ttl SECONDS]
       Mint a token from the platform running on DIR and print it.

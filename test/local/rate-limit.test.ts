@@ -1,3 +1,9 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ManualClock, startLocalPlatform, type LocalPlatform } from "../../local/index.js";
 import { launchPlatform } from "../../local/platform.js";
@@ -190,5 +196,54 @@ describe("a platform without a rate limit", () => {
     } finally {
       await platform.close();
     }
+  });
+});
+
+describe("flow-local start --rate-limit", () => {
+  const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+  const TSX = pathToFileURL(createRequire(path.join(ROOT, "package.json")).resolve("tsx")).href;
+
+  /** `flow-local start` from the sources; resolves with its stdout once `until` matches it (or with everything once it exits). */
+  function cli(args: readonly string[], until?: RegExp): { pid: number | undefined; output: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+    const env: NodeJS.ProcessEnv = { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, "tsconfig.json") };
+    for (const name of ["PLATFORM_API_URL", "AUTH_TOKEN", "AUTH_TOKEN_FILE"]) delete env[name];
+    const child = spawn(process.execPath, ["--import", TSX, path.join(ROOT, "local/cli.ts"), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const output = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (until?.test(stdout)) resolve({ code: null, stdout, stderr });
+      });
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    return { pid: child.pid, output };
+  }
+
+  it("serves with a per-token limit: the second request of a burst of 1 is answered 429", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-local-rate-"));
+    const started = cli(["start", "--port", "0", "--data", dataDir, "--rate-limit", "1", "--rate-burst", "1"], /^export AUTH_TOKEN_FILE=.*\n/m);
+    try {
+      const { stdout, stderr } = await started.output;
+      const value = (name: string): string => (new RegExp(`^export ${name}='?([^'\n]*)'?$`, "m").exec(stdout)?.[1] ?? "");
+      expect(value("PLATFORM_API_URL"), stderr).toMatch(/^http:/);
+      const statuses = [];
+      for (let i = 0; i < 2; i += 1) statuses.push((await get(value("PLATFORM_API_URL"), `${WS}/state`, value("AUTH_TOKEN"))).status);
+      expect(statuses).toEqual([200, 429]);
+    } finally {
+      if (started.pid !== undefined) process.kill(started.pid, "SIGTERM");
+      await started.output;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [["--rate-burst", "2"], /--rate-burst needs --rate-limit/],
+    [["--rate-limit", "0"], /--rate-limit must be a whole number/],
+  ])("refuses %j as a usage error", async (args, message) => {
+    const { code, stderr } = await cli(["start", "--port", "0", ...args]).output;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
   });
 });
