@@ -53,6 +53,12 @@ export function errorHandler(report: InternalErrorReporter): ErrorHandler {
     if (error instanceof FlowValidationError) {
       return reply.status(400).send(envelope("validation_error", error.message, { issues: error.issues }));
     }
+    const unavailable = databaseUnavailable(error);
+    if (unavailable !== undefined) {
+      // A full disk or an I/O error is the operator's to see; a busy database is routine.
+      if (unavailable.code !== "database_busy") report(error, request);
+      return reply.status(503).header("retry-after", String(RETRY_AFTER_SECONDS)).send(envelope(unavailable.code, unavailable.message));
+    }
     // Fastify's own client errors (bad JSON, wrong content type, body too large) carry a 4xx
     // statusCode and a message safe to show.
     const status = (error as Partial<FastifyError>).statusCode;
@@ -62,6 +68,33 @@ export function errorHandler(report: InternalErrorReporter): ErrorHandler {
     report(error, request);
     return reply.status(500).send(envelope("internal", "The local platform failed on this request; its stderr has the details"));
   };
+}
+
+/** Seconds a client is asked to wait (Retry-After) after a 503 from the database. */
+export const RETRY_AFTER_SECONDS = 1;
+
+// SQLite primary result codes of a database that cannot take the write now; extended codes
+// (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, ...) start with them.
+const BUSY_CODES = ["SQLITE_BUSY", "SQLITE_LOCKED"];
+const DISK_CODES = ["SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY"];
+
+/**
+ * The 503 answer for a SQLite error meaning "not now": the write lock held elsewhere past the busy
+ * timeout (`database_busy`), or a full disk or I/O error (`database_unavailable`). Each fails the
+ * work's transaction, which rolls back, so nothing was done and a retry is safe; undefined for
+ * other errors.
+ */
+export function databaseUnavailable(error: unknown): { code: string; message: string } | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !code.startsWith("SQLITE_")) return undefined;
+  const is = (prefixes: string[]): boolean => prefixes.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
+  if (is(BUSY_CODES)) {
+    return { code: "database_busy", message: `The platform's database is busy (another process holds its write lock); nothing was done, retry after ${RETRY_AFTER_SECONDS} s` };
+  }
+  if (is(DISK_CODES)) {
+    return { code: "database_unavailable", message: `The platform's database cannot write now (disk full or I/O error, ${code}); nothing was done, retry later` };
+  }
+  return undefined;
 }
 
 /** Fastify not-found handler answering 404 route_not_found. */
