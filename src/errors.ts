@@ -62,7 +62,8 @@ export class FlowConfigError extends FlowError {
   /** Creates a FlowConfigError listing every problem found. */
   constructor(message: string, problems: readonly string[] = [], options?: FlowErrorOptions) {
     super(message, options);
-    this.problems = problems;
+    // Like the message: a problem may quote a setting's value, and `problems` is shown whole.
+    this.problems = Object.freeze(problems.map((problem) => redactEverywhere(problem)));
   }
 }
 

@@ -1,5 +1,7 @@
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, validateSync } from "class-validator";
 import { FlowConfigError } from "../errors.js";
+import { redactWith } from "../logging/redactor.js";
 
 /** Where each setting comes from: the option name and its environment variable. */
 export const CONFIG_ENV = {
@@ -68,11 +70,13 @@ const ID = /^[^\s/\\?#%\u0000-\u001f\u007f]+$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const ID_MESSAGE = "must not contain spaces, slashes, '?', '#', '%' or control characters";
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ["http", "https"] };
+/** No `user:password@` before the host: axios would send it as Basic auth in place of the bearer token. */
+const NO_USER_INFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*(?:[/?#]|$)/i;
 
 /** The raw settings, validated with class-validator before anything is built from them. */
 class ConfigInput {
-  @IsString() @IsUrl(URL_OPTIONS) platformUrl!: string;
-  @IsOptional() @IsString() @IsUrl(URL_OPTIONS) gatewayUrl?: string;
+  @IsString() @IsUrl(URL_OPTIONS) @Matches(NO_USER_INFO) platformUrl!: string;
+  @IsOptional() @IsString() @IsUrl(URL_OPTIONS) @Matches(NO_USER_INFO) gatewayUrl?: string;
   @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) orgId?: string;
   @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) workspaceId?: string;
   @IsOptional() @IsString() @MaxLength(256) @Matches(ID, { message: ID_MESSAGE }) serviceId?: string;
@@ -188,12 +192,16 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     secretsCacheTtlMs: options.secretsCacheTtlMs ?? DEFAULT_SECRETS_CACHE_TTL_MS,
   });
 
-  const problems = validateSync(input).map((error) => describeProblem(error.property as keyof ConfigInput, input));
-  if (problems.length > 0) {
-    throw new FlowConfigError(
-      `FlowSDK.create(): invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-      problems,
+  const errors = validateSync(input);
+  if (errors.length > 0) {
+    // Every credential this configuration holds, hidden from the message and `problems` before the
+    // error is built: no instance (and no Redactor) exists yet to know them. A token set in both
+    // the options and the environment is a credential either way.
+    const secrets = [options.authToken, env[CONFIG_ENV.authToken], input.authToken, tokenFileContents(input.authTokenFile)].filter(
+      (value): value is string => typeof value === "string" && value.trim() !== "",
     );
+    const problems = errors.map((error) => redactWith(describeProblem(error.property as keyof ConfigInput, input), [...secrets, ...secrets.map((value) => value.trim())]));
+    throw new FlowConfigError(`FlowSDK.create(): invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, problems);
   }
 
   const platformUrl = trimSlash(input.platformUrl);
@@ -223,9 +231,42 @@ function describeProblem(property: keyof ConfigInput, input: ConfigInput): strin
   const value = input[property];
   const hint = HINTS[property] ?? `it ${ID_MESSAGE}`;
   if (value === undefined) return `${label} is not set: ${hint}`;
-  // Never echo the token; URLs are echoed without any user:password part.
-  const shown = property === "authToken" ? "" : `: got ${JSON.stringify(stripUserInfo(String(value)))}`;
-  return `${label} is invalid${shown}; ${hint}`;
+  if (property === "authToken") return `${label} is invalid; ${hint}`; // never echoed
+  const text = String(value);
+  if (property === "platformUrl" || property === "gatewayUrl") {
+    if (typeof value === "string" && !NO_USER_INFO.test(value) && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) {
+      return `${label} must not contain user:password@ (got ${JSON.stringify(stripUserInfo(text))}): the SDK authenticates with its bearer token, and credentials in the URL would be sent as Basic auth in its place; remove them`;
+    }
+    // Something that is not even shaped like a URL may be a credential put in the wrong variable.
+    if (!text.includes("://")) return `${label} is invalid: got ${describeShape(text)}, not a URL (the value is not shown: it may be a credential); ${hint}`;
+    return `${label} is invalid: got ${JSON.stringify(stripUserInfo(text))}; ${hint}`;
+  }
+  return `${label} is invalid: got ${JSON.stringify(text)}; ${hint}`;
+}
+
+/** How long a value is, without showing it. */
+function describeShape(text: string): string {
+  return `${text.length} character${text.length === 1 ? "" : "s"}`;
+}
+
+/**
+ * The token in AUTH_TOKEN_FILE, to hide it from a configuration error; undefined when unset or
+ * unreadable. Read only when the configuration is refused, at most 64 KiB (a token, not a disk).
+ */
+function tokenFileContents(path: unknown): string | undefined {
+  if (typeof path !== "string" || path === "") return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(65_536);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, length).toString("utf8");
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 // Options may come from JSON or plain JavaScript: a non-string is passed on untouched so that

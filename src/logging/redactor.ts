@@ -21,6 +21,17 @@ export function redactEverywhere(text: string): string {
 }
 
 /**
+ * {@link redactEverywhere}, and `extra` values too (in every form {@link Redactor.addSecret} knows):
+ * for values no instance holds yet, such as the token of a configuration being refused.
+ */
+export function redactWith(text: string, extra: readonly string[]): string {
+  return Redactor.everywhere(text, extra);
+}
+
+/** Names of fields and headers whose values are credentials: masked whole wherever they are shown. */
+export const SENSITIVE_NAME = /authorization|cookie|token|secret|password|passwd|api[-_]?key|x-flow-local-admin/i;
+
+/**
  * Knows every token and secret value this SDK instance has handled and strips them from text
  * and structured values before they reach an error message or a log line.
  *
@@ -59,24 +70,7 @@ export class Redactor {
    */
   addSecret(value: string | undefined): void {
     if (!value || value.length < MIN_SECRET_LENGTH) return;
-    // The URI encoders throw on a lone surrogate; such a value then has only its other forms.
-    const encoded = (encode: (v: string) => string): string => {
-      try {
-        return encode(value);
-      } catch {
-        return value;
-      }
-    };
-    const forms = [
-      value,
-      JSON.stringify(value).slice(1, -1),
-      encoded(encodeURIComponent),
-      encoded((v) => v.split("/").map(encodeURIComponent).join("/")), // a storage path: each segment encoded
-      encoded(encodeURI), // a raw path given to gateway.request
-      encoded(queryForm),
-      new URLSearchParams({ v: value }).toString().slice(2),
-    ];
-    for (const form of new Set(forms)) {
+    for (const form of secretForms(value)) {
       this.#values.delete(form);
       this.#pinned.add(form);
     }
@@ -96,13 +90,14 @@ export class Redactor {
    * the bearer and JWT patterns. One ordering over all values: replacing one instance's short
    * value first could cut into another's longer value that contains it and leave its rest showing.
    */
-  static everywhere(text: string): string {
+  static everywhere(text: string, extra: readonly string[] = []): string {
     const lists: string[][] = [];
     for (const ref of LIVE) {
       const redactor = ref.deref();
       if (redactor === undefined) LIVE.delete(ref);
       else lists.push(redactor.#longestFirst());
     }
+    if (extra.length > 0) lists.push(extra.filter((value) => value.length >= MIN_SECRET_LENGTH).flatMap(secretForms));
     const values = lists.length === 1 ? (lists[0] ?? []) : lists.flat().sort((a, b) => b.length - a.length);
     let out = text;
     for (const value of values) if (out.includes(value)) out = out.split(value).join(REDACTED);
@@ -122,7 +117,7 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((v) => this.value(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[this.text(k)] = /authorization|token|secret|password/i.test(k) && typeof v === "string" ? REDACTED : this.value(v, depth + 1);
+      out[this.text(k)] = SENSITIVE_NAME.test(k) && typeof v === "string" ? REDACTED : this.value(v, depth + 1);
     }
     return out;
   }
@@ -131,6 +126,31 @@ export class Redactor {
   toJSON(): string {
     return `Redactor(${this.#values.size + this.#pinned.size} values)`;
   }
+}
+
+/**
+ * The forms a secret value takes in a JSON string, in a URL path and in a query string (a PEM
+ * key's newlines become `\n` in an error message).
+ */
+function secretForms(value: string): string[] {
+  // The URI encoders throw on a lone surrogate; such a value then has only its other forms.
+  const encoded = (encode: (v: string) => string): string => {
+    try {
+      return encode(value);
+    } catch {
+      return value;
+    }
+  };
+  const forms = [
+    value,
+    JSON.stringify(value).slice(1, -1),
+    encoded(encodeURIComponent),
+    encoded((v) => v.split("/").map(encodeURIComponent).join("/")), // a storage path: each segment encoded
+    encoded(encodeURI), // a raw path given to gateway.request
+    encoded(queryForm),
+    new URLSearchParams({ v: value }).toString().slice(2),
+  ];
+  return [...new Set(forms)];
 }
 
 /** How axios writes a value into a query string (`params`): percent-encoded, but `:`, `$` and `,` kept and spaces as `+`. */
