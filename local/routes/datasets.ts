@@ -5,6 +5,7 @@ import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { queryInput } from "../pagination.js";
 import { DatasetsStore } from "../store/datasets.js";
+import { withPath } from "./with-path.js";
 
 interface DatasetRoute {
   Params: { dataset: string };
@@ -35,7 +36,7 @@ export function datasetsRoutes(app: FastifyInstance, db: LocalDb, clock: Clock):
   });
 
   app.post<DatasetRoute>("/datasets/:dataset/rows", needs("datasets:write"), (request) => {
-    const input = validateInput(DatasetInsertInput, withDataset(request.body, request.params.dataset), "POST datasets/:dataset/rows");
+    const input = validateInput(DatasetInsertInput, withPath(request.body, { dataset: request.params.dataset }), "POST datasets/:dataset/rows");
     return store.insert(tenantOf(request), input.dataset, input.rows);
   });
 
@@ -43,12 +44,7 @@ export function datasetsRoutes(app: FastifyInstance, db: LocalDb, clock: Clock):
   // no body is a query without filter or sort.
   // `replay: false`: its answer is not kept for Idempotency-Key replays, as a read is safe to do again.
   app.post<DatasetRoute>("/datasets/:dataset/query", { config: { ...needs("datasets:read").config, replay: false } }, async (request) => {
-    const input = validateInput(DatasetQueryInput, withDataset(request.body ?? {}, request.params.dataset), "POST datasets/:dataset/query");
+    const input = validateInput(DatasetQueryInput, withPath(request.body ?? {}, { dataset: request.params.dataset }), "POST datasets/:dataset/query");
     return store.query(tenantOf(request), input);
   });
-}
-
-// The dataset comes from the path; a body that is not an object is passed on for validation to report.
-function withDataset(body: unknown, dataset: string): unknown {
-  return typeof body === "object" && body !== null && !Array.isArray(body) ? { ...body, dataset } : body;
 }

@@ -13,6 +13,7 @@ import { needs, tenantOf } from "../auth.js";
 import type { LocalDb } from "../db.js";
 import { queryInput } from "../pagination.js";
 import { VectorStore } from "../store/vector.js";
+import { withPath } from "./with-path.js";
 
 interface NameRoute {
   Params: { name: string };
@@ -44,26 +45,19 @@ export function vectorRoutes(app: FastifyInstance, db: LocalDb, clock: Clock): v
   });
 
   app.post<NameRoute>("/vector/collections/:name/upsert", needs("vector:write"), (request) => {
-    const input = validateInput(VectorUpsertInput, withName(request.body, request.params.name), "POST vector/collections/:name/upsert");
+    const input = validateInput(VectorUpsertInput, withPath(request.body, { name: request.params.name }), "POST vector/collections/:name/upsert");
     return { upserted: store.upsert(tenantOf(request), input) };
   });
 
   // A read sent as POST, since a vector and a filter do not fit a query string; `replay: false`:
   // its answer is not kept for Idempotency-Key replays, as a read is safe to do again.
   app.post<NameRoute>("/vector/collections/:name/query", { config: { ...needs("vector:read").config, replay: false } }, async (request) => {
-    const input = validateInput(VectorQueryInput, withName(request.body, request.params.name), "POST vector/collections/:name/query");
+    const input = validateInput(VectorQueryInput, withPath(request.body, { name: request.params.name }), "POST vector/collections/:name/query");
     return { matches: store.query(tenantOf(request), input) };
   });
 
   app.post<NameRoute>("/vector/collections/:name/delete", needs("vector:write"), (request) => {
-    const input = validateInput(VectorDeleteInput, withName(request.body, request.params.name), "POST vector/collections/:name/delete");
+    const input = validateInput(VectorDeleteInput, withPath(request.body, { name: request.params.name }), "POST vector/collections/:name/delete");
     return { deleted: store.deleteIds(tenantOf(request), input) };
   });
-}
-
-// The name comes from the path and wins over a `name` in the body. A body that is not an object is
-// passed through untouched so validation reports it as such.
-function withName(body: unknown, name: string): unknown {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
-  return { ...body, name };
 }

@@ -1,5 +1,5 @@
 import { IsObject, IsOptional } from "class-validator";
-import { IsDateTimeWithZone, IsJsonValue, KeyString, PageQuery } from "./common.js";
+import { IsDateTimeWithZone, IsJsonValue, KeyString, Located, MAX_METADATA_BYTES, OptionalNotNull, PageQuery } from "./common.js";
 
 /** Input of `audit.log`. */
 export class AuditLogInput {
@@ -15,11 +15,24 @@ export class AuditLogInput {
   @KeyString("resourceId", 512)
   resourceId!: string;
 
-  /** Free-form JSON details. */
-  @IsOptional()
+  /** Free-form JSON details, at most 64 KiB as JSON (as `metadata` is elsewhere); left out, not `null`, for none. */
+  @OptionalNotNull()
   @IsObject({ message: "details must be a plain object" })
   @IsJsonValue("details must hold only JSON values, nested at most 100 levels: no undefined, functions, bigints, NaN or cycles")
+  @Located("isSmallDetails", (value) => detailsSizeIssue(value))
   details?: Record<string, unknown>;
+}
+
+// Only a JSON object is measured: anything else has its issue from the rules above.
+function detailsSizeIssue(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+  return Buffer.byteLength(json) > MAX_METADATA_BYTES ? `details must be at most ${MAX_METADATA_BYTES} bytes as JSON` : undefined;
 }
 
 /** Input of `audit.list`. */

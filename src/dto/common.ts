@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, isISO8601, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, type ValidationArguments } from "class-validator";
+import { IsInt, IsOptional, isISO8601, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, ValidateIf, type ValidationArguments } from "class-validator";
 
 /** Largest page a list call may ask for. */
 export const MAX_PAGE_SIZE = 1000;
@@ -41,6 +41,21 @@ export function TtlSeconds(field = "ttlSeconds"): PropertyDecorator {
     Min(1, { message: `${field} must be at least 1` })(target, property);
     Max(MAX_TTL_SECONDS, { message: `${field} must be at most ${MAX_TTL_SECONDS} (ten years)` })(target, property);
   };
+}
+
+/**
+ * Decorator: the property may be left out (`undefined`), but `null` is checked like any other
+ * value, and so refused by a rule that wants a number or an object. `IsOptional` lets `null` by
+ * unchecked, and a `null` sent on is not "left out" to the platform (`ifVersion: null` was
+ * answered "not at version null", `filter: null` with a 500).
+ */
+export function OptionalNotNull(): PropertyDecorator {
+  return (target, property) => ValidateIf((object: object) => (object as Record<PropertyKey, unknown>)[property] !== undefined)(target, property);
+}
+
+/** Decorator: a whole number within `Number.MAX_SAFE_INTEGER` (2**53 and above lose their last digits in JSON and SQLite). */
+export function IsSafeInteger(message: string): PropertyDecorator {
+  return ValidateBy({ name: "isSafeInteger", validator: { validate: (value) => typeof value !== "number" || Number.isSafeInteger(value), defaultMessage: () => message } });
 }
 
 /** Control characters (and NUL) are refused in keys and identifiers: they break logs and paths. */

@@ -3,7 +3,7 @@
 import { IsOptional, IsString, isISO8601, Matches, MaxLength } from "class-validator";
 import type { FlowValidationIssue } from "../errors.js";
 import type { DatasetColumn, DatasetColumnType, DatasetOrderBy, DatasetSchema } from "../namespaces/datasets.js";
-import { isJsonValue, isPlainObject, Located, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, PageQuery } from "./common.js";
+import { isJsonValue, isPlainObject, Located, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, OptionalNotNull, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The column types a schema may use. */
@@ -171,8 +171,8 @@ export class DatasetQueryInput extends PageQuery {
   @Matches(DATASET_NAME, { message: "dataset must be a dataset name or id: 1–128 letters, digits, _, - or ., not starting with - or ." })
   dataset!: string;
 
-  /** Which rows to keep. */
-  @IsOptional()
+  /** Which rows to keep. Left out, not `null`, for none. */
+  @OptionalNotNull()
   @IsFilter()
   filter?: Filter;
 

@@ -1,6 +1,6 @@
 // Inputs of the memory namespace, validated by the SDK before any request and by the local platform.
 import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "class-validator";
-import { IsMetadata, KeyString, NO_CONTROL_CHARS, NotDotSegment, PageQuery, WellFormed } from "./common.js";
+import { IsMetadata, KeyString, NO_CONTROL_CHARS, NotDotSegment, OptionalNotNull, PageQuery, WellFormed } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The scope a memory is filed under when the caller names none. */
@@ -23,13 +23,14 @@ function OptionalScope(): PropertyDecorator {
   };
 }
 
-/** Decorators for a text: a string of 1 to 32 768 characters with more than whitespace. */
+/** Decorators for a text: a string of 1 to 32 768 characters with more than whitespace, and well-formed Unicode (stored and read back exactly). */
 function Text(field: string): PropertyDecorator {
   return (target, property) => {
     IsString({ message: `${field} must be a string` })(target, property);
     MinLength(1, { message: `${field} must not be empty` })(target, property);
     MaxLength(MAX_MEMORY_CONTENT, { message: `${field} must be at most ${MAX_MEMORY_CONTENT} characters` })(target, property);
     Matches(/\S/, { message: `${field} must contain more than whitespace` })(target, property);
+    WellFormed(field)(target, property);
   };
 }
 
@@ -65,8 +66,8 @@ export class MemorySearchInput {
   @OptionalScope()
   scope?: string;
 
-  /** Only memories whose metadata matches. */
-  @IsOptional()
+  /** Only memories whose metadata matches. Left out, not `null`, for none. */
+  @OptionalNotNull()
   @IsFilter()
   filter?: Filter;
 

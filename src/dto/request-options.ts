@@ -10,21 +10,34 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // as another one.
 const HEADER_VALUE = /^[\t\x20-\x7e\u00a0-\u00ff]*$/;
 
-// A header name is quoted whole or not at all: a cut-off quote would slip past redaction.
-const MAX_QUOTED_NAME = 256;
+/** Most extra headers one call may carry (8,000 of them held the event loop for 18 s, and no server takes them). */
+export const MAX_CALLER_HEADERS = 100;
+
+/** Longest extra header name accepted. */
+export const MAX_HEADER_NAME = 256;
+
+/** Longest extra header value accepted (servers refuse a header block much over 8 to 16 KiB). */
+export const MAX_HEADER_VALUE = 8192;
 
 /**
  * What is wrong with `value` as a set of extra headers, naming the header, or `undefined`: a plain
- * object of HTTP token names to string values of visible Latin-1 characters, spaces and tabs.
+ * object of at most {@link MAX_CALLER_HEADERS} HTTP token names (up to {@link MAX_HEADER_NAME}
+ * characters) to string values of visible Latin-1 characters, spaces and tabs (up to
+ * {@link MAX_HEADER_VALUE} characters).
  */
 export function headersIssue(value: unknown, where = "headers"): string | undefined {
   if (!isPlainObject(value)) return `${where} must be a plain object of header names to string values, e.g. { "x-trace": "abc" } (not a Map, a Headers object or a function)`;
-  for (const [name, item] of Object.entries(value)) {
+  const names = Object.keys(value);
+  if (names.length > MAX_CALLER_HEADERS) return `${where} must hold at most ${MAX_CALLER_HEADERS} headers (got ${names.length})`;
+  for (const name of names) {
+    const item = value[name];
+    if (name.length > MAX_HEADER_NAME) return `${where}: a name of ${name.length} characters is not a header name; at most ${MAX_HEADER_NAME} characters`;
     if (!HEADER_NAME.test(name)) {
-      const shown = name.length > MAX_QUOTED_NAME ? `a name of ${name.length} characters` : JSON.stringify(name);
-      return `${where}: ${shown} is not a header name; use letters, digits and ! # $ % & ' * + - . ^ _ \` | ~ only`;
+      // Quoted whole (at most MAX_HEADER_NAME characters): a cut-off quote would slip past redaction.
+      return `${where}: ${JSON.stringify(name)} is not a header name; use letters, digits and ! # $ % & ' * + - . ^ _ \` | ~ only`;
     }
     if (typeof item !== "string") return `${where}: the value of header ${name} must be a string`;
+    if (item.length > MAX_HEADER_VALUE) return `${where}: the value of header ${name} must be at most ${MAX_HEADER_VALUE} characters (got ${item.length})`;
     if (!HEADER_VALUE.test(item)) {
       return `${where}: the value of header ${name} may hold only visible characters up to U+00FF, spaces and tabs (no CR, LF, NUL or other control characters); encode other text first, e.g. with encodeURIComponent`;
     }

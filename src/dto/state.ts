@@ -1,5 +1,5 @@
 import { IsInt, IsNumber, IsOptional, IsString, MaxLength, Min } from "class-validator";
-import { IsJsonValue, KeyString, NotDotSegment, PageQuery, TtlSeconds, WellFormed } from "./common.js";
+import { IsJsonValue, IsSafeInteger, KeyString, NotDotSegment, OptionalNotNull, PageQuery, TtlSeconds, WellFormed } from "./common.js";
 
 /** Longest state key accepted. */
 export const MAX_STATE_KEY = 512;
@@ -22,9 +22,10 @@ export class StateSetInput extends StateKeyInput {
   @TtlSeconds()
   ttlSeconds?: number;
 
-  /** Write only if the stored version equals this; 0 means "only if the key does not exist". */
-  @IsOptional()
-  @IsInt({ message: "ifVersion must be a whole number" })
+  /** Write only if the stored version equals this; 0 means "only if the key does not exist". Left out, not `null`, for no condition. */
+  @OptionalNotNull()
+  @IsInt({ message: "ifVersion must be a whole number (or left out for no condition)" })
+  @IsSafeInteger(`ifVersion must be at most ${Number.MAX_SAFE_INTEGER}`)
   @Min(0, { message: "ifVersion must be 0 (key must not exist) or a version returned earlier" })
   ifVersion?: number;
 }

@@ -1,13 +1,25 @@
-import { validateSync, type ValidationError } from "class-validator";
+import { getMetadataStorage, validateSync, type ValidationError } from "class-validator";
 import { FlowValidationError, type FlowValidationIssue } from "../errors.js";
 import { isPlainObject } from "./common.js";
 
+/** Most issues a FlowValidationError lists; beyond them one issue says how many more there were. */
+export const MAX_ISSUES = 20;
+
+/** `issues` cut to {@link MAX_ISSUES}, then one `and N more` issue when there were more (`total` of them, when only the first were collected). */
+export function capIssues(issues: readonly FlowValidationIssue[], total = issues.length): FlowValidationIssue[] {
+  if (total <= MAX_ISSUES) return [...issues];
+  return [...issues.slice(0, MAX_ISSUES), { path: "", message: `and ${total - MAX_ISSUES} more` }];
+}
+
 /**
  * A FlowValidationError worded like every other: `<what>: invalid input (<path>: <message>; ...)`.
- * The one place that words it.
+ * The one place that words it. At most {@link MAX_ISSUES} issues are listed, then `and N more`,
+ * so that no input (a million unknown keys) makes a message of megabytes.
  */
-export function invalidInput(what: string, issues: FlowValidationIssue[]): FlowValidationError {
-  return new FlowValidationError(`${what}: invalid input (${issues.map((i) => `${i.path}: ${i.message}`).join("; ")})`, issues);
+export function invalidInput(what: string, issues: FlowValidationIssue[], total = issues.length): FlowValidationError {
+  const shown = capIssues(issues, total);
+  const listed = shown.map((issue, i) => (i === MAX_ISSUES ? issue.message : `${issue.path}: ${issue.message}`));
+  return new FlowValidationError(`${what}: invalid input (${listed.join("; ")})`, shown);
 }
 
 /** A DTO class: constructed empty, then filled from plain input. */
@@ -38,6 +50,48 @@ export function toIssues(errors: readonly ValidationError[], parent = ""): FlowV
   return issues;
 }
 
+// The properties each DTO class declares (its own and inherited), for the count of unknown keys.
+const knownProperties = new WeakMap<DtoClass<object>, ReadonlySet<string>>();
+
+/** The property names `dto` validates: any other key of an input is unknown. */
+function propertiesOf(dto: DtoClass<object>): ReadonlySet<string> {
+  let known = knownProperties.get(dto);
+  if (known === undefined) {
+    known = new Set(getMetadataStorage().getTargetValidationMetadatas(dto, "", true, false).map((metadata) => metadata.propertyName));
+    knownProperties.set(dto, known);
+  }
+  return known;
+}
+
+// A property name quoted whole or not at all (a cut-off quote would slip past redaction).
+const MAX_QUOTED_NAME = 256;
+
+/**
+ * The unknown keys of `input` as issues when there are at least {@link MAX_ISSUES} of them, else
+ * `undefined`: counted here, as class-validator would first build an error for every one of them
+ * (half a million keys: seconds of work and a message of tens of megabytes). Fewer are left to
+ * class-validator, which lists them beside every other issue.
+ */
+function manyUnknownKeys(dto: DtoClass<object>, input: Record<string, unknown>): { issues: FlowValidationIssue[]; total: number } | undefined {
+  const keys = Object.keys(input);
+  if (keys.length < MAX_ISSUES) return undefined;
+  const known = propertiesOf(dto);
+  const issues: FlowValidationIssue[] = [];
+  let total = 0;
+  for (const key of keys) {
+    if (known.has(key)) continue;
+    total += 1;
+    if (issues.length < MAX_ISSUES) {
+      issues.push(
+        key.length > MAX_QUOTED_NAME
+          ? { path: "", message: `a property name of ${key.length} characters should not exist` }
+          : { path: key, message: `property ${key} should not exist` },
+      );
+    }
+  }
+  return total >= MAX_ISSUES ? { issues, total } : undefined;
+}
+
 /** Own keys of a parameters object that `Object.assign` onto a DTO instance would misread. */
 const UNSAFE_KEYS = ["__proto__", "constructor"] as const;
 
@@ -47,7 +101,7 @@ const UNSAFE_KEYS = ["__proto__", "constructor"] as const;
  * loudly instead of being ignored.
  * The SDK calls this before sending a request; the local platform calls it on what it receives.
  *
- * @throws {FlowValidationError} listing every invalid field.
+ * @throws {FlowValidationError} listing the invalid fields (at most {@link MAX_ISSUES}, then how many more).
  */
 export function validateInput<T extends object>(dto: DtoClass<T>, input: unknown, what: string): T {
   // A Map, a Date or a class instance would pass as an object whose own properties (often none)
@@ -62,6 +116,8 @@ export function validateInput<T extends object>(dto: DtoClass<T>, input: unknown
   // from class-validator. No DTO has either field, so they are refused like any unknown key.
   const unsafe = UNSAFE_KEYS.filter((key) => Object.hasOwn(input, key));
   if (unsafe.length > 0) throw invalidInput(what, unsafe.map((key) => ({ path: key, message: `property ${key} should not exist` })));
+  const unknown = manyUnknownKeys(dto, input);
+  if (unknown !== undefined) throw invalidInput(what, unknown.issues, unknown.total);
   const instance = Object.assign(new dto(), input);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length === 0) return instance;

@@ -1,6 +1,6 @@
 // Inputs of the vector namespace, validated by the SDK before any request and by the local platform.
 import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from "class-validator";
-import { isPlainObject, Located, MAX_JSON_BODY_BYTES, metadataIssue, PageQuery } from "./common.js";
+import { hasLoneSurrogate, isPlainObject, Located, MAX_JSON_BODY_BYTES, metadataIssue, OptionalNotNull, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The similarity measures a collection can use. */
@@ -74,8 +74,8 @@ export class VectorQueryInput extends VectorCollectionInput {
   @Max(MAX_VECTOR_TOP_K, { message: `topK must be at most ${MAX_VECTOR_TOP_K}` })
   topK?: number;
 
-  /** Only vectors whose metadata matches. */
-  @IsOptional()
+  /** Only vectors whose metadata matches. Left out, not `null`, for none. */
+  @OptionalNotNull()
   @IsFilter()
   filter?: Filter;
 
@@ -155,11 +155,13 @@ function idListIssue(value: unknown, where: string): string | undefined {
   return undefined;
 }
 
-// Same rules as KeyString: 1–256 characters, no control characters.
+// Same rules as KeyString: 1–256 characters, no control characters, well-formed Unicode (a lone
+// surrogate would be stored as U+FFFD, another id than the one given).
 function idIssue(id: unknown, where: string): string | undefined {
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_VECTOR_ID) return `${where} must be a string of 1 to ${MAX_VECTOR_ID} characters`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(id)) return `${where} must not contain control characters`;
+  if (hasLoneSurrogate(id)) return `${where} must be well-formed Unicode (it holds a lone surrogate)`;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { AxiosInstance } from "axios";
 import { RawRequestInput } from "../dto/raw-request.js";
-import { validateInput } from "../dto/validate.js";
+import { MAX_CALLER_HEADERS } from "../dto/request-options.js";
+import { invalidInput, validateInput } from "../dto/validate.js";
 import { FlowError } from "../errors.js";
 import { callConfig } from "./call-options.js";
 import type { RequestOptions } from "./request-options.js";
@@ -46,13 +47,19 @@ export async function rawRequest<T>(http: AxiosInstance, params: RawRequestParam
   const { path } = input;
   const base = callConfig(options);
   const method = input.method ?? "GET";
+  // Each set is capped on its own (callConfig checked options); together they are capped too.
+  const count = Object.keys({ ...input.headers, ...options?.headers }).length;
+  if (count > MAX_CALLER_HEADERS) {
+    throw invalidInput(what, [{ path: "headers", message: `params.headers and options.headers together must hold at most ${MAX_CALLER_HEADERS} headers (got ${count})` }]);
+  }
+  const headers = { ...input.headers, ...(base.headers as Record<string, string> | undefined) };
   const response = await http.request<string>({
     ...base,
     method,
     url: path,
     params: input.query,
     data: input.body,
-    headers: { ...input.headers, ...(base.headers as Record<string, string> | undefined) },
+    headers,
     responseType: "text",
     transformResponse: (data: unknown) => data,
   });
