@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { inspect } from "node:util";
 import { FlowError } from "../errors.js";
+import { REDACTED, SENSITIVE_NAME } from "../logging/redactor.js";
 
 /** The request-scoped context: who is asking, for which execution and service, with which headers. */
 export interface RequestContext {
@@ -7,7 +9,12 @@ export interface RequestContext {
   readonly auth: Readonly<Record<string, unknown>>;
   /** The execution serving it (e.g. `{ id }`; `id` becomes `X-Execution-Id`). */
   readonly execution: Readonly<Record<string, unknown>>;
-  /** Incoming headers, names trimmed and lower-cased, values strings. */
+  /**
+   * Incoming headers, names trimmed and lower-cased, values strings. Credentials among them
+   * (`authorization`, `cookie`, `proxy-authorization`, `x-flow-local-admin`, ...) can be read by
+   * name but show as `[REDACTED]` in `inspect`, `JSON.stringify` and logs, and are never sent:
+   * the SDK sends its own `Authorization`.
+   */
   readonly headers: Readonly<Record<string, string>>;
   /** The service serving it (e.g. `{ id }`; `id` becomes `X-Service-Id`). */
   readonly service: Readonly<Record<string, unknown>>;
@@ -53,7 +60,7 @@ export function normalizeContext(input: RequestContextInput = {}): RequestContex
   return Object.freeze({
     auth: Object.freeze({ ...(input.auth ?? {}) }),
     execution: Object.freeze({ ...(input.execution ?? {}) }),
-    headers: Object.freeze(headers),
+    headers: Object.freeze(maskedWhenShown(headers)),
     service: Object.freeze({ ...(input.service ?? {}) }),
   });
 }
@@ -68,6 +75,25 @@ interface Frame {
   readonly previous: Frame | undefined;
   readonly depth: number;
   active: boolean;
+}
+
+/**
+ * Gives `headers` a `toJSON` and an `inspect` form (both non-enumerable, so they are no headers)
+ * that show credential headers as `[REDACTED]`: a context logged or printed whole (a handler that
+ * binds `req.headers` as they came) does not show the caller's token or cookie.
+ */
+function maskedWhenShown(headers: Record<string, string>): Record<string, string> {
+  const masked = (): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) out[name] = SENSITIVE_NAME.test(name) ? REDACTED : value;
+    return out;
+  };
+  Object.defineProperty(headers, "toJSON", { value: masked, enumerable: false });
+  Object.defineProperty(headers, inspect.custom, {
+    value: (_depth: number, options: object) => inspect(masked(), options),
+    enumerable: false,
+  });
+  return headers;
 }
 
 /** What is bound in one async execution: each instance's binding, by instance. */
