@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { createWriteStream, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -67,7 +67,7 @@ export class StorageStore {
 
   /** Creates a store on the platform database, keeping content under `objectsDir` (created if needed) and reading the time from `clock`. */
   constructor(
-    db: LocalDb,
+    private readonly db: LocalDb,
     private readonly objectsDir: string,
     private readonly clock: Clock = systemClock,
   ) {
@@ -135,10 +135,26 @@ export class StorageStore {
     }
     // Rename and record in one synchronous step: no other request runs in between, so the file
     // and its row always agree, and a reader holds either the old file or the new one, whole.
+    // The row is written first, in a transaction the rename ends: a busy database (or a full
+    // disk) fails before the file is replaced, and a failed rename rolls the row back. The file is
+    // synced first, so a row that survives a power loss (synchronous = FULL) has its bytes.
     const now = this.clock.now();
     const etag = hash.digest("hex");
-    renameSync(temp, this.fileOf(tenant, write.path));
-    this.upsert.run({ ...tenantParams(tenant), path: write.path, size, contentType: write.contentType, etag, metadata: JSON.stringify(write.metadata), now });
+    try {
+      const fd = openSync(temp, "r");
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.db.transaction(() => {
+        this.upsert.run({ ...tenantParams(tenant), path: write.path, size, contentType: write.contentType, etag, metadata: JSON.stringify(write.metadata), now });
+        renameSync(temp, this.fileOf(tenant, write.path));
+      })();
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
     return { path: write.path, size, contentType: write.contentType, etag, metadata: write.metadata, updatedAt: new Date(now).toISOString() };
   }
 
