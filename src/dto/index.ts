@@ -8,7 +8,7 @@ export * from "./datasets.js";
 export * from "./vector.js";
 export * from "./memory.js";
 export * from "./conversations.js";
-export { invalidInput, paramsObject, validateInput, type DtoClass } from "./validate.js";
+export { capIssues, invalidInput, MAX_ISSUES, paramsObject, validateInput, type DtoClass } from "./validate.js";
 export { RequestOptionsInput } from "./request-options.js";
 export { scopeCovers, scopeList } from "./scopes.js";
 export * from "./code-blocks.js";

@@ -58,13 +58,18 @@ export const notNumberNorNullish: fc.Arbitrary<unknown> = fc.oneof(
   nonPlainObjects,
 );
 
+/** A string of a million characters, where a parameters object belongs: one issue, not one per character. */
+export const HUGE_STRING = CANARY.repeat(Math.ceil(1_000_000 / CANARY.length)).slice(0, 1_000_000);
+
 /**
  * Values that are not a plain object, for a parameters object that may be left out (so not
- * `undefined`): `null`, arrays, and objects that are not plain (a Map, a Date, a class instance).
+ * `undefined`): `null`, arrays, a string of a million characters, and objects that are not plain
+ * (a Map, a Date, a class instance).
  */
 export const notObject: fc.Arbitrary<unknown> = fc.oneof(
   numbers,
   fc.string({ maxLength: 8 }),
+  fc.constant(HUGE_STRING),
   fc.bigInt(),
   fc.boolean(),
   symbols,
@@ -139,6 +144,10 @@ export const badHeaders: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.stringMatching(/^x-[a-z]{1,6}$/), fc.oneof(notStringNorNullish, fc.constant(null)), { minKeys: 1, maxKeys: 3 }),
   fc.tuple(badHeaderName, fc.constantFrom("1", "")).map(([name, value]) => ({ "x-good": "ok", [name]: value })),
   fc.tuple(fc.stringMatching(/^x-[a-z]{1,6}$/), badHeaderValue).map(([name, value]) => ({ [name]: value })),
+  // Too many, a name too long, a value too long.
+  fc.constantFrom(101, 8_000).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-h${i}`, "v"]))),
+  fc.constant({ ["x".repeat(257)]: "1" }),
+  fc.constant({ "x-long": "v".repeat(8193) }),
 );
 
 /** A string longer than `max` characters: just over, or far over. */
@@ -178,6 +187,19 @@ function nested(depth: number): unknown {
   return value;
 }
 
+/** Objects nested `depth` levels deep. */
+function nestedObjects(depth: number): unknown {
+  let value: unknown = { bottom: CANARY };
+  for (let i = 0; i < depth; i++) value = { inner: value };
+  return value;
+}
+
+/** Arrays and objects nested 100,000 levels deep (built once): a recursive walk would overflow the stack. */
+export const DEEP_VALUES: readonly unknown[] = [nested(100_000), nestedObjects(100_000)];
+
+/** An object of 100,000 unknown keys (built once): refused with at most 20 issues, quickly. */
+export const MANY_KEYS: Readonly<Record<string, number>> = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`x_${i}`, i]));
+
 /** An object that refers to itself. */
 const cycle = fc.constant(null).map(() => {
   const node: Record<string, unknown> = { name: CANARY };
@@ -196,6 +218,7 @@ export const notJson: fc.Arbitrary<unknown> = fc.oneof(
   cycle,
   fc.constant([1, undefined, 3]),
   fc.integer({ min: 101, max: 300 }).map(nested),
+  fc.constantFrom(...DEEP_VALUES),
 );
 
 /** Free-form `metadata` that is not a plain object of JSON values of at most 64 KiB. */
@@ -211,6 +234,8 @@ export const badMetadata: fc.Arbitrary<unknown> = fc.oneof(
 
 /** A filter that breaks the grammar of src/dto/filter.ts. */
 export const badFilter: fc.Arbitrary<unknown> = fc.oneof(
+  // null is not "no filter" (leave it out for that): the platform answered it with a 500.
+  fc.constant(null),
   fc.oneof(numbers, fc.string({ maxLength: 8 }), fc.boolean(), fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 2 }), nonPlainObjects),
   fc.constantFrom<unknown>(
     { "1starts-with-digit": 1 },
@@ -289,7 +314,7 @@ export function badPage(maxLimit = 1000): fc.Arbitrary<object> {
 }
 
 /**
- * A list's parameters that break a rule: not an object, a bad page field, an unknown key, a key
+ * A list's parameters that break a rule: not an object, a bad page field, an unknown key (or 100,000), a key
  * that names one of the method's own arguments (`reserved`), or one of `fields` (each a bad field value).
  */
 export function badListParams(fields: Record<string, fc.Arbitrary<unknown>> = {}, maxLimit = 1000, { reserved = [] as string[] } = {}): fc.Arbitrary<unknown> {
@@ -297,6 +322,7 @@ export function badListParams(fields: Record<string, fc.Arbitrary<unknown>> = {}
     notObject,
     badPage(maxLimit),
     withUnknownKey(fc.constant({})),
+    fc.constant(MANY_KEYS),
     withOwnProtoKey(fc.constantFrom({}, { limit: 5 })),
     ...reserved.map((key) => withField(fc.constant({}), key, fc.jsonValue({ maxDepth: 1 }))),
     ...Object.entries(fields).map(([key, bad]) => withField(fc.constant({}), key, bad)),
@@ -312,7 +338,7 @@ const notAnAbortSignal = fc.oneof(
   fc.string({ maxLength: 4 }),
 );
 
-/** `RequestOptions` that are refused: not an object, a bad timeout, signal, header or idempotency key, or an unknown key. */
+/** `RequestOptions` that are refused: not an object, a bad timeout, signal, header (or too many) or idempotency key, or an unknown key (or 100,000). */
 export const badOptions: fc.Arbitrary<unknown> = fc.oneof(
   fc.oneof(numbers, fc.string({ maxLength: 8 }), fc.bigInt(), fc.boolean(), symbols, functions, fc.array(fc.anything({ maxDepth: 1 }), { maxLength: 2 }), fc.constant(null)),
   fc.record({ timeoutMs: badTimeoutMs }),
@@ -325,6 +351,7 @@ export const badOptions: fc.Arbitrary<unknown> = fc.oneof(
     ),
   }),
   withUnknownKey(fc.constant({})),
+  fc.constant(MANY_KEYS),
   withOwnProtoKey(fc.constantFrom({}, { timeoutMs: 5_000 })),
 );
 
@@ -360,7 +387,7 @@ export const requestOptions = { good: goodOptions, bad: badOptions };
 export const goodPage = fc.constantFrom(undefined, {}, { limit: 1 }, { limit: 1000 }, { cursor: "c" });
 
 /**
- * A parameters object that breaks a rule: not an object, `good` with an unknown key, with a key
+ * A parameters object that breaks a rule: not an object, `good` with an unknown key (or 100,000 of them), with a key
  * that names one of the method's own arguments (`reserved`), with one of `fields` set to its bad
  * value, or without one of `missing`.
  */
@@ -368,6 +395,7 @@ export function badParams(good: object, fields: Record<string, fc.Arbitrary<unkn
   return fc.oneof(
     notObject,
     withUnknownKey(fc.constant(good)),
+    fc.constant(MANY_KEYS),
     withOwnProtoKey(fc.constant(good)),
     ...reserved.map((key) => withField(fc.constant(good), key, fc.jsonValue({ maxDepth: 1 }))),
     ...Object.entries(fields).map(([key, bad]) => withField(fc.constant(good), key, bad)),

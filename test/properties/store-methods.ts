@@ -37,7 +37,7 @@ const state: MethodUnderTest[] = [
     (f, a) => f.state.set(a[0] as string, a[1], a[2] as never, a[3] as never),
     stateKey,
     { good: fc.jsonValue({ maxDepth: 2 }), bad: fc.oneof(notJson, fc.constant(undefined)) },
-    { good: fc.constantFrom(undefined, {}, { ttlSeconds: 60 }, { ifVersion: 0 }), bad: badParams({}, { ttlSeconds: ttl, ifVersion: badInt(0) }, { reserved: ["key", "value"] }) },
+    { good: fc.constantFrom(undefined, {}, { ttlSeconds: 60 }, { ifVersion: 0 }), bad: badParams({}, { ttlSeconds: ttl, ifVersion: fc.oneof(badInt(0), fc.constantFrom(null, 2 ** 53, Number.MAX_VALUE)) }, { reserved: ["key", "value"] }) },
     options,
   ),
   method("state.delete", "promise", (f, a) => f.state.delete(a[0] as string, a[1] as never), stateKey, options),
@@ -75,7 +75,8 @@ const audit: MethodUnderTest[] = [
           action: badStringArg(badKey(128, { dots: false })),
           resourceType: badStringArg(badKey(128, { dots: false })),
           resourceId: badStringArg(badKey(512, { dots: false })),
-          details: fc.oneof(notJson, fc.constantFrom(5, "details", true, [1, 2])),
+          // null is not "no details"; 64 KiB at most, as metadata elsewhere.
+          details: fc.oneof(notJson, fc.constantFrom(5, "details", true, [1, 2], null, { big: "x".repeat(65 * 1024) })),
         }, { missing: ["action", "resourceType", "resourceId"] }),
         fc.constant(undefined),
       ),
