@@ -101,6 +101,8 @@ export interface FlowAPIErrorInit {
   code: string;
   /** The request's `X-Request-Id`, for support and log correlation. */
   requestId?: string | undefined;
+  /** The `Idempotency-Key` the call was sent with, if any. */
+  idempotencyKey?: string | undefined;
   /** Extra structured details from the error envelope. */
   details?: unknown;
   /** Seconds to wait before retrying, from `Retry-After`. */
@@ -116,6 +118,11 @@ export class FlowAPIError extends FlowError {
   readonly code: string;
   /** The request's `X-Request-Id`. */
   readonly requestId: string | undefined;
+  /**
+   * The `Idempotency-Key` the call was sent with (every POST, PUT, PATCH and DELETE has one):
+   * pass it as `options.idempotencyKey` to repeat the same logical call, done at most once.
+   */
+  readonly idempotencyKey: string | undefined;
   /** Extra structured details from the error envelope. */
   readonly details: unknown;
 
@@ -125,6 +132,7 @@ export class FlowAPIError extends FlowError {
     this.status = init.status;
     this.code = init.code;
     this.requestId = init.requestId;
+    this.idempotencyKey = init.idempotencyKey;
     this.details = init.details;
   }
 
@@ -179,14 +187,59 @@ export class FlowServerError extends FlowAPIError {
   override name = "FlowServerError";
 }
 
-/** The platform could not be reached (refused, reset, DNS). */
-export class FlowConnectionError extends FlowError {
-  override name = "FlowConnectionError";
+/** The ids of the call a transport failure ended, so that it can be repeated as the same call. */
+export interface FlowCallIdsInit {
+  /** The `X-Request-Id` sent. */
+  requestId?: string | undefined;
+  /** The `Idempotency-Key` sent. */
+  idempotencyKey?: string | undefined;
 }
 
-/** The request did not complete within `timeoutMs`. */
+/**
+ * What is known of a call that ended without an answer: `"not_sent"`, nothing reached the platform
+ * (refused, DNS, unreachable), so it did nothing; `"unknown"`, a request was sent and the
+ * connection broke before the answer, so the platform may have done it.
+ */
+export type FlowCallOutcome = "not_sent" | "unknown";
+
+/**
+ * No answer came: the platform could not be reached (`outcome` `"not_sent"`), or the connection
+ * broke after the request was sent (`"unknown"`: it may have been done). Repeat a call whose
+ * outcome is unknown with `options.idempotencyKey` set to {@link FlowConnectionError.idempotencyKey}:
+ * the platform then does it at most once.
+ */
+export class FlowConnectionError extends FlowError {
+  override name = "FlowConnectionError";
+  /** Whether the platform may have done the call. */
+  readonly outcome: FlowCallOutcome;
+  /** The `X-Request-Id` of the call, when it was made. */
+  readonly requestId: string | undefined;
+  /** The `Idempotency-Key` of the call (every POST, PUT, PATCH and DELETE has one), to repeat it safely. */
+  readonly idempotencyKey: string | undefined;
+
+  /** Creates a FlowConnectionError; the outcome is `"unknown"` unless told otherwise. */
+  constructor(message: string, options?: FlowErrorOptions & FlowCallIdsInit & { outcome?: FlowCallOutcome | undefined }) {
+    super(message, options);
+    this.outcome = options?.outcome ?? "unknown";
+    this.requestId = options?.requestId;
+    this.idempotencyKey = options?.idempotencyKey;
+  }
+}
+
+/** The request did not complete within `timeoutMs`; if it was sent, its outcome is unknown. */
 export class FlowTimeoutError extends FlowError {
   override name = "FlowTimeoutError";
+  /** The `X-Request-Id` of the call, when it was made. */
+  readonly requestId: string | undefined;
+  /** The `Idempotency-Key` of the call (every POST, PUT, PATCH and DELETE has one), to repeat it safely. */
+  readonly idempotencyKey: string | undefined;
+
+  /** Creates a FlowTimeoutError. */
+  constructor(message: string, options?: FlowErrorOptions & FlowCallIdsInit) {
+    super(message, options);
+    this.requestId = options?.requestId;
+    this.idempotencyKey = options?.idempotencyKey;
+  }
 }
 
 /** The caller aborted the request through its `signal`. */

@@ -10,7 +10,7 @@ import { sleep, untilAborted } from "./abort.js";
 import type { FlowCallState } from "./axios-config.js";
 import type { HttpAgents } from "./agents.js";
 import { contextHeaders, newRequestId, USER_AGENT } from "./headers.js";
-import { errorCode, mapError, notJsonError, type FailedCall } from "./map-error.js";
+import { errorCode, mapError, notJsonError, surelyNotSent, type FailedCall } from "./map-error.js";
 import { isOneShotBody, isJsonType, parseJsonBody, readErrorBody } from "./response-body.js";
 import { isRetryable, retryAfterMs, retryDelayMs } from "./retry.js";
 import type { TokenManager } from "./token-manager.js";
@@ -98,6 +98,7 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       if (request.flowBody) destroyBody(request.data); // this attempt's own body: a retry makes a new one
       const state = callState(request);
       const status = error.response?.status;
+      if (!surelyNotSent(error)) state.maybeSent = true; // an answer, a reset, a timeout: the platform may have it
       if (lifecycle.closed || request.signal?.aborted) throw mapError(error, describe(request), redactor);
       if (request.flowAllowNotFound && status === 404 && errorCode(error.response?.data) === "not_found") {
         return { ...error.response, data: undefined };
@@ -170,6 +171,8 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       method: request ? methodOf(request) : undefined,
       path: request?.url?.split("?")[0],
       requestId: headerOf(request, "X-Request-Id"),
+      idempotencyKey: headerOf(request, "Idempotency-Key"),
+      earlierAttemptSent: request?.flow !== undefined && (request.flow as CallState).maybeSent === true,
       closed: lifecycle.closed,
       aborted: request?.signal?.aborted === true,
       hint,
@@ -183,7 +186,14 @@ function destroyBody(data: unknown): void {
   if (isOneShotBody(data)) (data as { destroy?: () => void }).destroy?.();
 }
 
-function callState(request: InternalAxiosRequestConfig): FlowCallState {
+/**
+ * The call's state, and whether an attempt of it may have reached the platform: a later "could not
+ * reach" then does not mean nothing was done. A plain field: axios copies the state into the config
+ * of each retry, so it cannot be keyed by identity.
+ */
+type CallState = FlowCallState & { maybeSent?: boolean };
+
+function callState(request: InternalAxiosRequestConfig): CallState {
   return (request.flow ??= { retries: 0, authRetried: false });
 }
 

@@ -21,6 +21,10 @@ export interface FailedCall {
   path: string | undefined;
   /** The `X-Request-Id` sent. */
   requestId: string | undefined;
+  /** The `Idempotency-Key` sent, if any. */
+  idempotencyKey?: string | undefined;
+  /** True when an earlier attempt of the call may have reached the platform (it was sent, or answered). */
+  earlierAttemptSent?: boolean | undefined;
   /** True once the instance was closed. */
   closed: boolean;
   /** True when the caller's signal aborted the call (also while it waited to retry). */
@@ -51,12 +55,24 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
   const cause = plainCause(error, redactor);
   if (error.code === "ERR_CANCELED") return new FlowAbortError(`${where} was aborted by its signal`, { cause });
   const response = error.response;
+  const ids = { requestId: call.requestId, idempotencyKey: call.idempotencyKey };
   if (!response) {
-    if (error.code === "ETIMEDOUT" || error.code === "ECONNABORTED") {
-      return new FlowTimeoutError(`${where} timed out (${error.message}); raise timeoutMs if the call is expected to take longer`, { cause });
-    }
     const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? "unknown error";
-    return new FlowConnectionError(redactor.text(`${where} could not reach the platform (${code}); check PLATFORM_API_URL / GATEWAY_URL and that the platform is running`), { cause });
+    const mayBeDone = call.earlierAttemptSent === true || !surelyNotSent(error);
+    if (error.code === "ETIMEDOUT" || error.code === "ECONNABORTED") {
+      const outcome = mayBeDone ? `; if it reached the platform, its outcome is unknown${repeatHint(call)}` : "";
+      return new FlowTimeoutError(redactor.text(`${where} timed out (${error.message}); raise timeoutMs if the call is expected to take longer${outcome}`), { cause, ...ids });
+    }
+    if (!mayBeDone) {
+      return new FlowConnectionError(
+        redactor.text(`${where} could not reach the platform (${code}): nothing was sent; check PLATFORM_API_URL / GATEWAY_URL and that the platform is running`),
+        { cause, outcome: "not_sent", ...ids },
+      );
+    }
+    const what = surelyNotSent(error)
+      ? `could not reach the platform (${code}) on its last attempt, but an earlier attempt reached it`
+      : `lost its connection after the request was sent (${code})`;
+    return new FlowConnectionError(redactor.text(`${where} ${what}: the outcome is unknown (it may have been done)${repeatHint(call)}`), { cause, outcome: "unknown", ...ids });
   }
 
   const body = parseIfJson(response.data);
@@ -77,11 +93,33 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
       status: response.status,
       code,
       requestId,
+      idempotencyKey: call.idempotencyKey,
       details: redactor.value(envelope?.details),
       retryAfter: retryAfterSeconds === undefined ? undefined : retryAfterSeconds / 1000,
     },
     { cause },
   );
+}
+
+/**
+ * Failures where surely nothing reached the platform: no connection was made (refused, no such
+ * host, no route). A reset, a broken pipe or a hang-up may come after the request was written.
+ */
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "EADDRNOTAVAIL"]);
+
+/** True when the failed attempt surely sent nothing: no connection was made. */
+export function surelyNotSent(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const causeCode = ((error as { cause?: unknown } | undefined)?.cause as { code?: unknown } | undefined)?.code;
+  return (typeof code === "string" && NOT_SENT_CODES.has(code)) || (typeof causeCode === "string" && NOT_SENT_CODES.has(causeCode));
+}
+
+/** How to repeat a call whose outcome is unknown: with its Idempotency-Key, or (a read) just again. */
+function repeatHint(call: FailedCall): string {
+  if (call.idempotencyKey) {
+    return `; to repeat it safely, call again with options.idempotencyKey = ${JSON.stringify(call.idempotencyKey)} (error.idempotencyKey): the platform does it at most once per key${call.requestId ? ` (request ${call.requestId})` : ""}`;
+  }
+  return call.method === undefined || ["GET", "HEAD", "OPTIONS"].includes(call.method) ? "; a read changes nothing: ask again" : "";
 }
 
 /**
@@ -96,10 +134,11 @@ export function mapStreamError(error: unknown, call: FailedCall & { received: st
   if (FlowError.isFlowError(error)) return error;
   const code = (error as { code?: unknown } | undefined)?.code;
   const cause = plainCause(error, redactor);
+  const ids = { requestId: call.requestId, idempotencyKey: call.idempotencyKey };
   if (code === "ETIMEDOUT" || code === "ECONNABORTED") {
-    return new FlowTimeoutError(`${where} timed out: the connection was idle for timeoutMs (a stream left unread counts); raise timeoutMs or read it steadily`, { cause });
+    return new FlowTimeoutError(`${where} timed out: the connection was idle for timeoutMs (a stream left unread counts); raise timeoutMs or read it steadily`, { cause, ...ids });
   }
-  return new FlowConnectionError(`${where} broke off (${typeof code === "string" ? code : "connection lost"}); ${call.retry}`, { cause });
+  return new FlowConnectionError(`${where} broke off (${typeof code === "string" ? code : "connection lost"}); ${call.retry}`, { cause, outcome: "unknown", ...ids });
 }
 
 function validationIssues(details: unknown): FlowValidationIssue[] {
