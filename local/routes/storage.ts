@@ -53,7 +53,9 @@ export function storageRoutes(app: FastifyInstance, store: StorageStore, clock: 
       throw new HttpError(403, "missing_scope", "The token lacks the scope storage:write, which a PUT signed URL needs; mint one with it (flow-local token --scopes storage:write)");
     }
     const tenant = tenantOf(request);
-    const expires = Math.floor(clock.now() / 1000) + (input.expiresInSeconds ?? DEFAULT_SIGNED_URL_SECONDS);
+    // Rounded up, as a token's exp is: a URL is good for at least expiresInSeconds, never up to a
+    // second less (flooring now cut the fraction of the current second off its life).
+    const expires = Math.ceil((clock.now() + (input.expiresInSeconds ?? DEFAULT_SIGNED_URL_SECONDS) * 1000) / 1000);
     const signature = store.sign({ ...tenant, path: input.path, method, expires });
     const segments = [tenant.orgId, tenant.workspaceId, ...input.path.split("/")].map(encodeURIComponent).join("/");
     const url = `${request.protocol}://${request.host}/v1/storage/signed/${segments}?expires=${expires}&signature=${signature}`;

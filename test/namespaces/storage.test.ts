@@ -458,7 +458,7 @@ describe("storage: signed URLs", () => {
     await flow.storage.put(p, "a,b\n1,2\n");
     const get = await flow.storage.signedUrl(p, { expiresInSeconds: 60 });
     expect(get.method).toBe("GET");
-    expect(get.expiresAt).toBe(new Date((Math.floor(clock.now() / 1000) + 60) * 1000).toISOString());
+    expect(get.expiresAt).toBe(new Date(Math.ceil((clock.now() + 60_000) / 1000) * 1000).toISOString());
     const downloaded = await fetch(get.url);
     expect(downloaded.status).toBe(200);
     expect(downloaded.headers.get("content-type")).toBe("text/csv; charset=utf-8");
@@ -506,6 +506,18 @@ describe("storage: signed URLs", () => {
     const wrongMethod = await fetch(url, { method: "PUT", body: "overwrite" });
     expect(wrongMethod.status).toBe(403);
     expect((await flow.storage.get(p)).toString()).toBe("x");
+  });
+
+  it("rounds the expiry up, as tokens do: a URL lives at least expiresInSeconds, never up to a second less", async () => {
+    const p = `${unique("ceil")}doc`;
+    await flow.storage.put(p, "x");
+    clock.set(Math.floor(clock.now() / 1000) * 1000 + 1999); // late in a second: flooring would cut 0.999 s
+    const asked = clock.now();
+    const signed = await flow.storage.signedUrl(p, { expiresInSeconds: 10 });
+    expect(Date.parse(signed.expiresAt)).toBeGreaterThanOrEqual(asked + 10_000);
+    expect(Date.parse(signed.expiresAt) - asked).toBeLessThan(11_000);
+    clock.set(asked + 10_000 - 1);
+    expect((await fetch(signed.url)).status).toBe(200);
   });
 
   it("refuses a URL from the moment it expires", async () => {
