@@ -3,12 +3,26 @@
  * The `flow-local` command: start the local platform, mint tokens, run a code block against it.
  * See local/README.md.
  */
-import { run } from "./cli/run.js";
-import { start } from "./cli/start.js";
-import { token } from "./cli/token.js";
+import { SDK_VERSION } from "../src/version.js";
+import { checkPeers } from "./cli/peers.js";
 import { HELP, UsageError } from "./cli/usage.js";
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = { start, token, run };
+type Command = (argv: string[]) => Promise<number | void>;
+
+// Each command is loaded when it runs, and the platform's peers (fastify, better-sqlite3, jose,
+// wink-porter2-stemmer) only by the commands that start a platform, after checking they are there:
+// --help and --version load none of them, and a missing one is one line saying what to install.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => {
+    checkPeers();
+    return (await import("./cli/start.js")).start;
+  },
+  run: async () => {
+    checkPeers();
+    return (await import("./cli/run.js")).run;
+  },
+  token: async () => (await import("./cli/token.js")).token,
+};
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [name, ...rest] = argv;
@@ -22,9 +36,13 @@ async function main(argv: string[]): Promise<number | undefined> {
     process.stdout.write(HELP);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; the commands are start, token and run`);
-  return (await command(rest)) ?? undefined;
+  if (name === "--version" || name === "-v" || name === "version") {
+    process.stdout.write(`${SDK_VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)}; the commands are start, token and run`);
+  return (await (await load())(rest)) ?? undefined;
 }
 
 main(process.argv.slice(2)).then(

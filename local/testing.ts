@@ -15,6 +15,7 @@
  * await platform.createFlow().state.set("k", 1, { ttlSeconds: 60 });
  * clock.advance(60_000); // the key has expired, without sleeping
  */
+import "./cli/peers-guard.js"; // first: a missing peer is one line saying what to install
 import { TOKENS } from "../src/container/tokens.js";
 import { FlowSDK } from "../src/flow-sdk.js";
 import type { FlowOptions } from "../src/container/create-container.js";

@@ -94,7 +94,7 @@ interface Target {
 
 /**
  * The platform of `flow-local start` when one answers on the data dir; else one started for this
- * run: on `--data DIR` when given (its data kept there), else in memory.
+ * run, saying so on stderr: on `--data DIR` when given (its data kept there), else in memory.
  */
 async function platformFor(data: string | undefined, manifestFile: string | undefined, secrets: Record<string, string> | undefined): Promise<Target> {
   const dataDir = path.resolve(data ?? DEFAULT_DATA_DIR);
@@ -104,7 +104,9 @@ async function platformFor(data: string | undefined, manifestFile: string | unde
     if (ignored.length > 0) process.stderr.write(`flow-local: ${ignored.join(" and ")} ignored: using the platform already running at ${running.url}; give it to flow-local start\n`);
     return { env: platformEnv(running.url, await mintRemote(running, {}), running.tokenFile) };
   }
-  if (why !== undefined) process.stderr.write(`flow-local: ${why}; running the block on a ${data === undefined ? "fresh in-memory platform" : `platform started on ${dataDir}`}\n`);
+  // Said every time: a block that finds none of the data it expects should not leave its author guessing.
+  const fallback = data === undefined ? "a fresh in-memory platform (its data goes when the block ends)" : `a platform started on ${dataDir} for this run`;
+  process.stderr.write(`flow-local: ${why ?? `no platform is running on ${dataDir} (flow-local start)`}; running the block on ${fallback}\n`);
   const manifest = manifestFile ?? findManifest();
   const { platform } = await launchPlatform({ secrets, manifest, dataDir: data === undefined ? undefined : dataDir });
   return { env: platform.env, owned: platform };

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { watch } from "node:fs";
+import { existsSync, readdirSync, rmSync, watch } from "node:fs";
+import { writePrivateFile } from "../files.js";
 import { findManifest } from "../manifest.js";
 import { launchPlatform, type LocalPlatform } from "../platform.js";
 import { MAX_TTL_SECONDS } from "../../src/dto/index.js";
@@ -10,7 +11,10 @@ import { exportLines } from "./shell.js";
 import { MAX_RATE, type RateLimitOptions } from "../rate-limit.js";
 import { intOption, UsageError } from "./usage.js";
 
-/** `flow-local start`: serves until SIGINT, SIGTERM or SIGHUP. */
+/**
+ * `flow-local start`: serves until SIGINT, SIGTERM or SIGHUP. Once ready it prints the export
+ * lines on stdout, writes `--ready-file` (the URL) and says where it serves on stderr, last.
+ */
 export async function start(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -22,6 +26,7 @@ export async function start(argv: string[]): Promise<void> {
       manifest: { type: "string" },
       "rate-limit": { type: "string" },
       "rate-burst": { type: "string" },
+      "ready-file": { type: "string" },
     },
   });
   const rateLimit = rateLimitOptions(values["rate-limit"], values["rate-burst"]);
@@ -31,14 +36,21 @@ export async function start(argv: string[]): Promise<void> {
   if (running) {
     throw new Error(`a platform already runs on ${dataDir} at ${running.url} (pid ${running.pid}); stop it first or pass another --data`);
   }
-  const { platform, adminKey, instanceId } = await launchPlatform({
-    port: intOption("port", values.port, 0, 65535),
-    dataDir,
-    tokenTtlSeconds: intOption("token-ttl", values["token-ttl"], 1, MAX_TTL_SECONDS),
-    secrets: loadSecretsFile(values["secrets-file"]),
-    manifest,
-    rateLimit,
-  });
+  const readyFile = values["ready-file"] === undefined ? undefined : path.resolve(values["ready-file"]);
+  // A ready file left by an earlier start must not tell a script this one is ready.
+  if (readyFile !== undefined) rmSync(readyFile, { force: true });
+  const port = intOption("port", values.port, 0, 65535);
+  const tokenTtlSeconds = intOption("token-ttl", values["token-ttl"], 1, MAX_TTL_SECONDS);
+  const secrets = loadSecretsFile(values["secrets-file"]);
+  const before = existsSync(dataDir) ? new Set(readdirSync(dataDir)) : undefined;
+  let launched: Awaited<ReturnType<typeof launchPlatform>>;
+  try {
+    launched = await launchPlatform({ port, dataDir, tokenTtlSeconds, secrets, manifest, rateLimit });
+  } catch (error) {
+    removeCreated(dataDir, before);
+    throw error;
+  }
+  const { platform, adminKey, instanceId } = launched;
   writeRuntimeFile(dataDir, { url: platform.url, adminKey, pid: process.pid, tokenFile: platform.env.AUTH_TOKEN_FILE, instanceId });
 
   const unwatch = manifest === undefined ? undefined : watchManifest(manifest, platform);
@@ -48,8 +60,12 @@ export async function start(argv: string[]): Promise<void> {
     stopping = true;
     unwatch?.();
     removeRuntimeFile(dataDir);
+    if (readyFile !== undefined) rmSync(readyFile, { force: true });
     platform.close().then(
-      () => process.exit(0),
+      () => {
+        process.stderr.write(`flow-local: stopped on ${signal}; ${platform.url} no longer serves\n`);
+        process.exit(0);
+      },
       (error: unknown) => {
         process.stderr.write(`flow-local: error while stopping on ${signal}: ${(error as Error).message}\n`);
         process.exit(1);
@@ -63,9 +79,27 @@ export async function start(argv: string[]): Promise<void> {
   process.on("SIGHUP", stop);
 
   process.stdout.write(exportLines({ ...platform.env }));
+  // Atomically (a temp file renamed into place): a script that sees the file reads the whole URL.
+  if (readyFile !== undefined) writePrivateFile(readyFile, `${platform.url}\n`);
   const what = manifest === undefined ? "no manifest (flow-local.json)" : `${manifest}, reloaded when it changes`;
   const limit = rateLimit === undefined ? "" : `, at most ${rateLimit.requestsPerSecond} requests per second per token (burst ${rateLimit.burst ?? rateLimit.requestsPerSecond})`;
   process.stderr.write(`flow-local: serving ${platform.url} with data in ${dataDir} and ${what}${limit}; Ctrl-C stops it\n`);
+}
+
+/**
+ * After a failed launch (a port in use, say), removes what it left in the data dir: the dir itself
+ * when it was not there before, else the entries it added (the database, its lock, objects/).
+ */
+function removeCreated(dataDir: string, before: ReadonlySet<string> | undefined): void {
+  try {
+    if (before === undefined) {
+      rmSync(dataDir, { recursive: true, force: true });
+      return;
+    }
+    for (const entry of readdirSync(dataDir)) if (!before.has(entry)) rmSync(path.join(dataDir, entry), { recursive: true, force: true });
+  } catch {
+    // Nothing more to do: the launch's own error is the one to report.
+  }
 }
 
 /** `--rate-limit N [--rate-burst B]` as the platform's option; `--rate-burst` alone is a usage error. */

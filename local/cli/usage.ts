@@ -8,8 +8,9 @@ export const HELP = `flow-local: the Flow platform on your machine, on 127.0.0.1
 
 Usage:
   flow-local start [--port N] [--data DIR] [--manifest FILE] [--secrets-file FILE] [--token-ttl SECONDS]
-                   [--rate-limit N [--rate-burst N]]
-      Serve until Ctrl-C. Prints export lines for PLATFORM_API_URL, AUTH_TOKEN, ... on stdout.
+                   [--rate-limit N [--rate-burst N]] [--ready-file FILE]
+      Serve until Ctrl-C (or SIGTERM to the pid in DIR/flow-local.runtime.json). Prints export
+      lines for PLATFORM_API_URL, AUTH_TOKEN, ... on stdout, then the URL on stderr once ready.
       --port         TCP port (default: a free one)
       --data         data directory (default: .flow-local)
       --manifest     code blocks, jobs and workflows to serve (default: ./flow-local.json if
@@ -20,9 +21,11 @@ Usage:
       --rate-limit   requests per second each token may make; over it, 429 rate_limited with
                      Retry-After (default: no limit; health and the admin route never limited)
       --rate-burst   requests a token may make at once after a quiet spell (default: the rate)
+      --ready-file   written with the URL once the platform is ready, for scripts to wait on
 
   flow-local token [--data DIR] [--org ID] [--workspace ID] [--scopes a,b] [--ttl SECONDS]
-      Mint a token from the platform running on DIR and print it.
+      Mint a token from the platform running on DIR and print it. A scope is * or
+      <area>:<action> (state:read, state:*).
 
   flow-local run FILE [--input JSON] [--data DIR] [--manifest FILE] [--secrets-file FILE] [-- ARGS...]
       Run a code block (.js, .mjs, .cjs, or .ts, .mts, .cts through tsx) with the platform's
@@ -30,10 +33,13 @@ Usage:
       (else, or with --input -, the JSON on stdin when stdin is not a terminal) and its
       output printed as JSON;
       a script runs top to bottom. Uses the platform running on DIR; else starts one for the
-      run: on --data DIR when given (its data kept there), else in memory.
+      run (and says so on stderr): on --data DIR when given (its data kept there), else in memory.
+      A .ts block in a project whose package.json has no "type" runs as an ES module, like .mts.
+      Blocks are not type-checked: run tsc for that.
       Exits with the script's exit code; 1 when a block's function fails.
 
   flow-local --help
+  flow-local --version
 `;
 
 /** Parses a whole number option within bounds. @throws {UsageError} otherwise. */

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { INSTALL_LINE } from "../cli/peers.js";
 import { MAX_OUTPUT_BYTES } from "./json-output.js";
 import type { ChildMessage, FailureMessage, RequestInfo, StartMessage } from "./messages.js";
 
@@ -325,14 +326,56 @@ function ownDir(): string {
 }
 
 /**
- * The `--import` that lets node load the block (and, from source, the runner): none for
- * JavaScript, tsx for TypeScript.
+ * Module hooks (run before tsx's) that load a `.ts` file as an ES module, as `.mts` is, when the
+ * nearest package.json has no "type" (or there is none), outside node_modules: a default `npm init`
+ * project would otherwise get CommonJS, where top-level await is refused. The block and the `.ts`
+ * files it imports alike, so they agree. A "type" of "commonjs" is left as it says.
+ */
+const TS_AS_ESM_HOOKS = `
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+const untyped = new Map();
+function isUntyped(dir) {
+  let answer = untyped.get(dir);
+  if (answer !== undefined) return answer;
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+    answer = !(pkg !== null && typeof pkg === "object" && "type" in pkg);
+  } catch (error) {
+    const up = path.dirname(dir);
+    answer = error !== null && typeof error === "object" && error.code === "ENOENT" ? up === dir || isUntyped(up) : false;
+  }
+  untyped.set(dir, answer);
+  return answer;
+}
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  if (result.format != null || !result.url.startsWith("file:") || result.url.includes("?")) return result;
+  const file = fileURLToPath(result.url);
+  if (!file.endsWith(".ts") || file.split(path.sep).includes("node_modules") || !isUntyped(path.dirname(file))) return result;
+  return { ...result, format: "module" };
+}
+`;
+
+/** An `--import` that registers {@link TS_AS_ESM_HOOKS}; it must come before tsx's. */
+export const TS_AS_ESM_IMPORT = `data:text/javascript,${encodeURIComponent(
+  `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(TS_AS_ESM_HOOKS)}`)});`,
+)}`;
+
+/**
+ * The `--import`s that let node load the block (and, from source, the runner): none for
+ * JavaScript, tsx for TypeScript, and for a `.ts` block the hooks that make it an ES module when
+ * its project says no "type" ({@link TS_AS_ESM_HOOKS}).
  */
 export function loaderArgs(file: string, projectDir: string): string[] {
   const ext = path.extname(file).toLowerCase();
   const runnerIsTs = runnerScript().endsWith(".ts");
   if (JS.has(ext) && !runnerIsTs) return [];
-  if (TS.has(ext) || runnerIsTs) return ["--import", pathToFileURL(tsxLoader(projectDir)).href];
+  if (TS.has(ext) || runnerIsTs) {
+    const tsx = ["--import", pathToFileURL(tsxLoader(projectDir)).href];
+    return ext === ".ts" ? ["--import", TS_AS_ESM_IMPORT, ...tsx] : tsx;
+  }
   throw new Error(`a code block is a .js, .mjs, .cjs, .ts, .mts or .cts file, not ${path.basename(file)}`);
 }
 
@@ -346,7 +389,7 @@ export function tsxLoader(projectDir: string): string {
       // try the next place
     }
   }
-  throw new Error("running a TypeScript block needs tsx; install it with: npm i -D tsx");
+  throw new Error(`running a TypeScript block needs tsx; install the local platform's dev dependencies with: ${INSTALL_LINE}`);
 }
 
 /** Keeps the last `max` bytes written (masked, when a mask is given), counting what it dropped. */
