@@ -13,17 +13,21 @@ export type { FlowPlugin, FlowProvider, NamespaceClass, NamespaceMap, PluginName
 export type { RequestContext, RequestContextInput, RequestContextToken, RequestContextStore } from "./context/request-context.js";
 export type { RequestOptions } from "./http/request-options.js";
 export { callConfig, type CallSwitches } from "./http/call-options.js";
-export { rawRequest, type RawRequestParams } from "./http/raw-request.js";
+export { rawRequest, type RawRequestMethod, type RawRequestParams } from "./http/raw-request.js";
 export { pagedList, type ListRequest } from "./http/paged-list.js";
 export { workspacePath } from "./http/paths.js";
-export type { TokenProvider, TokenManager } from "./http/token-manager.js";
+export type { CurrentToken, TokenProvider, TokenManager } from "./http/token-manager.js";
+export type { HttpAgents } from "./http/agents.js";
+export type { Redactor } from "./logging/redactor.js";
+export type { WaitBounds } from "./internal/workspace-client.js";
+export type { WireFinishReason } from "./dto/gateway-wire.js";
 export type { FlowLogger, LogFields } from "./logging/logger.js";
 export { Page, PagePromise } from "./pagination.js";
 export type { PageData, PageFetcher } from "./pagination.js";
 export { SDK_VERSION } from "./version.js";
 export { defineCodeBlock, type CodeBlockContext, type CodeBlockFunction, type CodeBlockRequest } from "./block.js";
 export * from "./errors.js";
-export type { Filter, FilterCondition, FilterScalar } from "./dto/filter.js";
+export type { Filter, FilterCondition, FilterScalar, FilterValue } from "./dto/filter.js";
 
 export * from "./namespaces/agents.js";
 export * from "./namespaces/audit.js";
