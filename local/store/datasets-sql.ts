@@ -127,7 +127,14 @@ function conditionSql(target: Target, condition: FilterScalar | FilterCondition,
 // on an integer column is an error rather than no rows. `null` matches a null value of any column.
 // A string compared with a timestamp column is read as a time and put in the stored form, so
 // `{ at: { $gte: "2026-01-31T00:00:00+01:00" } }` compares times, not spellings.
-function operand<T extends FilterScalar>(target: Target, value: T, where: string): T {
+// A Date (given in process; over HTTP it arrives as its ISO string) is read like insertRows reads one.
+function operand<T extends FilterScalar>(target: Target, given: T | Date, where: string): T {
+  if (given instanceof Date) {
+    const canonical = target.type === "timestamp" ? canonicalTimestamp(given) : undefined;
+    if (canonical === undefined) throw validation(where, target.type === "timestamp" ? `${target.column} is a timestamp column; compare it with ${OPERAND.timestamp}` : `a Date compares only with a timestamp column; ${target.column} is a ${target.type} column`);
+    return canonical as T;
+  }
+  const value: T = given;
   if (value === null || target.type === "json") return value;
   const kind = { string: "string", integer: "number", number: "number", boolean: "boolean", timestamp: "string" }[target.type];
   if (typeof value !== kind) throw validation(where, `${target.column} is ${target.type === "integer" ? "an" : "a"} ${target.type} column; compare it with ${OPERAND[target.type]}`);
@@ -142,7 +149,7 @@ const OPERAND: Record<Exclude<DatasetColumnType, "json">, string> = {
   integer: "a number",
   number: "a number",
   boolean: "true or false (with $eq, $ne, $in or $nin)",
-  timestamp: "an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z",
+  timestamp: "a Date or an ISO 8601 date-time with a time zone, e.g. 2026-01-31T09:00:00Z (years 0000–9999)",
 };
 
 /** Pushes a value onto `params` and returns its placeholder; template literals evaluate left to right, so order holds. */

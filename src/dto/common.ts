@@ -193,6 +193,46 @@ export function Located(name: string, check: (value: unknown, where: string) => 
   });
 }
 
+/** What a check found wrong, and exactly where: `path` is the wrong part (`records[1].vector`), the message says what. */
+export interface LocatedIssue {
+  path: string;
+  message: string;
+}
+
+// The exact path each LocatedExact constraint found, per validated instance, property and
+// constraint: class-validator keeps only a message per constraint, so toIssues reads it here.
+const exactPaths = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Like {@link Located}, for a check that knows the exact place of the fault: the issue's `path` is
+ * the wrong part (`rows[0].t`, `filter.t.$gt`), as the platform reports it, not the property.
+ * `check(value, property)` returns the issue or `undefined`.
+ */
+export function LocatedExact(name: string, check: (value: unknown, where: string) => LocatedIssue | undefined): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => check(value, args?.property ?? name) === undefined,
+      defaultMessage: (args?: ValidationArguments) => {
+        const issue = check(args?.value, args?.property ?? name);
+        if (issue === undefined) return `${name} is not valid`;
+        const target: unknown = args?.object;
+        if (typeof target === "object" && target !== null && args !== undefined) {
+          let paths = exactPaths.get(target);
+          if (paths === undefined) exactPaths.set(target, (paths = new Map()));
+          paths.set(`${args.property}\u0000${name}`, issue.path);
+        }
+        return issue.message;
+      },
+    },
+  });
+}
+
+/** The exact path a {@link LocatedExact} constraint `name` of `property` reported on `target`, if it did. */
+export function exactPathOf(target: unknown, property: string, name: string): string | undefined {
+  return typeof target === "object" && target !== null ? exactPaths.get(target)?.get(`${property}\u0000${name}`) : undefined;
+}
+
 /** Decorator: the property must be a JSON value (null included, undefined not). */
 export function IsJsonValue(message: string): PropertyDecorator {
   return ValidateBy({ name: "isJsonValue", validator: { validate: (value) => isJsonValue(value), defaultMessage: () => message } });

@@ -1,9 +1,9 @@
 // Inputs of the datasets namespace, validated by the SDK before any request and by the local
 // platform, plus the one check of rows against a schema (the platform runs it inside the insert).
-import { IsOptional, IsString, isISO8601, Matches, MaxLength } from "class-validator";
+import { IsOptional, IsString, Matches, MaxLength } from "class-validator";
 import type { FlowValidationIssue } from "../errors.js";
 import type { DatasetColumn, DatasetColumnType, DatasetOrderBy, DatasetSchema } from "../namespaces/datasets.js";
-import { isJsonValue, isPlainObject, Located, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, OptionalNotNull, PageQuery } from "./common.js";
+import { isJsonValue, isPlainObject, Located, LocatedExact, type LocatedIssue, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, OptionalNotNull, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The column types a schema may use. */
@@ -38,14 +38,41 @@ export const MAX_ROW_ISSUES = 20;
 export const MAX_DATASET_DESCRIPTION = 1000;
 
 // RFC 3339 date-time with a time zone (Z or ±hh:mm), as `audit.list({ since })` takes it.
-const DATE_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_TIME_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 
 /** The canonical form of a timestamp (`toISOString()`), or undefined when `value` is not one; a `Date` is accepted too. */
 export function canonicalTimestamp(value: unknown): string | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : inRange(value);
-  if (typeof value !== "string" || !DATE_TIME_WITH_ZONE.test(value) || !isISO8601(value, { strict: true })) return undefined;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : inRange(new Date(time));
+  if (typeof value !== "string") return undefined;
+  const date = parseDateTime(value);
+  return date === undefined ? undefined : inRange(date);
+}
+
+/**
+ * Reads an RFC 3339 date-time with a zone, checking it is a real date and time, by hand: years
+ * 0000–0099 included. (`Date.UTC` and `new Date(y, m, d)` read years 0–99 as 1900–1999, so
+ * class-validator's strict `isISO8601` refused them, and `setUTCFullYear` is used here.) Digits
+ * beyond milliseconds are cut off, as `Date.parse` does.
+ */
+function parseDateTime(text: string): Date | undefined {
+  const match = DATE_TIME_WITH_ZONE.exec(text);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  const offsetHours = match[9] === undefined ? 0 : Number(match[9]);
+  const offsetMinutes = match[10] === undefined ? 0 : Number(match[10]);
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const millis = match[7] === undefined ? 0 : Number(match[7].padEnd(3, "0").slice(0, 3));
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const sign = match[8] === "-" ? -1 : 1;
+  return new Date(date.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 // Years 0000–9999 only, so that the canonical strings sort in time order.
@@ -62,55 +89,72 @@ export function datasetNameIssue(value: unknown, where = "name"): string | undef
   return undefined;
 }
 
+const fault = (path: string, text: string): LocatedIssue => ({ path, message: `${path} ${text}` });
+
 /** What is wrong with `value` as a {@link DatasetSchema}, or undefined when it is one. */
 export function schemaIssue(value: unknown, where = "schema"): string | undefined {
-  if (!isPlainObject(value)) return `${where} must be an object { columns: { name: { type, nullable? } } }`;
-  for (const key of Object.keys(value)) if (key !== "columns") return `${where}.${key} is not a schema property; a schema is { columns: { ... } }`;
+  return schemaFault(value, where)?.message;
+}
+
+/** Like {@link schemaIssue}, with the exact path of the wrong part apart, as a validation issue names it. */
+export function schemaFault(value: unknown, where = "schema"): LocatedIssue | undefined {
+  if (!isPlainObject(value)) return fault(where, "must be an object { columns: { name: { type, nullable? } } }");
+  for (const key of Object.keys(value)) if (key !== "columns") return fault(`${where}.${key}`, "is not a schema property; a schema is { columns: { ... } }");
   const columns = value["columns"];
-  if (!isPlainObject(columns)) return `${where}.columns must be an object mapping column names to { type, nullable? }`;
+  if (!isPlainObject(columns)) return fault(`${where}.columns`, "must be an object mapping column names to { type, nullable? }");
   const names = Object.keys(columns);
-  if (names.length === 0) return `${where}.columns must name at least one column`;
-  if (names.length > MAX_DATASET_COLUMNS) return `${where}.columns has ${names.length} columns; at most ${MAX_DATASET_COLUMNS} are allowed`;
+  if (names.length === 0) return fault(`${where}.columns`, "must name at least one column");
+  if (names.length > MAX_DATASET_COLUMNS) return fault(`${where}.columns`, `has ${names.length} columns; at most ${MAX_DATASET_COLUMNS} are allowed`);
   for (const name of names) {
     const at = `${where}.columns.${name}`;
-    if (!DATASET_COLUMN_NAME.test(name) || name === "__proto__") return `${at}: a column name is a letter or _, then letters, digits or _ (up to 64), and not __proto__`;
+    if (!DATASET_COLUMN_NAME.test(name) || name === "__proto__") return { path: at, message: `${at}: a column name is a letter or _, then letters, digits or _ (up to 64), and not __proto__` };
     const column = columns[name];
-    if (!isPlainObject(column)) return `${at} must be an object { type, nullable? }`;
-    for (const key of Object.keys(column)) if (key !== "type" && key !== "nullable") return `${at}.${key} is not a column property; use type and nullable`;
-    if (!DATASET_COLUMN_TYPES.includes(column["type"] as DatasetColumnType)) return `${at}.type must be one of ${DATASET_COLUMN_TYPES.join(", ")}`;
-    if (column["nullable"] !== undefined && typeof column["nullable"] !== "boolean") return `${at}.nullable must be true or false`;
+    if (!isPlainObject(column)) return fault(at, "must be an object { type, nullable? }");
+    for (const key of Object.keys(column)) if (key !== "type" && key !== "nullable") return fault(`${at}.${key}`, "is not a column property; use type and nullable");
+    if (!DATASET_COLUMN_TYPES.includes(column["type"] as DatasetColumnType)) return fault(`${at}.type`, `must be one of ${DATASET_COLUMN_TYPES.join(", ")}`);
+    if (column["nullable"] !== undefined && typeof column["nullable"] !== "boolean") return fault(`${at}.nullable`, "must be true or false");
   }
   return undefined;
 }
 
 /** What is wrong with `value` as a list of sort keys, or undefined when it is one. Columns are checked against the schema by the platform. */
 export function orderByIssue(value: unknown, where = "orderBy"): string | undefined {
-  if (!Array.isArray(value)) return `${where} must be an array of { column, direction? }`;
-  if (value.length > MAX_ORDER_BY) return `${where} has ${value.length} sort keys; at most ${MAX_ORDER_BY} are allowed`;
+  return orderByFault(value, where)?.message;
+}
+
+/** Like {@link orderByIssue}, with the exact path of the wrong part apart, as a validation issue names it. */
+export function orderByFault(value: unknown, where = "orderBy"): LocatedIssue | undefined {
+  if (!Array.isArray(value)) return fault(where, "must be an array of { column, direction? }");
+  if (value.length > MAX_ORDER_BY) return fault(where, `has ${value.length} sort keys; at most ${MAX_ORDER_BY} are allowed`);
   const seen = new Set<string>();
   for (const [i, key] of value.entries()) {
     const at = `${where}[${i}]`;
-    if (!isPlainObject(key)) return `${at} must be an object { column, direction? }`;
-    for (const name of Object.keys(key)) if (name !== "column" && name !== "direction") return `${at}.${name} is not a sort key property; use column and direction`;
+    if (!isPlainObject(key)) return fault(at, "must be an object { column, direction? }");
+    for (const name of Object.keys(key)) if (name !== "column" && name !== "direction") return fault(`${at}.${name}`, "is not a sort key property; use column and direction");
     const column = key["column"];
-    if (typeof column !== "string" || !DATASET_COLUMN_NAME.test(column)) return `${at}.column must be a column name`;
-    if (seen.has(column)) return `${at}.column names ${column} a second time`;
+    if (typeof column !== "string" || !DATASET_COLUMN_NAME.test(column)) return fault(`${at}.column`, "must be a column name");
+    if (seen.has(column)) return fault(`${at}.column`, `names ${column} a second time`);
     seen.add(column);
-    if (key["direction"] !== undefined && key["direction"] !== "asc" && key["direction"] !== "desc") return `${at}.direction must be "asc" or "desc"`;
+    if (key["direction"] !== undefined && key["direction"] !== "asc" && key["direction"] !== "desc") return fault(`${at}.direction`, `must be "asc" or "desc"`);
   }
   return undefined;
 }
 
 /** What is wrong with `value` as the rows of one insert (their shape only; the platform checks them against the schema). */
 export function rowsIssue(value: unknown, where = "rows"): string | undefined {
-  if (!Array.isArray(value)) return `${where} must be an array of row objects`;
-  if (value.length === 0) return `${where} must hold at least one row`;
-  if (value.length > MAX_INSERT_ROWS) return `${where} has ${value.length} rows; one call inserts at most ${MAX_INSERT_ROWS} (split them, each call is all or nothing)`;
+  return rowsFault(value, where)?.message;
+}
+
+/** Like {@link rowsIssue}, with the exact path of the wrong part apart, as a validation issue names it. */
+export function rowsFault(value: unknown, where = "rows"): LocatedIssue | undefined {
+  if (!Array.isArray(value)) return fault(where, "must be an array of row objects");
+  if (value.length === 0) return fault(where, "must hold at least one row");
+  if (value.length > MAX_INSERT_ROWS) return fault(where, `has ${value.length} rows; one call inserts at most ${MAX_INSERT_ROWS} (split them, each call is all or nothing)`);
   for (const [i, row] of value.entries()) {
-    if (!isPlainObject(row)) return `${where}[${i}] must be an object of column values`;
+    if (!isPlainObject(row)) return fault(`${where}[${i}]`, "must be an object of column values");
     for (const [column, cell] of Object.entries(row)) {
       const issue = cellIssue(cell);
-      if (issue !== undefined) return `${where}[${i}].${column} ${issue}`;
+      if (issue !== undefined) return fault(`${where}[${i}].${column}`, issue);
     }
   }
   return undefined;
@@ -144,7 +188,7 @@ export class DatasetCreateInput {
   name!: string;
 
   /** The columns. */
-  @Located("schema", schemaIssue)
+  @LocatedExact("schema", schemaFault)
   schema!: DatasetSchema;
 
   /** What the dataset holds. */
@@ -160,7 +204,7 @@ export class DatasetListInput extends PageQuery {}
 /** Input of `datasets.insertRows`. */
 export class DatasetInsertInput extends DatasetRefInput {
   /** The rows, 1 to {@link MAX_INSERT_ROWS}. */
-  @Located("rows", rowsIssue)
+  @LocatedExact("rows", rowsFault)
   rows!: Array<Record<string, unknown>>;
 }
 
@@ -178,7 +222,7 @@ export class DatasetQueryInput extends PageQuery {
 
   /** Sort keys, most significant first. */
   @IsOptional()
-  @Located("orderBy", orderByIssue)
+  @LocatedExact("orderBy", orderByFault)
   orderBy?: DatasetOrderBy[];
 }
 

@@ -1,6 +1,6 @@
 import { getMetadataStorage, validateSync, type ValidationError } from "class-validator";
 import { FlowValidationError, type FlowValidationIssue } from "../errors.js";
-import { isPlainObject } from "./common.js";
+import { exactPathOf, isPlainObject } from "./common.js";
 
 /** Most issues a FlowValidationError lists; beyond them one issue says how many more there were. */
 export const MAX_ISSUES = 20;
@@ -44,7 +44,11 @@ export function toIssues(errors: readonly ValidationError[], parent = ""): FlowV
     // A value of the wrong kind, or none, gets the one issue that says what kind is expected: the
     // other rules (length, pattern) would only contradict it.
     const shown = typeRule !== undefined ? [typeRule] : error.value === undefined && constraints.length > 1 ? [constraints[0]!] : constraints;
-    for (const [, message] of shown) issues.push({ path, message });
+    // A LocatedExact check names the wrong part itself (`rows[0].t`), below the property.
+    for (const [name, message] of shown) {
+      const exact = exactPathOf(error.target, property, name);
+      issues.push({ path: exact === undefined ? path : parent ? `${parent}.${exact}` : exact, message });
+    }
     if (error.children?.length) issues.push(...toIssues(error.children, path));
   }
   return issues;

@@ -1,6 +1,6 @@
 // Inputs of the vector namespace, validated by the SDK before any request and by the local platform.
 import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from "class-validator";
-import { hasLoneSurrogate, isPlainObject, Located, MAX_JSON_BODY_BYTES, metadataIssue, OptionalNotNull, PageQuery } from "./common.js";
+import { hasLoneSurrogate, isPlainObject, LocatedExact, type LocatedIssue, MAX_JSON_BODY_BYTES, metadataIssue, OptionalNotNull, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The similarity measures a collection can use. */
@@ -94,39 +94,47 @@ export class VectorDeleteInput extends VectorCollectionInput {
 
 /** What is wrong with `value` as a vector, or undefined: an array of 1 to 8192 finite numbers. */
 export function vectorIssue(value: unknown, where: string): string | undefined {
-  if (!Array.isArray(value)) return `${where} must be an array of numbers`;
-  if (value.length === 0 || value.length > MAX_VECTOR_DIMENSIONS) return `${where} must have 1 to ${MAX_VECTOR_DIMENSIONS} numbers, not ${value.length}`;
+  return vectorFault(value, where)?.message;
+}
+
+const fault = (path: string, text: string): LocatedIssue => ({ path, message: `${path} ${text}` });
+
+function vectorFault(value: unknown, where: string): LocatedIssue | undefined {
+  if (!Array.isArray(value)) return fault(where, "must be an array of numbers");
+  if (value.length === 0 || value.length > MAX_VECTOR_DIMENSIONS) return fault(where, `must have 1 to ${MAX_VECTOR_DIMENSIONS} numbers, not ${value.length}`);
   for (let i = 0; i < value.length; i++) {
     const n: unknown = value[i];
-    if (typeof n !== "number" || !Number.isFinite(n)) return `${where}[${i}] must be a finite number, not ${describe(n)}`;
+    if (typeof n !== "number" || !Number.isFinite(n)) return fault(`${where}[${i}]`, `must be a finite number, not ${describe(n)}`);
   }
   return undefined;
 }
 
-function recordsIssue(value: unknown, where: string): string | undefined {
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_VECTOR_BATCH) return `${where} must be an array of 1 to ${MAX_VECTOR_BATCH} records`;
+// Issues name the exact record and field (`records[1].vector`), as the platform's do.
+function recordsFault(value: unknown, where: string): LocatedIssue | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_VECTOR_BATCH) return fault(where, `must be an array of 1 to ${MAX_VECTOR_BATCH} records`);
   const seen = new Map<string, number>();
   let length: number | undefined;
   for (const [i, record] of value.entries()) {
     const at = `${where}[${i}]`;
-    if (!isPlainObject(record)) return `${at} must be an object { id, vector, metadata? }`;
+    if (!isPlainObject(record)) return fault(at, "must be an object { id, vector, metadata? }");
     const extra = Object.keys(record).find((k) => k !== "id" && k !== "vector" && k !== "metadata");
-    if (extra !== undefined) return `${at}.${extra} is not a record field; a record is { id, vector, metadata? }`;
+    if (extra !== undefined) return fault(`${at}.${extra}`, "is not a record field; a record is { id, vector, metadata? }");
     const { id, vector, metadata } = record;
-    const idProblem = idIssue(id, `${at}.id`);
+    const idProblem = idFault(id, `${at}.id`);
     if (idProblem) return idProblem;
     const first = seen.get(id as string);
-    if (first !== undefined) return `${at}.id repeats ${where}[${first}].id (${JSON.stringify(id)}); give each id once per batch`;
+    if (first !== undefined) return fault(`${at}.id`, `repeats ${where}[${first}].id (${JSON.stringify(id)}); give each id once per batch`);
     seen.set(id as string, i);
-    const vectorProblem = vectorIssue(vector, `${at}.vector`);
+    const vectorProblem = vectorFault(vector, `${at}.vector`);
     if (vectorProblem) return vectorProblem;
     const n = (vector as number[]).length;
-    if (length !== undefined && n !== length) return `${at}.vector has ${n} dimensions but ${where}[0].vector has ${length}; a collection's vectors all have the same length`;
+    if (length !== undefined && n !== length) return fault(`${at}.vector`, `has ${n} dimensions but ${where}[0].vector has ${length}; a collection's vectors all have the same length`);
     length = n;
     const metadataProblem = metadata === undefined ? undefined : metadataIssue(metadata, `${at}.metadata`);
-    if (metadataProblem !== undefined) return metadataProblem;
+    if (metadataProblem !== undefined) return { path: `${at}.metadata`, message: metadataProblem };
   }
-  return batchSizeIssue(value as Array<Record<string, unknown>>, where);
+  const size = batchSizeIssue(value as Array<Record<string, unknown>>, where);
+  return size === undefined ? undefined : { path: where, message: size };
 }
 
 // A batch whose JSON would pass the platform's body limit, named before it is sent (the platform
@@ -146,10 +154,10 @@ function batchSizeIssue(records: ReadonlyArray<Record<string, unknown>>, where: 
   return `${where} come to ${mib(size)} MiB as JSON, over the ${mib(MAX_VECTOR_UPSERT_BYTES + 1024)} MiB a request body may carry; upsert them in batches of about ${fits} records (each batch is all or none)`;
 }
 
-function idListIssue(value: unknown, where: string): string | undefined {
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_VECTOR_BATCH) return `${where} must be an array of 1 to ${MAX_VECTOR_BATCH} ids`;
+function idListFault(value: unknown, where: string): LocatedIssue | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_VECTOR_BATCH) return fault(where, `must be an array of 1 to ${MAX_VECTOR_BATCH} ids`);
   for (const [i, id] of value.entries()) {
-    const issue = idIssue(id, `${where}[${i}]`);
+    const issue = idFault(id, `${where}[${i}]`);
     if (issue) return issue;
   }
   return undefined;
@@ -157,11 +165,11 @@ function idListIssue(value: unknown, where: string): string | undefined {
 
 // Same rules as KeyString: 1–256 characters, no control characters, well-formed Unicode (a lone
 // surrogate would be stored as U+FFFD, another id than the one given).
-function idIssue(id: unknown, where: string): string | undefined {
-  if (typeof id !== "string" || id.length === 0 || id.length > MAX_VECTOR_ID) return `${where} must be a string of 1 to ${MAX_VECTOR_ID} characters`;
+function idFault(id: unknown, where: string): LocatedIssue | undefined {
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_VECTOR_ID) return fault(where, `must be a string of 1 to ${MAX_VECTOR_ID} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(id)) return `${where} must not contain control characters`;
-  if (hasLoneSurrogate(id)) return `${where} must be well-formed Unicode (it holds a lone surrogate)`;
+  if (/[\u0000-\u001f\u007f]/.test(id)) return fault(where, "must not contain control characters");
+  if (hasLoneSurrogate(id)) return fault(where, "must be well-formed Unicode (it holds a lone surrogate)");
   return undefined;
 }
 
@@ -175,15 +183,15 @@ function describe(value: unknown): string {
 
 /** Decorator: an array of 1 to 8192 finite numbers. */
 export function IsVector(): PropertyDecorator {
-  return Located("isVector", vectorIssue);
+  return LocatedExact("isVector", vectorFault);
 }
 
 /** Decorator: 1 to 1000 `{ id, vector, metadata? }` records, ids unique, vectors of one length, at most {@link MAX_VECTOR_UPSERT_BYTES} as JSON. */
 export function IsVectorRecords(): PropertyDecorator {
-  return Located("isVectorRecords", recordsIssue);
+  return LocatedExact("isVectorRecords", recordsFault);
 }
 
 /** Decorator: 1 to 1000 vector ids. */
 export function IsVectorIdList(): PropertyDecorator {
-  return Located("isVectorIdList", idListIssue);
+  return LocatedExact("isVectorIdList", idListFault);
 }

@@ -249,16 +249,16 @@ describe("vector validation, before any request", () => {
   });
 
   const cases: Array<{ name: string; call: (f: FlowSDK) => unknown; path: string }> = [
-    { name: "NaN in a vector", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1, Number.NaN] }]), path: "records" },
-    { name: "Infinity in a query vector", call: (f) => f.vector.query("c", { vector: [Number.POSITIVE_INFINITY] }), path: "vector" },
-    { name: "a string in a vector", call: (f) => f.vector.query("c", { vector: ["1"] as unknown as number[] }), path: "vector" },
+    { name: "NaN in a vector", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1, Number.NaN] }]), path: "records[0].vector[1]" },
+    { name: "Infinity in a query vector", call: (f) => f.vector.query("c", { vector: [Number.POSITIVE_INFINITY] }), path: "vector[0]" },
+    { name: "a string in a vector", call: (f) => f.vector.query("c", { vector: ["1"] as unknown as number[] }), path: "vector[0]" },
     { name: "an empty vector", call: (f) => f.vector.query("c", { vector: [] }), path: "vector" },
-    { name: "vectors of different lengths in one batch", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1, 2] }, { id: "b", vector: [1] }]), path: "records" },
-    { name: "a repeated id in one batch", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1] }, { id: "a", vector: [2] }]), path: "records" },
+    { name: "vectors of different lengths in one batch", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1, 2] }, { id: "b", vector: [1] }]), path: "records[1].vector" },
+    { name: "a repeated id in one batch", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1] }, { id: "a", vector: [2] }]), path: "records[1].id" },
     { name: "an empty batch", call: (f) => f.vector.upsert("c", []), path: "records" },
-    { name: "an unknown record field", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], meta: {} } as unknown as VectorRecord]), path: "records" },
-    { name: "metadata that is not an object", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], metadata: [1] as unknown as Record<string, unknown> }]), path: "records" },
-    { name: "metadata over 64 KiB as JSON", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], metadata: { blob: "é".repeat(32_768) } }]), path: "records" },
+    { name: "an unknown record field", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], meta: {} } as unknown as VectorRecord]), path: "records[0].meta" },
+    { name: "metadata that is not an object", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], metadata: [1] as unknown as Record<string, unknown> }]), path: "records[0].metadata" },
+    { name: "metadata over 64 KiB as JSON", call: (f) => f.vector.upsert("c", [{ id: "a", vector: [1], metadata: { blob: "é".repeat(32_768) } }]), path: "records[0].metadata" },
     { name: "a collection name with a slash", call: (f) => f.vector.getCollection("a/b"), path: "name" },
     { name: "a collection name of '..'", call: (f) => f.vector.deleteCollection(".."), path: "name" },
     { name: "0 dimensions", call: (f) => f.vector.createCollection({ name: "c", dimensions: 0 }), path: "dimensions" },
@@ -268,7 +268,7 @@ describe("vector validation, before any request", () => {
     { name: "topK 2.5", call: (f) => f.vector.query("c", { vector: [1], topK: 2.5 }), path: "topK" },
     { name: "1001 records", call: (f) => f.vector.upsert("c", Array.from({ length: 1001 }, (_, i) => ({ id: `r${i}`, vector: [1] }))), path: "records" },
     { name: "a vector of 8193 numbers", call: (f) => f.vector.query("c", { vector: new Array<number>(8193).fill(1) }), path: "vector" },
-    { name: "a filter with an unknown operator", call: (f) => f.vector.query("c", { vector: [1], filter: { a: { $like: "x" } } as unknown as Filter }), path: "filter" },
+    { name: "a filter with an unknown operator", call: (f) => f.vector.query("c", { vector: [1], filter: { a: { $like: "x" } } as unknown as Filter }), path: "filter.a.$like" },
     { name: "an empty id list", call: (f) => f.vector.delete("c", []), path: "ids" },
     { name: "list limit 0", call: (f) => f.vector.listCollections({ limit: 0 }), path: "limit" },
   ];
