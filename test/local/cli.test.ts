@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FlowNotFoundError, FlowSDK } from "../../src/index.js";
+import { FlowNotFoundError, FlowSDK, SDK_VERSION } from "../../src/index.js";
 import { useScriptedServers } from "../helpers/scripted-server.js";
 
 // The flow-local command as a user runs it: a child process, real loopback HTTP, no mocks.
@@ -211,6 +212,11 @@ function block(name: string, source: string): string {
 
 const PRINT_URL = block("print-url.mjs", "console.log(process.env.PLATFORM_API_URL);\n");
 
+/** `flow-local run`'s stderr without the line saying it started a platform of its own (none ran on the data dir). */
+function withoutFallback(stderr: string): string {
+  return stderr.replace(/^flow-local: no platform is running on .*; running the block on .*\n/m, "");
+}
+
 function decodePayload(jwt: string): Record<string, unknown> {
   const part = jwt.split(".")[1];
   if (part === undefined) throw new Error(`not a JWT: ${jwt}`);
@@ -266,6 +272,33 @@ describe("flow-local command line", () => {
     const result = await runCli(["token", "--bogus"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--help");
+  });
+
+  it("prints its version with --version", async () => {
+    const result = await runCli(["--version"]);
+    expect(result).toMatchObject({ code: 0, stdout: `${SDK_VERSION}\n`, stderr: "" });
+  });
+
+  it("exits 2 on a scope that is not * or <area>:<action>, before looking for a platform", async () => {
+    const result = await runCli(["token", "--data", emptyData, "--scopes", "state:read, bogus,*,state:*"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('flow-local: --scopes takes * or <area>:<action> scopes, like state:read or state:*, comma-separated; not "bogus"\nRun flow-local --help for usage.\n');
+    expect(result.stdout).toBe("");
+  });
+
+  it("says once, with one prefix, that the port is in use, leaving no data dir behind", async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const data = path.join(tempDir(), "data");
+      const result = await runCli(["start", "--port", String(port), "--data", data]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`flow-local: port ${port} on 127.0.0.1 is in use; choose another port, or 0 for a free one\n`);
+      expect(existsSync(data)).toBe(false);
+    } finally {
+      busy.close();
+    }
   });
 
   it("exits 1 with a clear message when token finds no running platform", async () => {
@@ -337,7 +370,7 @@ fetch(url, { headers: { authorization: "Bearer " + String(process.env.AUTH_TOKEN
 `,
     );
     const result = await runCli(["run", file, "--data", emptyData]);
-    expect(result.stderr).toBe("");
+    expect(withoutFallback(result.stderr)).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe("local-user");
   });
@@ -372,7 +405,7 @@ fetch(url, { headers: { authorization: "Bearer " + String(process.env.AUTH_TOKEN
     const secrets = path.join(tempDir(), "secrets.env");
     writeFileSync(secrets, `# local secrets\nexport API_KEY="abc\\"def"\nOTHER='single quoted'\nPLAIN=value # comment\n\n`);
     const result = await runCli(["run", PRINT_URL, "--data", emptyData, "--secrets-file", secrets]);
-    expect(result.stderr).toBe("");
+    expect(withoutFallback(result.stderr)).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
@@ -405,7 +438,7 @@ describe("flow-local run of a function block", () => {
   it("calls the default export with --input and prints its output as indented JSON", async () => {
     const input = { name: "Ada", tags: ["a", "b"], n: -1.5e-7, nested: { ok: true, none: null, empty: [] }, text: 'quote " \\ é 😀\nnewline' };
     const result = await runCli(["run", fixture("echo.mjs"), "--input", JSON.stringify(input)], { cwd });
-    expect(result.stderr).toBe("");
+    expect(withoutFallback(result.stderr)).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(printed({ received: input }));
   });
@@ -470,7 +503,7 @@ describe("flow-local run of a function block", () => {
     const result = await runCli(["run", fixture("script.mjs")], { cwd, stdin: "" });
     expect(result.code).toBe(4); // its process.exitCode
     expect(result.stdout).toBe("first\nsecond\n");
-    expect(result.stderr).toBe("");
+    expect(withoutFallback(result.stderr)).toBe("");
   });
 });
 
@@ -479,7 +512,7 @@ describe("flow-local run and where the platform keeps its data", () => {
     const cwd = tempDir();
     const data = path.join(tempDir(), "data");
     const first = await runCli(["run", fixture("counter.mjs"), "--data", data, "--input", "null"], { cwd });
-    expect(first.stderr).toBe("");
+    expect(withoutFallback(first.stderr)).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toBe("1\n");
     const second = await runCli(["run", fixture("counter.mjs"), "--data", data, "--input", "null"], { cwd });
@@ -488,6 +521,27 @@ describe("flow-local run and where the platform keeps its data", () => {
     expect(existsSync(path.join(data, "flow-local.sqlite"))).toBe(true);
     // It was the run's own platform, stopped with it: nothing says one still runs there.
     expect(existsSync(path.join(data, "flow-local.runtime.json"))).toBe(false);
+  });
+
+  it("says on stderr which platform it falls back to when none runs on the data dir", async () => {
+    const cwd = tempDir();
+    const data = path.join(tempDir(), "data");
+    const kept = await runCli(["run", fixture("counter.mjs"), "--data", data, "--input", "null"], { cwd });
+    expect(kept.stderr).toBe(`flow-local: no platform is running on ${data} (flow-local start); running the block on a platform started on ${data} for this run\n`);
+    const fresh = await runCli(["run", fixture("counter.mjs"), "--input", "null"], { cwd });
+    expect(fresh.stderr).toBe(
+      `flow-local: no platform is running on ${path.join(cwd, ".flow-local")} (flow-local start); running the block on a fresh in-memory platform (its data goes when the block ends)\n`,
+    );
+  });
+
+  it("runs a .ts block with top-level await in a default npm init project (no package.json type)", async () => {
+    const cwd = tempDir();
+    writeFileSync(path.join(cwd, "package.json"), `${JSON.stringify({ name: "consumer", version: "1.0.0", main: "index.js" }, null, 2)}\n`);
+    writeFileSync(path.join(cwd, "block.ts"), "const url: string = await Promise.resolve(String(process.env.PLATFORM_API_URL));\nconsole.log(url.startsWith('http://127.0.0.1:'));\n");
+    const result = await runCli(["run", "block.ts"], { cwd });
+    expect(withoutFallback(result.stderr)).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("true\n");
   });
 
   it("runs on a fresh in-memory platform each time without --data", async () => {
@@ -508,7 +562,7 @@ describe("flow-local run with a manifest", () => {
     const result = await runCli(["run", fixture("invoke-greet.mjs"), "--manifest", fixture("with-manifest/flow-local.json"), "--input", '{"name":"Ada"}'], {
       cwd: tempDir(),
     });
-    expect(result.stderr).toBe("");
+    expect(withoutFallback(result.stderr)).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(greeted);
   });
@@ -517,7 +571,7 @@ describe("flow-local run with a manifest", () => {
     const cwd = tempDir();
     cpSync(fixture("with-manifest"), cwd, { recursive: true });
     const result = await runCli(["run", fixture("invoke-greet.mjs"), "--input", '{"name":"Ada"}'], { cwd });
-    expect(result.stderr).toBe("");
+    expect(withoutFallback(result.stderr)).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(greeted);
   });
@@ -686,6 +740,27 @@ describe("flow-local start", () => {
     expect(existsSync(path.join(dataDir, "flow-local.runtime.json"))).toBe(false);
     expect(existsSync(path.join(dataDir, "flow-local.token"))).toBe(false);
     await expect(fetch(`${exported.PLATFORM_API_URL}/v1/health`)).rejects.toThrow();
+  });
+});
+
+describe("flow-local start --ready-file", () => {
+  it("writes the URL to the file once ready, says when it stops and removes the file", async () => {
+    const dir = tempDir();
+    const readyFile = path.join(dir, "ready");
+    writeFileSync(readyFile, "http://stale.invalid\n"); // an earlier start's must not count
+    const started = await startServer(path.join(dir, "data"), ["--ready-file", readyFile]);
+    try {
+      // The URL is the last thing it says, after the ready file is written.
+      await started.stderrMatches(new RegExp(`^flow-local: serving ${escapeRegExp(started.exported.PLATFORM_API_URL ?? "?")} .*Ctrl-C stops it\\n$`));
+      expect(readFileSync(readyFile, "utf8")).toBe(`${started.exported.PLATFORM_API_URL}\n`);
+      started.server.kill("SIGTERM");
+      expect(await started.exited).toEqual({ code: 0, signal: null });
+      expect(started.stderr()).toMatch(new RegExp(`^flow-local: stopped on SIGTERM; ${escapeRegExp(started.exported.PLATFORM_API_URL ?? "?")} no longer serves\n$`, "m"));
+      expect(existsSync(readyFile)).toBe(false);
+    } finally {
+      killGroup(started.server);
+      servers.delete(started.server);
+    }
   });
 });
 
