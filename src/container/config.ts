@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, validateSync } from "class-validator";
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, validateSync } from "class-validator";
 import { FlowConfigError } from "../errors.js";
+import { LOG_LEVEL_ENV, LOG_LEVELS, type FlowLogLevel } from "../logging/level.js";
 import { redactWith } from "../logging/redactor.js";
 
 /** Where each setting comes from: the option name and its environment variable. */
@@ -55,6 +56,8 @@ export interface FlowConfig {
   readonly maxRetries: number;
   /** How long `secrets.get` and `secrets.getMany` reuse a value read earlier, in milliseconds; 0 turns the cache off. */
   readonly secretsCacheTtlMs: number;
+  /** Log level (`FLOW_LOG`): `debug`, `info`, `warn`, `error` or `off`; undefined when not set (the logger given gets every line, and none is given: silent). */
+  readonly logLevel: FlowLogLevel | undefined;
 }
 
 /** Default time limit of one request attempt. */
@@ -91,6 +94,7 @@ class ConfigInput {
   @IsInt() @Min(1) @Max(3_600_000) timeoutMs!: number;
   @IsInt() @Min(0) @Max(10) maxRetries!: number;
   @IsInt() @Min(0) @Max(MAX_SECRETS_CACHE_TTL_MS) secretsCacheTtlMs!: number;
+  @IsOptional() @IsIn(LOG_LEVELS) logLevel?: string;
 }
 
 /** The settings `FlowSDK.create()` reads from its options before falling back to the environment. */
@@ -139,6 +143,13 @@ export interface ConfigOptions {
    */
   secretsCacheTtlMs?: number | undefined;
   /**
+   * Log level, for debugging without a code change: `debug`, `info`, `warn`, `error` or `off`;
+   * else `FLOW_LOG`. Set and no `logger` given, the SDK logs to standard error (redacted, as
+   * every line is) from this level up; with a `logger`, it gets only the lines from this level up.
+   * Unset: the `logger` gets every line, and without one the SDK is silent.
+   */
+  logLevel?: FlowLogLevel | undefined;
+  /**
    * The environment to read; only this one is read when given.
    * @default process.env
    */
@@ -162,6 +173,7 @@ const HINTS: Partial<Record<keyof ConfigInput, string>> = {
   authToken: "set it to the token exactly as issued (no quotes, spaces or line breaks)",
   traceparent: "use a W3C traceparent such as 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
   tracestate: "use a W3C tracestate: printable ASCII, at most 512 characters",
+  logLevel: `use one of ${LOG_LEVELS.join(", ")}`,
 };
 
 /**
@@ -190,6 +202,9 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
     secretsCacheTtlMs: options.secretsCacheTtlMs ?? DEFAULT_SECRETS_CACHE_TTL_MS,
+    // Any case (FLOW_LOG=DEBUG); not in CONFIG_ENV, which the local platform clears from a block's
+    // environment: a FLOW_LOG of the shell that runs a block reaches the block.
+    logLevel: lower(clean(options.logLevel) ?? clean(env[LOG_LEVEL_ENV])),
   });
 
   const errors = validateSync(input);
@@ -221,12 +236,13 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     timeoutMs: input.timeoutMs,
     maxRetries: input.maxRetries,
     secretsCacheTtlMs: input.secretsCacheTtlMs,
+    logLevel: input.logLevel as FlowLogLevel | undefined,
   });
   return { config, authToken: input.authToken };
 }
 
 function describeProblem(property: keyof ConfigInput, input: ConfigInput): string {
-  const envName = property in CONFIG_ENV ? CONFIG_ENV[property as EnvSetting] : undefined;
+  const envName = property === "logLevel" ? LOG_LEVEL_ENV : property in CONFIG_ENV ? CONFIG_ENV[property as EnvSetting] : undefined;
   const label = envName ? `${envName} (option ${property})` : `option ${property}`;
   const value = input[property];
   const hint = HINTS[property] ?? `it ${ID_MESSAGE}`;
@@ -275,6 +291,10 @@ function clean(value: unknown): string | undefined {
   if (typeof value !== "string") return value as string | undefined;
   const trimmed = value.trim();
   return trimmed ? trimmed : undefined;
+}
+
+function lower(value: string | undefined): string | undefined {
+  return typeof value === "string" ? value.toLowerCase() : value;
 }
 
 function trimSlash(url: string): string {

@@ -6,6 +6,7 @@ import { createHttpClient } from "../http/create-http-client.js";
 import { fileTokenProvider, TokenManager, type TokenProvider } from "../http/token-manager.js";
 import { silentLogger, type FlowLogger } from "../logging/logger.js";
 import { Redactor } from "../logging/redactor.js";
+import { levelLogger, stderrLogger } from "../logging/level.js";
 import { redactingLogger } from "../logging/safe-logger.js";
 import { WorkspaceClient } from "../internal/workspace-client.js";
 import { BUILTIN_NAMESPACES } from "../namespaces/index.js";
@@ -70,12 +71,16 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
   c.register(TOKENS.Redactor, { useValue: redactor });
   // TOKENS.Logger always resolves to a redacting logger, so plugin code that logs through it is
   // redacted too; a `providers` entry for TOKENS.Logger replaces the sink behind it.
-  c.register(LOG_SINK, { useValue: options.logger ?? silentLogger });
+  // FLOW_LOG (option logLevel) set and no logger given: lines go to standard error, from that level up.
+  const level = config.logLevel;
+  c.register(LOG_SINK, { useValue: options.logger ?? (level !== undefined && level !== "off" ? stderrLogger() : silentLogger) });
   c.register(
     TOKENS.Logger,
     cached((c) => {
       const sink = c.resolve(LOG_SINK);
-      return sink === silentLogger ? sink : redactingLogger(sink, c.resolve(TOKENS.Redactor)); // nothing to redact for no one
+      if (sink === silentLogger || level === "off") return silentLogger; // nothing to redact for no one
+      const redacted = redactingLogger(sink, c.resolve(TOKENS.Redactor));
+      return level === undefined ? redacted : levelLogger(redacted, level);
     }),
   );
   const contextStore = new RequestContextStore();
