@@ -22,6 +22,7 @@ export type { Redactor } from "./logging/redactor.js";
 export type { WaitBounds } from "./internal/workspace-client.js";
 export type { WireFinishReason } from "./dto/gateway-wire.js";
 export type { FlowLogger, LogFields } from "./logging/logger.js";
+export type { FlowLogLevel } from "./logging/level.js";
 export { Page, PagePromise } from "./pagination.js";
 export type { PageData, PageFetcher } from "./pagination.js";
 export { SDK_VERSION } from "./version.js";
