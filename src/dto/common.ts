@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, isISO8601, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, ValidateIf, type ValidationArguments } from "class-validator";
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, ValidateIf, type ValidationArguments } from "class-validator";
 
 /** Largest page a list call may ask for. */
 export const MAX_PAGE_SIZE = 1000;
@@ -240,11 +240,39 @@ export function IsJsonValue(message: string): PropertyDecorator {
 
 // RFC 3339 date-time: a full date, a time, and a time zone (Z or ±hh:mm). Week and ordinal dates
 // (2026-W05, 2026-031) and times without a zone (read in whatever zone the server is in) are out.
-const DATE_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_TIME_FIELDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Reads an RFC 3339 date-time with a zone, checking it is a real date and time, by hand: years
+ * 0000–0099 included. (`Date.UTC` and `new Date(y, m, d)` read years 0–99 as 1900–1999, so
+ * class-validator's strict `isISO8601` refused them, and `setUTCFullYear` is used here.) Digits
+ * beyond milliseconds are cut off, as `Date.parse` does.
+ */
+export function parseDateTime(text: string): Date | undefined {
+  const match = DATE_TIME_FIELDS.exec(text);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  const offsetHours = match[9] === undefined ? 0 : Number(match[9]);
+  const offsetMinutes = match[10] === undefined ? 0 : Number(match[10]);
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const millis = match[7] === undefined ? 0 : Number(match[7].padEnd(3, "0").slice(0, 3));
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const sign = match[8] === "-" ? -1 : 1;
+  return new Date(date.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 
 /** True for an RFC 3339 date-time with a time zone that is a real date and that Date.parse reads. */
 export function isDateTimeWithZone(value: unknown): boolean {
-  return typeof value === "string" && DATE_TIME_WITH_ZONE.test(value) && isISO8601(value, { strict: true }) && !Number.isNaN(Date.parse(value));
+  return typeof value === "string" && parseDateTime(value) !== undefined && !Number.isNaN(Date.parse(value));
 }
 
 /** Decorator: the property must be an RFC 3339 date-time with a `Z` or `±hh:mm` time zone. */

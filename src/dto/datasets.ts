@@ -3,7 +3,7 @@
 import { IsOptional, IsString, Matches, MaxLength } from "class-validator";
 import type { FlowValidationIssue } from "../errors.js";
 import type { DatasetColumn, DatasetColumnType, DatasetOrderBy, DatasetSchema } from "../namespaces/datasets.js";
-import { isJsonValue, isPlainObject, Located, LocatedExact, type LocatedIssue, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, OptionalNotNull, PageQuery } from "./common.js";
+import { isJsonValue, isPlainObject, Located, LocatedExact, type LocatedIssue, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, OptionalNotNull, PageQuery, parseDateTime } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 
 /** The column types a schema may use. */
@@ -38,7 +38,6 @@ export const MAX_ROW_ISSUES = 20;
 export const MAX_DATASET_DESCRIPTION = 1000;
 
 // RFC 3339 date-time with a time zone (Z or ±hh:mm), as `audit.list({ since })` takes it.
-const DATE_TIME_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 
 /** The canonical form of a timestamp (`toISOString()`), or undefined when `value` is not one; a `Date` is accepted too. */
 export function canonicalTimestamp(value: unknown): string | undefined {
@@ -46,33 +45,6 @@ export function canonicalTimestamp(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   const date = parseDateTime(value);
   return date === undefined ? undefined : inRange(date);
-}
-
-/**
- * Reads an RFC 3339 date-time with a zone, checking it is a real date and time, by hand: years
- * 0000–0099 included. (`Date.UTC` and `new Date(y, m, d)` read years 0–99 as 1900–1999, so
- * class-validator's strict `isISO8601` refused them, and `setUTCFullYear` is used here.) Digits
- * beyond milliseconds are cut off, as `Date.parse` does.
- */
-function parseDateTime(text: string): Date | undefined {
-  const match = DATE_TIME_WITH_ZONE.exec(text);
-  if (match === null) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
-  const offsetHours = match[9] === undefined ? 0 : Number(match[9]);
-  const offsetMinutes = match[10] === undefined ? 0 : Number(match[10]);
-  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const millis = match[7] === undefined ? 0 : Number(match[7].padEnd(3, "0").slice(0, 3));
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
-  const sign = match[8] === "-" ? -1 : 1;
-  return new Date(date.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 // Years 0000–9999 only, so that the canonical strings sort in time order.
