@@ -152,7 +152,7 @@ function atomicHandler(handler: RouteHandlerMethod, store: IdempotencyStore, cla
         delete (reply as { send?: unknown }).send;
         if (reply.send !== send) reply.send = send;
       }
-      if (sent === undefined && !isThenable(result)) sent = { payload: result };
+      if (sent === undefined && !isThenable(result) && result !== undefined) sent = { payload: result };
       let answer: unknown = sent?.payload;
       if (sent !== undefined && claim !== undefined) {
         if (isSerializable(answer)) {
@@ -169,8 +169,10 @@ function atomicHandler(handler: RouteHandlerMethod, store: IdempotencyStore, cla
       }
       db.exec("COMMIT");
       if (sent === undefined) return result;
-      if (isThenable(result)) {
-        // Its rest (after the send) cannot change the answer; a late failure has nowhere to go.
+      // An async handler's rest (after the send) cannot change the answer; a late failure has
+      // nowhere to go. Only a promise: the reply itself is thenable, and `return reply.send(x)`
+      // from a plain function must not have its then() called.
+      if (result instanceof Promise) {
         result.then(undefined, (error: unknown) => request.log.error({ err: error }, "handler failed after answering"));
       }
       reply.send(answer);

@@ -329,7 +329,8 @@ function ownDir(): string {
  * Module hooks (run before tsx's) that load a `.ts` file as an ES module, as `.mts` is, when the
  * nearest package.json has no "type" (or there is none), outside node_modules: a default `npm init`
  * project would otherwise get CommonJS, where top-level await is refused. The block and the `.ts`
- * files it imports alike, so they agree. A "type" of "commonjs" is left as it says.
+ * files it imports alike, so they agree. A "type" of "commonjs" is left as it says, and so is a
+ * file written for CommonJS (it uses `require`, `__dirname`, `__filename` or `module.exports`).
  */
 const TS_AS_ESM_HOOKS = `
 import { readFileSync } from "node:fs";
@@ -354,7 +355,18 @@ export async function resolve(specifier, context, next) {
   if (result.format != null || !result.url.startsWith("file:") || result.url.includes("?")) return result;
   const file = fileURLToPath(result.url);
   if (!file.endsWith(".ts") || file.split(path.sep).includes("node_modules") || !isUntyped(path.dirname(file))) return result;
+  if (usesCommonJs(file)) return result;
   return { ...result, format: "module" };
+}
+// A file written for CommonJS (require, __dirname, module.exports, import x = require) stays
+// CommonJS, as tsx has always run it: only the rest, top-level await included, becomes ESM.
+const COMMONJS = /\\brequire\\s*\\(|\\b__dirname\\b|\\b__filename\\b|\\bmodule\\.exports\\b|\\bexports\\.[A-Za-z_$]|\\bimport\\s+[A-Za-z_$][\\w$]*\\s*=\\s*require\\b/;
+function usesCommonJs(file) {
+  try {
+    return COMMONJS.test(readFileSync(file, "utf8"));
+  } catch {
+    return false;
+  }
 }
 `;
 

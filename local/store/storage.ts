@@ -147,9 +147,13 @@ export class StorageStore {
       } finally {
         closeSync(fd);
       }
+      const target = this.fileOf(tenant, write.path);
       this.db.transaction(() => {
         this.upsert.run({ ...tenantParams(tenant), path: write.path, size, contentType: write.contentType, etag, metadata: JSON.stringify(write.metadata), now });
-        renameSync(temp, this.fileOf(tenant, write.path));
+        renameSync(temp, target);
+        // The rename itself is durable only once its directory is synced: before the commit, so
+        // a row that survives a power loss never names a file the rename lost.
+        syncDirectory(path.dirname(target));
       })();
     } catch (error) {
       rmSync(temp, { force: true });
@@ -241,4 +245,18 @@ function toObject(row: Row): StorageObject {
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     updatedAt: new Date(row.updated_at).toISOString(),
   };
+}
+
+/** fsyncs a directory, making the renames in it durable (a no-op where directories cannot be opened for it). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch (error) {
+    // Windows cannot open a directory for fsync; there the rename is as durable as it gets.
+    if ((error as NodeJS.ErrnoException).code !== "EISDIR" && (error as NodeJS.ErrnoException).code !== "EPERM") throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

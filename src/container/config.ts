@@ -4,6 +4,23 @@ import { FlowConfigError } from "../errors.js";
 import { LOG_LEVEL_ENV, LOG_LEVELS, type FlowLogLevel } from "../logging/level.js";
 import { redactWith } from "../logging/redactor.js";
 
+let warnedLogLevel = false;
+
+/**
+ * `FLOW_LOG` from the environment, lowercased. A value that is not a level is ignored with one
+ * line on stderr (once per process), as openai-node does with `OPENAI_LOG`: a stray variable in the
+ * shell must not stop every block from starting. The `logLevel` option is still checked strictly.
+ */
+function envLogLevel(env: NodeJS.ProcessEnv): string | undefined {
+  const value = lower(clean(env[LOG_LEVEL_ENV]));
+  if (value === undefined || (LOG_LEVELS as readonly string[]).includes(value)) return value;
+  if (!warnedLogLevel) {
+    warnedLogLevel = true;
+    process.stderr.write(`flow-sdk: ${LOG_LEVEL_ENV} is not one of ${LOG_LEVELS.join(", ")}; it is ignored\n`);
+  }
+  return undefined;
+}
+
 /** Where each setting comes from: the option name and its environment variable. */
 export const CONFIG_ENV = {
   orgId: "ORG_ID",
@@ -204,7 +221,7 @@ export function resolveConfig(options: ConfigOptions, processEnv: Readonly<Recor
     secretsCacheTtlMs: options.secretsCacheTtlMs ?? DEFAULT_SECRETS_CACHE_TTL_MS,
     // Any case (FLOW_LOG=DEBUG); not in CONFIG_ENV, which the local platform clears from a block's
     // environment: a FLOW_LOG of the shell that runs a block reaches the block.
-    logLevel: lower(clean(options.logLevel) ?? clean(env[LOG_LEVEL_ENV])),
+    logLevel: lower(clean(options.logLevel)) ?? envLogLevel(env),
   });
 
   const errors = validateSync(input);

@@ -92,15 +92,30 @@ describe("FLOW_LOG", () => {
     expect(lines).toEqual(["error e"]);
   });
 
-  it("an unknown level is a FlowConfigError naming FLOW_LOG and the levels", () => {
+  it("an unknown logLevel option is a FlowConfigError naming the levels; an unknown FLOW_LOG is ignored with one line on stderr", async () => {
     let error: unknown;
     try {
-      FlowSDK.create({ platformUrl: URL, env: { FLOW_LOG: "verbose" } });
+      FlowSDK.create({ platformUrl: URL, logLevel: "verbose" as never });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(FlowConfigError);
-    expect((error as Error).message).toContain('FLOW_LOG (option logLevel) is invalid: got "verbose"; use one of debug, info, warn, error, off');
+    expect((error as Error).message).toContain("use one of debug, info, warn, error, off");
+    // A stray shell variable must not stop every block from starting.
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation(((chunk: string) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write);
+    try {
+      await using first = FlowSDK.create({ platformUrl: URL, authToken: TOKEN, env: { FLOW_LOG: "verbose" } });
+      await using second = FlowSDK.create({ platformUrl: URL, authToken: TOKEN, env: { FLOW_LOG: "1" } });
+      expect(first.config.logLevel).toBeUndefined();
+      expect(second.config.logLevel).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.filter((line) => line.includes("FLOW_LOG is not one of debug, info, warn, error, off; it is ignored"))).toHaveLength(1);
   });
 
   it("the stderr logger writes fields JSON cannot show without throwing", () => {

@@ -122,10 +122,12 @@ describe("a broken connection: outcome unknown, or nothing sent", () => {
 
   it("a timeout carries the ids too", async () => {
     const server = await rawServer(() => {}); // reads, never answers
-    const flow = FlowSDK.create({ authToken: TOKEN, maxRetries: 0, timeoutMs: 100, env: { PLATFORM_API_URL: server.url, WORKSPACE_ID: "ws_local", ORG_ID: "org_local" } });
+    // Long enough that a loaded machine reads the request before the timeout fires.
+    const flow = FlowSDK.create({ authToken: TOKEN, maxRetries: 0, timeoutMs: 1_000, env: { PLATFORM_API_URL: server.url, WORKSPACE_ID: "ws_local", ORG_ID: "org_local" } });
     try {
       const error = (await caught(() => flow.state.set("k", 1))) as FlowTimeoutError;
       expect(error).toBeInstanceOf(FlowTimeoutError);
+      expect(server.heads).toHaveLength(1);
       expect(error.idempotencyKey).toBe(headerIn(server.heads[0], "Idempotency-Key"));
       expect(error.requestId).toBe(headerIn(server.heads[0], "X-Request-Id"));
       expect(error.message).toContain("its outcome is unknown");

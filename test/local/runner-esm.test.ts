@@ -72,6 +72,17 @@ describe("a .ts block in a project without a package.json type", () => {
     expect(JSON.parse(outcome.output ?? "null")).toBe("string");
   });
 
+  it("leaves a block written for CommonJS as CommonJS, as tsx always ran it: require, __dirname, JSON", async () => {
+    const dir = project({
+      "package.json": NPM_INIT,
+      "data.json": JSON.stringify({ base: 1 }),
+      "block.ts": `const data = require("./data.json");\nexport default (input: { n: number }) => ({ n: input.n + data.base, dir: typeof __dirname });\n`,
+    });
+    const outcome = await run(dir, "block.ts");
+    expect(outcome.error).toBeNull();
+    expect(JSON.parse(outcome.output ?? "null")).toEqual({ n: 42, dir: "string" });
+  });
+
   it("registers the hooks before tsx, for .ts blocks only", () => {
     const dir = project({ "package.json": NPM_INIT });
     const ts = loaderArgs(path.join(dir, "block.ts"), process.cwd());
