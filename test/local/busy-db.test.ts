@@ -101,6 +101,22 @@ describe("a database whose write lock another process holds", () => {
     }
   });
 
+  it("answers many writes in flight 503 at once, asking SQLite only once per backoff, and health answers among them", async () => {
+    const holder = await holdLock();
+    try {
+      const writes = Array.from({ length: 30 }, (_, i) => send("PUT", `${ROOT_PATH}/state/many-${i}`, { value: i }, randomUUID()));
+      const [health, ...answers] = await Promise.all([fetch(new URL("/v1/health", platform.url)), ...writes]);
+      expect(health.status).toBe(200);
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        expect(answer.body).toMatchObject({ error: { code: "database_busy" } });
+        expect(answer.headers.get("retry-after")).toBe("1");
+      }
+    } finally {
+      await holder.release();
+    }
+  });
+
   it("lets the SDK's retry of the same call succeed once the lock is released, the work done once", async () => {
     const holder = await holdLock();
     let released: Promise<void> | undefined;
