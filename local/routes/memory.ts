@@ -43,12 +43,22 @@ export function memoryRoutes(app: FastifyInstance, db: LocalDb, clock: Clock, ga
     }
   };
 
-  app.post("/memory", needs("memory:write"), async (request, reply) => {
+  // With the local embedding nothing is awaited: the memory and the answer kept for its
+  // Idempotency-Key commit in one transaction. Only a configured model makes the handler wait
+  // (then a pending claim stands for it; see local/idempotency.ts).
+  app.post("/memory", needs("memory:write"), (request, reply) => {
     const input = validateInput(MemoryAddInput, request.body, "POST memory");
     const tenant = tenantOf(request);
-    const embedded = await embed(request, reply, tenant, input.content);
-    store.checkModel(tenant, embedded?.model ?? LOCAL_EMBEDDING_MODEL);
-    return reply.status(201).send(store.add(tenant, input, embedded));
+    const configured = gateway?.deps.manifest().gateway.memoryEmbeddingModel ?? null;
+    if (gateway === undefined || configured === null || configured === LOCAL_EMBEDDING_MODEL) {
+      store.checkModel(tenant, LOCAL_EMBEDDING_MODEL);
+      return reply.status(201).send(store.add(tenant, input, undefined));
+    }
+    return (async () => {
+      const embedded = await embed(request, reply, tenant, input.content);
+      store.checkModel(tenant, embedded?.model ?? LOCAL_EMBEDDING_MODEL);
+      return reply.status(201).send(store.add(tenant, input, embedded));
+    })();
   });
 
   app.get("/memory", needs("memory:read"), async (request) => {

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { startLocalPlatform, type LocalPlatform } from "../../local/index.js";
 import { IdempotencyStore, PENDING_STATUS, type IdempotencyScope, type StoredAnswer } from "../../local/store/idempotency.js";
 import { FlowSDK } from "../../src/index.js";
@@ -23,8 +25,21 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(dataDir?: string): Promise<LocalPlatform> {
-  const platform = await startLocalPlatform(dataDir === undefined ? {} : { dataDir });
+// An upstream for a connector: a handler that awaits (the call) before it answers.
+let upstreamCalls = 0;
+const upstream = http.createServer((req, res) => {
+  upstreamCalls++;
+  req.resume();
+  req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true })));
+});
+await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+const CONNECTORS = {
+  connectors: { api: { type: "http" as const, baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, actions: { ping: { method: "POST", path: "/ping" } } } },
+};
+
+async function start(dataDir?: string, withConnector = false): Promise<LocalPlatform> {
+  const platform = await startLocalPlatform({ ...(dataDir === undefined ? {} : { dataDir }), ...(withConnector ? { manifest: CONNECTORS } : {}) });
   platforms.push(platform);
   return platform;
 }
@@ -112,47 +127,61 @@ describe("an answer that cannot be saved (work in one transaction with it)", () 
     }
   });
 
-  it("keeps a handler that awaits (memory.add) from running twice: the client gets its answer, a retry gets 409 idempotency_outcome_unknown", async () => {
-    const platform = await start();
-    const seam = failNextAnswerSave();
-    const key = randomUUID();
-    const scope = `s${randomUUID().slice(0, 8)}`;
-    const first = await send(platform, "POST", "/memory", { content: "remember once", scope }, key);
-    expect(seam.failed()).toBe(1);
-    expect(first.status).toBe(201);
-    const retry = await send(platform, "POST", "/memory", { content: "remember once", scope }, key);
-    expect(retry.status).toBe(409);
-    expect(retry.body).toMatchObject({ error: { code: "idempotency_outcome_unknown", message: expect.stringContaining("not done again") } });
-    expect(await memoriesIn(platform, scope)).toHaveLength(1);
-  });
-
-  it("still refuses a key whose pending claim came from another call with 422 idempotency_key_reused", async () => {
+  it("keeps memory.add with the local embedding atomic too: nothing awaits, so a failed save rolls the memory back", async () => {
     const platform = await start();
     failNextAnswerSave();
     const key = randomUUID();
-    expect((await send(platform, "POST", "/memory", { content: "a", scope: "reuse" }, key)).status).toBe(201);
-    expect((await send(platform, "POST", "/memory", { content: "b", scope: "reuse" }, key)).status).toBe(422);
+    const scope = `s${randomUUID().slice(0, 8)}`;
+    expect((await send(platform, "POST", "/memory", { content: "remember once", scope }, key)).status).toBe(503);
+    expect(await memoriesIn(platform, scope)).toHaveLength(0);
+    expect((await send(platform, "POST", "/memory", { content: "remember once", scope }, key)).status).toBe(201);
+    expect((await send(platform, "POST", "/memory", { content: "remember once", scope }, key)).replayed).toBe("true");
+    expect(await memoriesIn(platform, scope)).toHaveLength(1);
+  });
+
+  it("keeps a handler that awaits (a connector call) from running twice: the client gets its answer, a retry gets 409 idempotency_outcome_unknown", async () => {
+    const platform = await start(undefined, true);
+    const seam = failNextAnswerSave();
+    const key = randomUUID();
+    const before = upstreamCalls;
+    const first = await send(platform, "POST", "/connectors/api/invoke", { action: "ping" }, key);
+    expect(seam.failed()).toBe(1);
+    expect(first.status).toBe(200);
+    const retry = await send(platform, "POST", "/connectors/api/invoke", { action: "ping" }, key);
+    expect(retry.status).toBe(409);
+    expect(retry.body).toMatchObject({ error: { code: "idempotency_outcome_unknown", message: expect.stringContaining("not done again") } });
+    expect(upstreamCalls - before).toBe(1);
+  });
+
+  it("still refuses a key whose pending claim came from another call with 422 idempotency_key_reused", async () => {
+    const platform = await start(undefined, true);
+    failNextAnswerSave();
+    const key = randomUUID();
+    expect((await send(platform, "POST", "/connectors/api/invoke", { action: "ping", params: { n: 1 } }, key)).status).toBe(200);
+    expect((await send(platform, "POST", "/connectors/api/invoke", { action: "ping", params: { n: 2 } }, key)).status).toBe(422);
   });
 
   it("keeps answers and pending claims across a restart on the same data dir: a replay, and a 409 rather than the work again", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "flow-idem-atomic-"));
     dirs.push(dataDir);
-    let platform = await start(dataDir);
+    let platform = await start(dataDir, true);
     const answeredKey = randomUUID();
     const pendingKey = randomUUID();
-    const scope = "restart";
-    const answered = await send(platform, "POST", "/memory", { content: "answered", scope }, answeredKey);
-    expect(answered.status).toBe(201);
+    const answered = await send(platform, "POST", "/connectors/api/invoke", { action: "ping", params: { n: "answered" } }, answeredKey);
+    expect(answered.status).toBe(200);
     failNextAnswerSave();
-    expect((await send(platform, "POST", "/memory", { content: "pending", scope }, pendingKey)).status).toBe(201);
+    expect((await send(platform, "POST", "/connectors/api/invoke", { action: "ping", params: { n: "pending" } }, pendingKey)).status).toBe(200);
     vi.restoreAllMocks();
     await platform.close();
 
-    platform = await start(dataDir);
-    const replayed = await send(platform, "POST", "/memory", { content: "answered", scope }, answeredKey);
+    platform = await start(dataDir, true);
+    const before = upstreamCalls;
+    const replayed = await send(platform, "POST", "/connectors/api/invoke", { action: "ping", params: { n: "answered" } }, answeredKey);
     expect(replayed.replayed).toBe("true");
     expect(replayed.body).toEqual(answered.body);
-    expect((await send(platform, "POST", "/memory", { content: "pending", scope }, pendingKey)).body).toMatchObject({ error: { code: "idempotency_outcome_unknown" } });
-    expect(await memoriesIn(platform, scope)).toHaveLength(2);
+    expect((await send(platform, "POST", "/connectors/api/invoke", { action: "ping", params: { n: "pending" } }, pendingKey)).body).toMatchObject({
+      error: { code: "idempotency_outcome_unknown" },
+    });
+    expect(upstreamCalls).toBe(before);
   });
 });
