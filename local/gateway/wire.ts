@@ -5,41 +5,20 @@
 import { isPlainObject } from "../../src/dto/common.js";
 import type { WireChatRequest, WireEmbeddingRequest } from "../../src/dto/gateway-wire.js";
 import { HttpError } from "../errors.js";
+import { MAX_CHAT_TOOLS, MAX_EMBED_INPUTS, TOOL_NAME } from "../../src/dto/gateway.js";
+import { IssueCollector, MAX_ISSUES } from "../../src/dto/validate.js";
 import { LOCAL_CHAT_MODEL, LOCAL_EMBED_MODEL, LOCAL_MODELS } from "../manifest.js";
-
-/** At most this many issues are listed; the message says how many more there were. */
-export const MAX_ISSUES = 20;
-/** At most this many texts in one embeddings request (OpenAI's limit). */
-export const MAX_EMBEDDING_INPUTS = 2048;
-/** At most this many tools in one chat request (OpenAI's limit). */
-export const MAX_TOOLS = 128;
-/** A tool's name: 1 to 64 letters, digits, `_` or `-`. */
-export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const ROLES = ["system", "user", "assistant", "tool"];
 const TOOL_CHOICES = ["auto", "none", "required"];
 
-/** An issue found in a body. */
-interface Issue {
-  path: string;
-  message: string;
-}
-
-// Collects issues, keeping the first MAX_ISSUES and counting the rest.
-class Issues {
-  readonly list: Issue[] = [];
-  count = 0;
-
-  add(path: string, message: string): void {
-    this.count++;
-    if (this.list.length < MAX_ISSUES) this.list.push({ path, message });
-  }
-
-  throwIfAny(what: string): void {
-    if (this.count === 0) return;
+// The SDK's collector (the first MAX_ISSUES kept, the rest counted), answered as the platform's 400.
+class Issues extends IssueCollector {
+  override throwIfAny(what: string): void {
+    if (this.total === 0) return;
     // The message names the first three; details.issues holds up to MAX_ISSUES.
     const shown = this.list.slice(0, 3).map((issue) => `${issue.path === "" ? "body" : issue.path}: ${issue.message}`).join("; ");
-    const rest = this.count > 3 ? `; and ${this.count - 3} more` : "";
+    const rest = this.total > 3 ? `; and ${this.total - 3} more` : "";
     throw new HttpError(400, "validation_error", `${what}: invalid input (${shown}${rest})`, { issues: this.list });
   }
 }
@@ -92,7 +71,7 @@ export function checkChatRequest(body: unknown, local: (model: string) => boolea
   const tools = body["tools"];
   const toolNames = new Set<string>();
   if (tools !== undefined) {
-    if (!Array.isArray(tools) || tools.length > MAX_TOOLS) issues.add("tools", `must be an array of at most ${MAX_TOOLS} { type: "function", function: { name, description?, parameters? } }`);
+    if (!Array.isArray(tools) || tools.length > MAX_CHAT_TOOLS) issues.add("tools", `must be an array of at most ${MAX_CHAT_TOOLS} { type: "function", function: { name, description?, parameters? } }`);
     else
       tools.forEach((tool, i) => {
         const at = `tools[${i}]`;
@@ -216,14 +195,14 @@ export function checkEmbeddingRequest(body: unknown, local: (model: string) => b
   const tokens = (value: unknown): boolean => Array.isArray(value) && value.length > 0 && value.every((n) => Number.isInteger(n));
   if (typeof input === "string") {
     // one text
-  } else if (Array.isArray(input) && input.length >= 1 && input.length <= MAX_EMBEDDING_INPUTS) {
+  } else if (Array.isArray(input) && input.length >= 1 && input.length <= MAX_EMBED_INPUTS) {
     if (!textOnly && (tokens(input) || input.every(tokens))) {
       // token arrays, for an upstream
     } else
       input.forEach((text, i) => {
         if (typeof text !== "string") issues.add(`input[${i}]`, "must be a string");
       });
-  } else issues.add("input", `must be a string or an array of 1 to ${MAX_EMBEDDING_INPUTS} strings`);
+  } else issues.add("input", `must be a string or an array of 1 to ${MAX_EMBED_INPUTS} strings`);
   const format = body["encoding_format"];
   if (format !== undefined && format !== "float" && format !== "base64") issues.add("encoding_format", 'must be "float" or "base64"');
   checkNumber(body, "dimensions", 1, Number.MAX_SAFE_INTEGER, true, issues);

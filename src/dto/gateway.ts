@@ -3,10 +3,9 @@
 // rather than with class-validator decorators: messages are a union by role, nested two levels,
 // and every issue names its exact place (`messages[2].toolCalls[0].function.name`), so a caller
 // can map it to what they built.
-import type { FlowValidationIssue } from "../errors.js";
 import { hasLoneSurrogate, isJsonValue, isPlainObject, MAX_JSON_BODY_BYTES } from "./common.js";
 import type { WireChatRequest, WireEmbeddingRequest, WireMessage, WireResponseFormat, WireTool, WireToolChoice } from "./gateway-wire.js";
-import { invalidInput } from "./validate.js";
+import { IssueCollector } from "./validate.js";
 
 /** What a tool (and a message's `name`) may be called: OpenAI's rule, 1 to 64 letters, digits, `_` or `-`. */
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -17,8 +16,6 @@ export const MAX_CHAT_MESSAGES = 10_000;
 export const MAX_CHAT_TOOLS = 128;
 /** Most texts one `embed` call may embed (OpenAI's limit). */
 export const MAX_EMBED_INPUTS = 2048;
-/** Issues listed before the rest are only counted. */
-const MAX_ISSUES = 20;
 
 /** A text part of a message's content. */
 export interface ChatTextPart {
@@ -164,34 +161,12 @@ const MESSAGE_KEYS: Record<ChatMessage["role"], readonly string[]> = {
   tool: ["role", "content", "toolCallId"],
 };
 
-/** Collects issues, up to {@link MAX_ISSUES}; the rest are counted. */
-class Issues {
-  readonly list: FlowValidationIssue[] = [];
-  more = 0;
-
-  add(path: string, message: string): void {
-    if (this.list.length < MAX_ISSUES) this.list.push({ path, message });
-    else this.more += 1;
-  }
-
-  /** True once the cap is reached: checking on would only count. */
-  get full(): boolean {
-    return this.list.length >= MAX_ISSUES;
-  }
-
-  throwIfAny(what: string): void {
-    if (this.list.length === 0) return;
-    const issues = this.more > 0 ? [...this.list, { path: "", message: `and ${this.more} more` }] : this.list;
-    throw invalidInput(what, issues);
-  }
-}
-
 /**
  * Checks `gateway.chat` / `chatStream` parameters and returns the wire request.
  * @throws {FlowValidationError} naming each problem by its exact path, before any request.
  */
 export function chatRequest(params: unknown, stream: boolean, what: string): WireChatRequest {
-  const issues = new Issues();
+  const issues = new IssueCollector();
   if (!isPlainObject(params)) {
     issues.add("", "expected an object { model, messages, ... }");
     issues.throwIfAny(what);
@@ -264,7 +239,7 @@ export function chatRequest(params: unknown, stream: boolean, what: string): Wir
  * @throws {FlowValidationError} naming each problem, before any request.
  */
 export function embeddingRequest(params: unknown, what: string): WireEmbeddingRequest {
-  const issues = new Issues();
+  const issues = new IssueCollector();
   if (!isPlainObject(params)) {
     issues.add("", "expected an object { model, input }");
     issues.throwIfAny(what);
@@ -294,7 +269,7 @@ export function embeddingRequest(params: unknown, what: string): WireEmbeddingRe
   return wire;
 }
 
-function chatMessage(raw: unknown, at: string, issues: Issues): WireMessage | undefined {
+function chatMessage(raw: unknown, at: string, issues: IssueCollector): WireMessage | undefined {
   if (!isPlainObject(raw)) {
     issues.add(at, `${at} must be a message object { role, content }`);
     return undefined;
@@ -344,7 +319,7 @@ function chatMessage(raw: unknown, at: string, issues: Issues): WireMessage | un
   return message;
 }
 
-function messageContent(content: unknown, at: string, issues: Issues): string | Array<{ type: "text"; text: string }> | undefined {
+function messageContent(content: unknown, at: string, issues: IssueCollector): string | Array<{ type: "text"; text: string }> | undefined {
   if (typeof content === "string") {
     if (hasLoneSurrogate(content)) issues.add(at, "content must be well-formed Unicode (it has a lone surrogate)");
     return content;
@@ -364,7 +339,7 @@ function messageContent(content: unknown, at: string, issues: Issues): string | 
   return undefined;
 }
 
-function chatTool(raw: unknown, at: string, issues: Issues): WireTool | undefined {
+function chatTool(raw: unknown, at: string, issues: IssueCollector): WireTool | undefined {
   if (!isPlainObject(raw) || raw["type"] !== "function" || !isPlainObject(raw["function"])) {
     issues.add(at, `${at} must be { type: "function", function: { name, description?, parameters? } }`);
     return undefined;
@@ -389,7 +364,7 @@ function chatTool(raw: unknown, at: string, issues: Issues): WireTool | undefine
   return tool;
 }
 
-function toolChoice(raw: unknown, tools: ReadonlySet<string>, issues: Issues): WireToolChoice | undefined {
+function toolChoice(raw: unknown, tools: ReadonlySet<string>, issues: IssueCollector): WireToolChoice | undefined {
   if (raw === "auto" || raw === "none" || raw === "required") {
     if (raw === "required" && tools.size === 0) issues.add("toolChoice", 'toolChoice "required" needs tools');
     return raw;
@@ -403,7 +378,7 @@ function toolChoice(raw: unknown, tools: ReadonlySet<string>, issues: Issues): W
   return undefined;
 }
 
-function responseFormat(raw: unknown, issues: Issues): WireResponseFormat | undefined {
+function responseFormat(raw: unknown, issues: IssueCollector): WireResponseFormat | undefined {
   if (isPlainObject(raw) && (raw["type"] === "text" || raw["type"] === "json_object") && Object.keys(raw).length === 1) return { type: raw["type"] };
   if (isPlainObject(raw) && raw["type"] === "json_schema" && isPlainObject(raw["jsonSchema"])) {
     unknownKeys(raw, "responseFormat", ["type", "jsonSchema"], issues);
@@ -423,7 +398,7 @@ function responseFormat(raw: unknown, issues: Issues): WireResponseFormat | unde
   return undefined;
 }
 
-function modelName(value: unknown, at: string, issues: Issues): void {
+function modelName(value: unknown, at: string, issues: IssueCollector): void {
   if (typeof value !== "string" || value.length === 0 || value.length > 256 || /[\u0000-\u001f\u007f]/.test(value) || hasLoneSurrogate(value)) {
     issues.add(at, "model must be a model name of 1 to 256 characters, e.g. flow-local-chat");
   }
@@ -433,7 +408,7 @@ function shortText(value: unknown, max: number): boolean {
   return typeof value === "string" && value.length > 0 && value.length <= max && !hasLoneSurrogate(value);
 }
 
-function number(p: Record<string, unknown>, key: string, min: number, max: number, whole: boolean, issues: Issues, set: (value: number) => void): void {
+function number(p: Record<string, unknown>, key: string, min: number, max: number, whole: boolean, issues: IssueCollector, set: (value: number) => void): void {
   const value = p[key];
   if (value === undefined) return;
   if (typeof value !== "number" || !Number.isFinite(value) || (whole && !Number.isSafeInteger(value)) || value < min || value > max) {
@@ -441,7 +416,7 @@ function number(p: Record<string, unknown>, key: string, min: number, max: numbe
   } else set(value);
 }
 
-function unknownKeys(value: Record<string, unknown>, at: string, allowed: readonly string[], issues: Issues): void {
+function unknownKeys(value: Record<string, unknown>, at: string, allowed: readonly string[], issues: IssueCollector): void {
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) issues.add(at ? `${at}.${key}` : key, `property ${key} should not exist (the keys are ${allowed.join(", ")})`);
   }

@@ -12,6 +12,33 @@ export function capIssues(issues: readonly FlowValidationIssue[], total = issues
 }
 
 /**
+ * Collects issues for a hand-written check, keeping the first {@link MAX_ISSUES} and counting the
+ * rest, so a check can stop looking once it is {@link IssueCollector.full}.
+ */
+export class IssueCollector {
+  /** The issues kept, at most {@link MAX_ISSUES}. */
+  readonly list: FlowValidationIssue[] = [];
+  /** How many were found in all. */
+  total = 0;
+
+  /** Records one issue. */
+  add(path: string, message: string): void {
+    this.total += 1;
+    if (this.list.length < MAX_ISSUES) this.list.push({ path, message });
+  }
+
+  /** True once {@link MAX_ISSUES} are kept: looking further would only count. */
+  get full(): boolean {
+    return this.list.length >= MAX_ISSUES;
+  }
+
+  /** @throws {FlowValidationError} from {@link invalidInput} when any issue was found. */
+  throwIfAny(what: string): void {
+    if (this.total > 0) throw invalidInput(what, this.list, this.total);
+  }
+}
+
+/**
  * A FlowValidationError worded like every other: `<what>: invalid input (<path>: <message>; ...)`.
  * The one place that words it. At most {@link MAX_ISSUES} issues are listed, then `and N more`,
  * so that no input (a million unknown keys) makes a message of megabytes.
