@@ -4,7 +4,7 @@ import type { AxiosInstance } from "axios";
 import { inject, injectable } from "tsyringe";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { TOKENS } from "../container/tokens.js";
-import { AgentIdInput, AgentListInput, AgentRunIdInput, AgentRunInput, invalidInput, paramsObject, validateInput } from "../dto/index.js";
+import { AgentIdInput, AgentListInput, AgentRunIdInput, AgentRunInput, invalidInput, isFinalStatus, paramsObject, validateInput } from "../dto/index.js";
 import { FlowConnectionError, FlowError } from "../errors.js";
 import type { RequestOptions } from "../http/request-options.js";
 import { surelyNotDone } from "../http/retry.js";
@@ -219,7 +219,6 @@ export interface AgentsRunParams extends AgentsStreamParams {
 /** Bounds of `agents.waitForRun`. */
 export type AgentsWaitParams = WaitBounds;
 
-const FINAL = new Set(["succeeded", "failed"]);
 
 /** Runs the workspace's agents: waits for their answer, or streams their events. */
 @injectable()
@@ -343,5 +342,5 @@ export class AgentsNamespace {
 }
 
 function isFinished(run: AgentRun): boolean {
-  return FINAL.has(run.status);
+  return isFinalStatus(run.status);
 }
