@@ -8,7 +8,8 @@ import type { SecretsStore } from "../store/secrets.js";
 import type { WireChatChunk, WireChatCompletion, WireChatRequest, WireEmbeddingRequest, WireEmbeddingResponse } from "../../src/dto/gateway-wire.js";
 import { LOCAL_EMBEDDING_DIMENSIONS } from "../embedding.js";
 import { completionIdentity, fromBase64, isLocalModel, localChunks, localCompletion, localEmbeddings, localModelList, toBase64 } from "./models.js";
-import { describeError, errorEventText, maskKey, postUpstream, readUpstreamJson, sseText, streamedError, upstreamEvents, UpstreamError, type UpstreamTarget } from "./upstream.js";
+import { sseText } from "../sse.js";
+import { describeError, errorEventText, maskKey, postUpstream, readUpstreamJson, streamedError, upstreamEvents, UpstreamError, type UpstreamTarget } from "./upstream.js";
 import { checkChatRequest, checkEmbeddingRequest, routeModel } from "./wire.js";
 
 /** What the gateway is built from. */

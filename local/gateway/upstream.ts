@@ -4,6 +4,7 @@
 // by event as it comes. The key is masked in every text that leaves here.
 import { createParser } from "eventsource-parser";
 import { HttpError } from "../errors.js";
+import { sseText } from "../sse.js";
 
 /** Where a call goes and with which key. */
 export interface UpstreamTarget {
@@ -152,13 +153,6 @@ export async function* upstreamEvents(response: Response): AsyncGenerator<SseIte
   }
 }
 
-/** An event as server-sent event text: `event:` when named, one `data:` line per line of data, a blank line. */
-export function sseText(event: string | undefined, data: string): string {
-  return `${event === undefined ? "" : `event: ${event}\n`}${data
-    .split("\n")
-    .map((line) => `data: ${line}\n`)
-    .join("")}\n`;
-}
 
 /** The last event of a stream that failed after it started (docs/protocol.md). */
 export function errorEventText(message: string, code = "upstream_failed", status = 502): string {

@@ -9,6 +9,7 @@ import type { Compute } from "../compute/compute.js";
 import { HttpError } from "../errors.js";
 import type { AgentDef, Manifest } from "../manifest.js";
 import { pageOf, queryInput } from "../pagination.js";
+import { sseText } from "../sse.js";
 import { withPath } from "./with-path.js";
 
 interface IdRoute {
@@ -74,8 +75,7 @@ export function agentsRoutes(app: FastifyInstance, compute: Compute): void {
       stream.on("close", () => clearInterval(keepAlive));
       const write = (event: AgentRunEvent): void => {
         if (stream.destroyed || stream.writableEnded) return;
-        // JSON.stringify escapes newlines inside strings: the data is always one line.
-        stream.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        stream.write(sseText(event.type, JSON.stringify(event)));
         if (event.type === "run.completed" || event.type === "run.failed") {
           clearInterval(keepAlive);
           stream.end();
