@@ -7,7 +7,7 @@
 import { invalidInput } from "../../src/dto/validate.js";
 import type { FlowValidationIssue } from "../../src/errors.js";
 import { HttpError } from "../errors.js";
-import { MASK } from "../compute/mask.js";
+import { maskSecrets } from "../compute/mask.js";
 import type { ConnectorActionDef, ConnectorDef } from "../manifest.js";
 
 /** What an invocation answers: the upstream's status, headers and body. */
@@ -71,11 +71,8 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * platform's mask. Unlike the block log masking, a credential of any length is masked.
  */
 export function maskCredential(text: string, credential: string | undefined): string {
-  if (credential === undefined || credential === "" || text === "") return text;
-  const forms = new Set([credential, JSON.stringify(credential).slice(1, -1), encodeURIComponent(credential)]);
-  let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) if (form !== "" && out.includes(form)) out = out.split(form).join(MASK);
-  return out;
+  // Whatever its length: a connector's credential is the one value here, and none may show.
+  return credential === undefined ? text : maskSecrets(text, [credential], { minLength: 1, percentEncoded: true });
 }
 
 /** A JSON value with the credential masked in every string (keys too). */
