@@ -1,7 +1,7 @@
 // Agents: a model, instructions and code blocks as tools (examples/flow-local.json). The platform
 // runs the loop model -> tool calls -> model and records every step.
-// Run: npx flow-local run examples/agents.ts --manifest examples/flow-local.json
-import { FlowSDK } from "flow-sdk";
+// Run: npx flow-sdk-local run examples/agents.ts --manifest examples/flow-local.json
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

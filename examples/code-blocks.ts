@@ -1,6 +1,6 @@
 // Code blocks: list them, invoke one and wait for its output, or start one and wait later.
-// Run: npm run -s flow-local -- run examples/code-blocks.ts --manifest examples/flow-local.json
-import { FlowSDK } from "flow-sdk";
+// Run: npm run -s flow-sdk-local -- run examples/code-blocks.ts --manifest examples/flow-local.json
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

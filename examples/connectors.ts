@@ -2,11 +2,11 @@
 // workspace's secrets, so the block never holds it. This example starts its own tiny tickets API
 // (it wants `Authorization: Bearer <key>`) and its own local platform whose manifest declares a
 // connector to it; with a real API, the connector goes in flow-local.json and the key in a secret.
-// Run: npx flow-local run examples/connectors.ts
+// Run: npx flow-sdk-local run examples/connectors.ts
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
-import { FlowSDK, FlowServerError, FlowValidationError } from "flow-sdk";
-import { startLocalPlatform } from "flow-sdk/local";
+import { FlowSDK, FlowServerError, FlowValidationError } from "@flow-sdk/sdk";
+import { startLocalPlatform } from "@flow-sdk/sdk/local";
 
 // The upstream: a tickets API on a free port, answering 401 without the right key.
 const apiKey = `tk_${randomBytes(12).toString("hex")}`;

@@ -1,5 +1,5 @@
 // A chat thread: create it, add messages, read them back in order, then delete it.
-import { FlowSDK } from "flow-sdk";
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

@@ -1,6 +1,6 @@
 // A plugin adds a typed namespace to the facade. Its class gets the instance's HTTP client (auth,
 // context headers, retries, typed errors included) and config from the container.
-// Run: npm run build && npm run -s flow-local -- run examples/custom-namespace.ts
+// Run: npm run build && npm run -s flow-sdk-local -- run examples/custom-namespace.ts
 import type { AxiosInstance } from "axios";
 import {
   callConfig,
@@ -12,7 +12,7 @@ import {
   workspacePath,
   type FlowConfig,
   type RequestOptions,
-} from "flow-sdk";
+} from "@flow-sdk/sdk";
 
 /** Feature flags kept in workspace state under `flag:<name>`. */
 @injectable()

@@ -1,6 +1,6 @@
 // A small table of orders: create it with a schema, insert rows (all or none), and query it with a
-// filter and a sort, page by page. Run it against a local platform with `npx flow-local run examples/datasets.ts`.
-import { FlowSDK, FlowValidationError } from "flow-sdk";
+// filter and a sort, page by page. Run it against a local platform with `npx flow-sdk-local run examples/datasets.ts`.
+import { FlowSDK, FlowValidationError } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create(); // reads PLATFORM_API_URL, AUTH_TOKEN, ORG_ID, ... from the environment
 

@@ -1,8 +1,8 @@
 // Models through the gateway: a chat, a streamed chat, a tool call sent back, and embeddings.
 // The local platform answers with its deterministic models (docs/protocol.md, "Local models");
 // name any other model and add `gateway.upstream` to the manifest to reach a real one.
-// Run: npx flow-local run examples/gateway.ts
-import { FlowSDK, type ChatMessage } from "flow-sdk";
+// Run: npx flow-sdk-local run examples/gateway.ts
+import { FlowSDK, type ChatMessage } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 const model = "flow-local-chat";

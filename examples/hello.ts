@@ -1,6 +1,6 @@
 // The smallest useful code block: count visits in durable state and record each in the audit trail.
-// Run it against a local platform with `npm start` (or `npx flow-local run examples/hello.ts`).
-import { FlowSDK } from "flow-sdk";
+// Run it against a local platform with `npm start` (or `npx flow-sdk-local run examples/hello.ts`).
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create(); // reads PLATFORM_API_URL, AUTH_TOKEN, ORG_ID, ... from the environment
 

@@ -1,6 +1,6 @@
 // Background jobs: submit, follow progress, wait; a failed attempt is retried by the queue.
-// Run: npm run -s flow-local -- run examples/jobs.ts --manifest examples/flow-local.json
-import { FlowSDK } from "flow-sdk";
+// Run: npm run -s flow-sdk-local -- run examples/jobs.ts --manifest examples/flow-local.json
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

@@ -1,7 +1,7 @@
 // Long-term memory for an agent: remember facts per user, recall the relevant one for a question.
 // Without an embedding model the local platform matches shared words and word forms (see
-// docs/design-notes.md); run it with `npx flow-local run examples/memory.ts`.
-import { FlowSDK } from "flow-sdk";
+// docs/design-notes.md); run it with `npx flow-sdk-local run examples/memory.ts`.
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create(); // reads PLATFORM_API_URL, AUTH_TOKEN, ORG_ID, ... from the environment
 

@@ -1,6 +1,6 @@
 // Read secrets by name. Values are cached for a minute and never appear in logs or errors.
-// Run it with demo secrets: npx flow-local run examples/secrets.ts --secrets-file examples/secrets.env
-import { FlowNotFoundError, FlowSDK } from "flow-sdk";
+// Run it with demo secrets: npx flow-sdk-local run examples/secrets.ts --secrets-file examples/secrets.env
+import { FlowNotFoundError, FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

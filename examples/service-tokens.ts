@@ -1,6 +1,6 @@
 // Machine tokens: create a read-only service token, act with it as another client would (it is
 // what you give a script or a service as AUTH_TOKEN), see its scopes enforced, then revoke it.
-import { FlowAuthenticationError, FlowPermissionError, FlowSDK } from "flow-sdk";
+import { FlowAuthenticationError, FlowPermissionError, FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 await flow.state.set("report:latest", { month: "2026-01", total: 1234.5 });

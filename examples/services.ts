@@ -2,8 +2,8 @@
 // request id, traceparent and identity on. examples/flow-local.json declares the service
 // "greeter" (examples/services/greeter.ts); the platform starts it, waits until it listens and
 // restarts it if it crashes.
-// Run: npx flow-local run examples/services.ts --manifest examples/flow-local.json
-import { FlowNotFoundError, FlowSDK } from "flow-sdk";
+// Run: npx flow-sdk-local run examples/services.ts --manifest examples/flow-local.json
+import { FlowNotFoundError, FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

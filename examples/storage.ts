@@ -1,7 +1,7 @@
 // Object storage: upload a report (streamed), list it, read it back, and share it with a signed URL.
-// Run it against a local platform: `npx flow-local run examples/storage.ts`.
+// Run it against a local platform: `npx flow-sdk-local run examples/storage.ts`.
 import { Readable } from "node:stream";
-import { FlowSDK } from "flow-sdk";
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

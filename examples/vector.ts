@@ -1,7 +1,7 @@
 // Store a few vectors with metadata and find the closest ones to a query, with and without a filter.
 // Real embeddings come from a model (flow.gateway.embed); three dimensions keep the example readable.
-// Run it against a local platform with `npx flow-local run examples/vector.ts`.
-import { FlowSDK } from "flow-sdk";
+// Run it against a local platform with `npx flow-sdk-local run examples/vector.ts`.
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create(); // reads PLATFORM_API_URL, AUTH_TOKEN, ORG_ID, ... from the environment
 

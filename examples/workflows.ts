@@ -1,6 +1,6 @@
 // Workflows: steps run in order, each seeing the run's input and the earlier steps' outputs.
-// Run: npm run -s flow-local -- run examples/workflows.ts --manifest examples/flow-local.json
-import { FlowSDK } from "flow-sdk";
+// Run: npm run -s flow-sdk-local -- run examples/workflows.ts --manifest examples/flow-local.json
+import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 

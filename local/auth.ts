@@ -4,7 +4,7 @@ import { HttpError } from "./errors.js";
 import { DEFAULT_ORG_ID, DEFAULT_WORKSPACE_ID, type Identity, type TokenService } from "./tokens.js";
 
 // A WeakMap rather than a request decoration: no module augmentation of fastify leaks into the
-// types that `flow-sdk/local` publishes.
+// types that `@flow-sdk/sdk/local` publishes.
 const identities = new WeakMap<FastifyRequest, Identity>();
 const tenants = new WeakMap<FastifyRequest, Tenant>();
 
@@ -35,7 +35,7 @@ export function authenticate(tokens: TokenService): onRequestHookHandler {
   return async (request) => {
     const header = request.headers.authorization;
     if (header === undefined || header.trim() === "") {
-      throw new HttpError(401, "missing_token", "No token: send Authorization: Bearer <token> (flow-local token mints one)");
+      throw new HttpError(401, "missing_token", "No token: send Authorization: Bearer <token> (flow-sdk-local token mints one)");
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) {
@@ -108,6 +108,6 @@ function requireTenant(request: FastifyRequest): Tenant {
  */
 function requireScope(request: FastifyRequest, scope: string): void {
   if (!scopeCovers(identityOf(request).scopes, scope)) {
-    throw new HttpError(403, "missing_scope", `The token lacks the scope ${scope}; mint one with it (flow-local token --scopes ${scope})`);
+    throw new HttpError(403, "missing_scope", `The token lacks the scope ${scope}; mint one with it (flow-sdk-local token --scopes ${scope})`);
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `flow-local` command: start the local platform, mint tokens, run a code block against it.
+ * The `flow-sdk-local` command: start the local platform, mint tokens, run a code block against it.
  * See local/README.md.
  */
 import { SDK_VERSION } from "../src/version.js";
@@ -55,7 +55,7 @@ main(process.argv.slice(2)).then(
     const usage = error instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_"));
     // Errors of the platform itself (a bad manifest, a port in use) already say where they come from.
     const text = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${text.startsWith("flow-local: ") ? text : `flow-local: ${text}`}${usage ? "\nRun flow-local --help for usage." : ""}\n`);
+    process.stderr.write(`${text.startsWith("flow-local: ") ? text : `flow-local: ${text}`}${usage ? "\nRun flow-sdk-local --help for usage." : ""}\n`);
     process.exitCode = usage ? 2 : 1;
   },
 );

@@ -249,7 +249,7 @@ export function openDatabase(dataDir?: string): LocalDb {
   const db = new Database(file);
   // The file holds the signing secret and secret values; SQLite gives its WAL files the same mode.
   if (dataDir !== undefined) chmodSync(file, 0o600);
-  // WAL lets `flow-local token` and a running server share the file without lock errors.
+  // WAL lets `flow-sdk-local token` and a running server share the file without lock errors.
   db.pragma("journal_mode = WAL");
   // FULL: every COMMIT syncs the WAL, so an answered write (and its stored idempotency answer)
   // survives a power loss, not only a kill -9 (which NORMAL survives too). About 0.3 ms per write

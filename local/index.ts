@@ -1,5 +1,5 @@
 /**
- * `flow-sdk/local`: the local platform, programmatically. The `flow-local` CLI (cli.ts) wraps the
+ * `@flow-sdk/sdk/local`: the local platform, programmatically. The `flow-sdk-local` CLI (cli.ts) wraps the
  * same function. Its dependencies (fastify, better-sqlite3, jose) load only from here.
  */
 import "./cli/peers-guard.js"; // first: a missing peer is one line saying what to install

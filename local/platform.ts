@@ -86,7 +86,7 @@ export interface LocalPlatform {
    */
   mintToken(options?: LocalPlatformMintOptions): Promise<string>;
   /**
-   * Puts a manifest in force without a restart (`flow-local start` calls it when the file
+   * Puts a manifest in force without a restart (`flow-sdk-local start` calls it when the file
    * changes): the one given, else the one the platform started with, read again. Executions,
    * jobs and runs under way go on; later ones use it. A code block's file is read anew by each
    * execution anyway.

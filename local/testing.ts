@@ -1,5 +1,5 @@
 /**
- * `flow-sdk/testing`: test your own code blocks against a real local platform started in-process,
+ * `@flow-sdk/sdk/testing`: test your own code blocks against a real local platform started in-process,
  * without writing mocks. Each test platform is in memory and listens on a free loopback port.
  *
  * @example

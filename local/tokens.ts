@@ -107,9 +107,9 @@ export class TokenService {
       ({ payload } = await jwtVerify(token, this.secret, { algorithms: [ALGORITHM], issuer: ISSUER, currentDate: new Date(this.clock.now()) }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
-        throw new HttpError(401, "token_expired", "The token has expired; mint a new one (flow-local token) or let the SDK refresh it");
+        throw new HttpError(401, "token_expired", "The token has expired; mint a new one (flow-sdk-local token) or let the SDK refresh it");
       }
-      throw new HttpError(401, "invalid_token", "The token is not a valid flow-local token (bad signature, issuer or format)");
+      throw new HttpError(401, "invalid_token", "The token is not a valid flow-sdk-local token (bad signature, issuer or format)");
     }
     const { sub, org, ws, scopes, exp } = payload;
     if (typeof sub !== "string" || typeof org !== "string" || typeof ws !== "string" || !isStringArray(scopes)) {

@@ -5,7 +5,7 @@
 // (see bench/cold-start.ts).
 //
 // Each wrapper gets a .d.mts next to it, so an ESM importer's types say what the wrapper has: the
-// named exports and no default export (`import sdk from "flow-sdk"` is a type error, as it is at
+// named exports and no default export (`import sdk from "@flow-sdk/sdk"` is a type error, as it is at
 // run time). A CommonJS consumer keeps dist/cjs/**/*.d.ts.
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,15 +14,15 @@ const dist = new URL("../dist/", import.meta.url);
 writeFileSync(new URL("cjs/package.json", dist), JSON.stringify({ type: "commonjs" }) + "\n");
 chmodSync(new URL("cjs/local/cli.js", dist), 0o755);
 
-// `flow-sdk/local` and `flow-sdk/testing` need optional peers (better-sqlite3, fastify, jose, ...),
-// so `try { await import("flow-sdk/local") } catch {}` must be able to catch their absence. On
+// `@flow-sdk/sdk/local` and `@flow-sdk/sdk/testing` need optional peers (better-sqlite3, fastify, jose, ...),
+// so `try { await import("@flow-sdk/sdk/local") } catch {}` must be able to catch their absence. On
 // Node 20, a CommonJS module that throws while it is evaluated as a *static* dependency of an ESM
 // module (`import cjs from "../cjs/local/index.js"`) rejects the import, and the catch runs, but
 // Node also reports the error as uncaught and the process exits with code 1 afterwards.
 // Loading the CommonJS build with `require` (createRequire) avoids that: its error is thrown by
 // the wrapper's own code, an ordinary rejection of the import. (A top-level
 // `await import()` would too, but under tsx's loader the namespace of a CommonJS module has no
-// `default`.) require also guarantees the one CommonJS instance that `require("flow-sdk/local")`
+// `default`.) require also guarantees the one CommonJS instance that `require("@flow-sdk/sdk/local")`
 // gets. The root entry has no optional dependency and keeps the static import, which bundlers follow.
 const require = createRequire(import.meta.url);
 const entries = [

@@ -1,7 +1,7 @@
 // The consumer round trip (issue 11's "Done when"), from the packed tarball as a stranger gets it:
 // an empty project (`npm init`'s package.json, no "type") installs the package and the local
-// platform's peers, runs a .ts block with top-level await through `npx flow-local run`, passes a
-// test that uses flow-sdk/testing, and type-checks with `strict` and `skipLibCheck: false` under
+// platform's peers, runs a .ts block with top-level await through `npx flow-sdk-local run`, passes a
+// test that uses @flow-sdk/sdk/testing, and type-checks with `strict` and `skipLibCheck: false` under
 // node16, nodenext and bundler resolution. npm test builds dist before this runs.
 //
 // Installs prefer npm's cache (the repository's own `npm ci` filled it): the peers are pinned to
@@ -43,7 +43,7 @@ async function sh(command: string, args: string[], cwd = project): Promise<{ std
   });
 }
 
-const BLOCK = `import { FlowSDK } from "flow-sdk";
+const BLOCK = `import { FlowSDK } from "@flow-sdk/sdk";
 
 await using flow = FlowSDK.create();
 const visits: number = await flow.state.increment("visits");
@@ -52,9 +52,9 @@ console.log(\`visits=\${visits}\`);
 
 const TEST = `import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startTestPlatform, ManualClock } from "flow-sdk/testing";
+import { startTestPlatform, ManualClock } from "@flow-sdk/sdk/testing";
 
-test("state through flow-sdk/testing", async () => {
+test("state through @flow-sdk/sdk/testing", async () => {
   const clock = new ManualClock();
   const platform = await startTestPlatform({ clock });
   try {
@@ -70,11 +70,11 @@ test("state through flow-sdk/testing", async () => {
 `;
 
 // Every entry point as an ESM importer sees it, the default import refused as at run time.
-const TYPES_ESM = `import { FlowSDK, FlowAPIError, type FlowOptions, type Filter } from "flow-sdk";
-import { startLocalPlatform, type LocalPlatform } from "flow-sdk/local";
-import { startTestPlatform, type TestPlatform } from "flow-sdk/testing";
+const TYPES_ESM = `import { FlowSDK, FlowAPIError, type FlowOptions, type Filter } from "@flow-sdk/sdk";
+import { startLocalPlatform, type LocalPlatform } from "@flow-sdk/sdk/local";
+import { startTestPlatform, type TestPlatform } from "@flow-sdk/sdk/testing";
 // @ts-expect-error: the ESM wrapper has no default export
-import sdk from "flow-sdk";
+import sdk from "@flow-sdk/sdk";
 
 export const options: FlowOptions = {};
 export const filter: Filter = { t: { $gt: new Date(0) } };
@@ -83,9 +83,9 @@ export type Platforms = [LocalPlatform, TestPlatform];
 `;
 
 // And as a CommonJS importer sees it: there module.exports is the default.
-const TYPES_CJS = `import sdk = require("flow-sdk");
-import { startTestPlatform } from "flow-sdk/testing";
-import local = require("flow-sdk/local");
+const TYPES_CJS = `import sdk = require("@flow-sdk/sdk");
+import { startTestPlatform } from "@flow-sdk/sdk/testing";
+import local = require("@flow-sdk/sdk/local");
 
 export const checks = [sdk.FlowSDK.create, startTestPlatform, local.startLocalPlatform];
 `;
@@ -120,16 +120,16 @@ describe("a consumer project", () => {
       throw error;
     };
     await sh("npm", ["i", "--prefer-offline", "--ignore-scripts", path.join(dir, tarball!)]).catch(skipWhenOffline);
-    // Before the peers are installed, an optional import of flow-sdk/local or flow-sdk/testing fails
+    // Before the peers are installed, an optional import of @flow-sdk/sdk/local or @flow-sdk/sdk/testing fails
     // catchably: the catch runs and the process exits 0 (it exited 1 on Node 20 with a static ESM import).
     const optional = await sh(process.execPath, [
       "--input-type=module",
       "-e",
-      `for (const entry of ["flow-sdk/local", "flow-sdk/testing"]) {
+      `for (const entry of ["@flow-sdk/sdk/local", "@flow-sdk/sdk/testing"]) {
          try { await import(entry); console.log(entry, "loaded"); } catch (error) { console.log(entry, "caught:", error.message); }
        }`,
     ]);
-    expect(optional.stdout).toMatch(/flow-sdk\/local caught: .*npm i -D[^\n]*\nflow-sdk\/testing caught: /);
+    expect(optional.stdout).toMatch(/@flow-sdk\/sdk\/local caught: .*npm i -D[^\n]*\n@flow-sdk\/sdk\/testing caught: /);
 
     await sh("npm", ["i", "-D", "--prefer-offline", "--ignore-scripts", ...peers.map((name) => `${name}@${versionOf(name)}`)]).catch(skipWhenOffline);
     const addon = path.join("node_modules", "better-sqlite3", "build", "Release");
@@ -137,8 +137,12 @@ describe("a consumer project", () => {
     copyFileSync(path.join(repo, addon, "better_sqlite3.node"), path.join(project, addon, "better_sqlite3.node"));
 
     writeFileSync(path.join(project, "block.ts"), BLOCK);
-    const block = await sh("npx", ["--no-install", "flow-local", "run", "block.ts"]);
+    const block = await sh("npx", ["--no-install", "flow-sdk-local", "run", "block.ts"]);
     expect(block.stdout).toContain("visits=1");
+    // npm 11's `npm init -y` writes "type": "commonjs": the block has top-level await, so it still runs.
+    writeFileSync(path.join(project, "package.json"), JSON.stringify({ ...JSON.parse(readFileSync(path.join(project, "package.json"), "utf8")), type: "commonjs" }, null, 2));
+    const underCommonJs = await sh("npx", ["--no-install", "flow-sdk-local", "run", "block.ts"]);
+    expect(underCommonJs.stdout).toContain("visits=1");
 
     writeFileSync(path.join(project, "block.test.mts"), TEST);
     const test = await sh(process.execPath, ["--import", "tsx", "--test", "block.test.mts"]).catch((error: { stdout?: string }) => {

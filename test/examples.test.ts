@@ -1,4 +1,4 @@
-// Every example in examples/ runs to completion through `flow-local run` (the built CLI, as
+// Every example in examples/ runs to completion through `flow-sdk-local run` (the built CLI, as
 // `npm start` uses it), so the README's examples stay true.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";

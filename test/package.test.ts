@@ -19,20 +19,20 @@ describe("the built package", () => {
     const out = node([
       "--input-type=module",
       "-e",
-      `import { FlowSDK } from "flow-sdk";
+      `import { FlowSDK } from "@flow-sdk/sdk";
        import { createRequire } from "node:module";
-       const cjs = createRequire(import.meta.url)("flow-sdk");
+       const cjs = createRequire(import.meta.url)("@flow-sdk/sdk");
        console.log(cjs.FlowSDK === FlowSDK, typeof FlowSDK.create().state.get);`,
     ]);
     expect(out).toBe("true function");
   });
 
-  it("exposes flow-sdk/local and flow-sdk/testing to both module systems", () => {
+  it("exposes @flow-sdk/sdk/local and @flow-sdk/sdk/testing to both module systems", () => {
     const esm = node([
       "--input-type=module",
       "-e",
-      `import { startLocalPlatform } from "flow-sdk/local";
-       import { startTestPlatform } from "flow-sdk/testing";
+      `import { startLocalPlatform } from "@flow-sdk/sdk/local";
+       import { startTestPlatform } from "@flow-sdk/sdk/testing";
        const platform = await startTestPlatform();
        const flow = platform.createFlow();
        console.log(typeof startLocalPlatform, await flow.state.increment("esm"));
@@ -41,8 +41,8 @@ describe("the built package", () => {
     expect(esm).toBe("function 1");
     const cjs = node([
       "-e",
-      `const { startLocalPlatform } = require("flow-sdk/local");
-       const { FlowSDK } = require("flow-sdk");
+      `const { startLocalPlatform } = require("@flow-sdk/sdk/local");
+       const { FlowSDK } = require("@flow-sdk/sdk");
        startLocalPlatform().then(async (platform) => {
          const flow = FlowSDK.create({ env: platform.env });
          console.log(await flow.state.increment("cjs"));

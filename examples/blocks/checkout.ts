@@ -1,6 +1,6 @@
 // A block that invokes another block: `ctx.flow` is a FlowSDK made for this execution, so the
 // inner execution carries this one's request id and names it as its parent.
-import { defineCodeBlock } from "flow-sdk";
+import { defineCodeBlock } from "@flow-sdk/sdk";
 
 export default defineCodeBlock(async (order: { id: string; lines: unknown[] }, { flow, executionId, request }) => {
   const quote = await flow.codeBlocks.invoke<{ total: number }>("quote", order);

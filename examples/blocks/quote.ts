@@ -1,6 +1,6 @@
 // A code block: its default export is called with the invocation's input. Its return value (JSON)
 // is the execution's output.
-import { defineCodeBlock } from "flow-sdk";
+import { defineCodeBlock } from "@flow-sdk/sdk";
 
 interface Order {
   lines: Array<{ sku: string; quantity: number; unitPrice: number }>;

@@ -1,6 +1,6 @@
 // A job's block: it receives the job's payload, reports progress while it works, and reads the
 // job it runs as with `flow.jobs.current()`.
-import { defineCodeBlock } from "flow-sdk";
+import { defineCodeBlock } from "@flow-sdk/sdk";
 
 export default defineCodeBlock(async (image: { name: string; width: number; failFirst?: boolean }, { flow, signal }) => {
   const job = await flow.jobs.current();

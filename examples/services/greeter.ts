@@ -3,7 +3,7 @@
 // flow.service.bind(req, res), binds the caller's request context: every SDK call made while
 // handling the request carries the caller's request id and traceparent on to the platform.
 import { createServer } from "node:http";
-import { FlowSDK } from "flow-sdk";
+import { FlowSDK } from "@flow-sdk/sdk";
 
 const flow = FlowSDK.create();
 

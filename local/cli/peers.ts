@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The peers the local platform (`flow-sdk/local`, `flow-sdk/testing`, `flow-local start` and `run`) loads. */
+/** The peers the local platform (`@flow-sdk/sdk/local`, `@flow-sdk/sdk/testing`, `flow-sdk-local start` and `run`) loads. */
 export const PLATFORM_PEERS: readonly string[] = ["fastify", "better-sqlite3", "jose", "wink-porter2-stemmer"];
 
 /** The one command that installs every peer of the local platform, tsx (TypeScript blocks) included. */

@@ -11,7 +11,7 @@ import { DEFAULT_DATA_DIR, findRunning, mintRemote } from "./runtime-file.js";
 import { UsageError } from "./usage.js";
 
 /**
- * `flow-local run FILE`: runs a code block against a platform and returns the exit code. A module
+ * `flow-sdk-local run FILE`: runs a code block against a platform and returns the exit code. A module
  * exporting a function (`default` or `main`) is called with `--input` (or stdin) and its output
  * printed as JSON; a script runs top to bottom and its exit code is passed on.
  */
@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     options: { data: { type: "string" }, "secrets-file": { type: "string" }, input: { type: "string" }, manifest: { type: "string" } },
   });
   const [file, ...extra] = positionals;
-  if (file === undefined) throw new UsageError("run needs a FILE: flow-local run block.ts");
+  if (file === undefined) throw new UsageError("run needs a FILE: flow-sdk-local run block.ts");
   const script = path.resolve(file);
   if (!existsSync(script)) throw new Error(`${file} does not exist`);
   loaderArgs(script, process.cwd()); // a wrong extension, or a TypeScript block without tsx, fails here, before a platform starts
@@ -93,7 +93,7 @@ interface Target {
 }
 
 /**
- * The platform of `flow-local start` when one answers on the data dir; else one started for this
+ * The platform of `flow-sdk-local start` when one answers on the data dir; else one started for this
  * run, saying so on stderr: on `--data DIR` when given (its data kept there), else in memory.
  */
 async function platformFor(data: string | undefined, manifestFile: string | undefined, secrets: Record<string, string> | undefined): Promise<Target> {
@@ -101,12 +101,12 @@ async function platformFor(data: string | undefined, manifestFile: string | unde
   const { running, why } = await findRunning(dataDir);
   if (running) {
     const ignored = [secrets && "--secrets-file", manifestFile && "--manifest"].filter(Boolean);
-    if (ignored.length > 0) process.stderr.write(`flow-local: ${ignored.join(" and ")} ignored: using the platform already running at ${running.url}; give it to flow-local start\n`);
+    if (ignored.length > 0) process.stderr.write(`flow-local: ${ignored.join(" and ")} ignored: using the platform already running at ${running.url}; give it to flow-sdk-local start\n`);
     return { env: platformEnv(running.url, await mintRemote(running, {}), running.tokenFile) };
   }
   // Said every time: a block that finds none of the data it expects should not leave its author guessing.
   const fallback = data === undefined ? "a fresh in-memory platform (its data goes when the block ends)" : `a platform started on ${dataDir} for this run`;
-  process.stderr.write(`flow-local: ${why ?? `no platform is running on ${dataDir} (flow-local start)`}; running the block on ${fallback}\n`);
+  process.stderr.write(`flow-local: ${why ?? `no platform is running on ${dataDir} (flow-sdk-local start)`}; running the block on ${fallback}\n`);
   const manifest = manifestFile ?? findManifest();
   const { platform } = await launchPlatform({ secrets, manifest, dataDir: data === undefined ? undefined : dataDir });
   return { env: platform.env, owned: platform };

@@ -3,13 +3,13 @@ import path from "node:path";
 import { writePrivateFile } from "../files.js";
 import { INSTANCE_HEADER } from "../routes/health.js";
 
-/** Name of the file `flow-local start` leaves in the data dir while it runs (not `flow-local.runtime.json`, the manifest's name: a data dir may be the project's own). */
+/** Name of the file `flow-sdk-local start` leaves in the data dir while it runs (not `flow-local.runtime.json`, the manifest's name: a data dir may be the project's own). */
 export const RUNTIME_FILE = "flow-local.runtime.json";
 
 /** Data dir of the CLI commands unless --data says otherwise, relative to the working directory. */
 export const DEFAULT_DATA_DIR = ".flow-local";
 
-/** What `flow-local start` tells the other commands about the running platform. */
+/** What `flow-sdk-local start` tells the other commands about the running platform. */
 export interface RuntimeInfo {
   /** Base URL. */
   url: string;

@@ -12,7 +12,7 @@ import { MAX_RATE, type RateLimitOptions } from "../rate-limit.js";
 import { intOption, UsageError } from "./usage.js";
 
 /**
- * `flow-local start`: serves until SIGINT, SIGTERM or SIGHUP. Once ready it prints the export
+ * `flow-sdk-local start`: serves until SIGINT, SIGTERM or SIGHUP. Once ready it prints the export
  * lines on stdout, writes `--ready-file` (the URL) and says where it serves on stderr, last.
  */
 export async function start(argv: string[]): Promise<void> {

@@ -7,7 +7,7 @@ import { intOption, UsageError } from "./usage.js";
 /** A scope as tokens carry it: `*`, or `<area>:<action>` where the action may be `*` (`state:read`, `state:*`). */
 const SCOPE = /^(?:\*|[A-Za-z][A-Za-z0-9_-]*:(?:\*|[A-Za-z][A-Za-z0-9_-]*))$/;
 
-/** `flow-local token`: mints a token from the running platform and prints it. */
+/** `flow-sdk-local token`: mints a token from the running platform and prints it. */
 export async function token(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -26,7 +26,7 @@ export async function token(argv: string[]): Promise<void> {
   const dataDir = path.resolve(values.data ?? DEFAULT_DATA_DIR);
   const { running, why } = await findRunning(dataDir);
   if (!running) {
-    throw new Error(`no flow-local platform runs on ${dataDir}${why === undefined ? "" : ` (${why})`}; start one with: flow-local start --data ${values.data ?? DEFAULT_DATA_DIR}`);
+    throw new Error(`no flow-local platform runs on ${dataDir}${why === undefined ? "" : ` (${why})`}; start one with: flow-sdk-local start --data ${values.data ?? DEFAULT_DATA_DIR}`);
   }
   const claims = {
     orgId: values.org,

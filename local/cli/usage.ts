@@ -3,11 +3,11 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** The text of `flow-local --help`. */
+/** The text of `flow-sdk-local --help`. */
 export const HELP = `flow-local: the Flow platform on your machine, on 127.0.0.1 with SQLite.
 
 Usage:
-  flow-local start [--port N] [--data DIR] [--manifest FILE] [--secrets-file FILE] [--token-ttl SECONDS]
+  flow-sdk-local start [--port N] [--data DIR] [--manifest FILE] [--secrets-file FILE] [--token-ttl SECONDS]
                    [--rate-limit N [--rate-burst N]] [--ready-file FILE]
       Serve until Ctrl-C (or SIGTERM to the pid in DIR/flow-local.runtime.json). Prints export
       lines for PLATFORM_API_URL, AUTH_TOKEN, ... on stdout, then the URL on stderr once ready.
@@ -23,23 +23,24 @@ Usage:
       --rate-burst   requests a token may make at once after a quiet spell (default: the rate)
       --ready-file   written with the URL once the platform is ready, for scripts to wait on
 
-  flow-local token [--data DIR] [--org ID] [--workspace ID] [--scopes a,b] [--ttl SECONDS]
+  flow-sdk-local token [--data DIR] [--org ID] [--workspace ID] [--scopes a,b] [--ttl SECONDS]
       Mint a token from the platform running on DIR and print it. A scope is * or
       <area>:<action> (state:read, state:*).
 
-  flow-local run FILE [--input JSON] [--data DIR] [--manifest FILE] [--secrets-file FILE] [-- ARGS...]
+  flow-sdk-local run FILE [--input JSON] [--data DIR] [--manifest FILE] [--secrets-file FILE] [-- ARGS...]
       Run a code block (.js, .mjs, .cjs, or .ts, .mts, .cts through tsx) with the platform's
       environment. A module exporting a function (default or main) is called with --input
       (else, or with --input -, the JSON on stdin when stdin is not a terminal) and its
       output printed as JSON;
       a script runs top to bottom. Uses the platform running on DIR; else starts one for the
       run (and says so on stderr): on --data DIR when given (its data kept there), else in memory.
-      A .ts block in a project whose package.json has no "type" runs as an ES module, like .mts.
+      A .ts block runs as an ES module, like .mts, when its package.json has no "type", and
+      under "type": "commonjs" when it has top-level await (which CommonJS cannot run).
       Blocks are not type-checked: run tsc for that.
       Exits with the script's exit code; 1 when a block's function fails.
 
-  flow-local --help
-  flow-local --version
+  flow-sdk-local --help
+  flow-sdk-local --version
 `;
 
 /** Parses a whole number option within bounds. @throws {UsageError} otherwise. */

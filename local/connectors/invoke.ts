@@ -229,7 +229,7 @@ async function send(call: ConnectorCall, request: ConnectorRequest): Promise<Con
 }
 
 const HOW_TO_SET = (secret: string): string =>
-  `set it with flow-local start --secrets-file FILE (a JSON object of names to values) or startLocalPlatform({ secrets: { ${secret}: "..." } })`;
+  `set it with flow-sdk-local start --secrets-file FILE (a JSON object of names to values) or startLocalPlatform({ secrets: { ${secret}: "..." } })`;
 
 /** How a fetch failure reads (with its cause's message and code), the credential masked. */
 function describe(error: unknown, credential: string | undefined): string {

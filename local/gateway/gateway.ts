@@ -205,7 +205,7 @@ export class Gateway {
     const upstream = this.deps.manifest().gateway.upstream;
     if (upstream === null) throw new Error("flow-local: no gateway.upstream, yet a model was routed to it");
     const name = upstream.apiKeySecret;
-    const howToSet = `set it with flow-local start --secrets-file FILE (a JSON object of names to values) or startLocalPlatform({ secrets: { ${name}: "..." } })`;
+    const howToSet = `set it with flow-sdk-local start --secrets-file FILE (a JSON object of names to values) or startLocalPlatform({ secrets: { ${name}: "..." } })`;
     let key: string;
     try {
       key = this.deps.secrets.value(ctx.tenant, name).trim();

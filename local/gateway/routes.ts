@@ -17,7 +17,7 @@ function gatewayRoute(scope: string): { config: { replay: false; scope: string }
     config: { replay: false, scope },
     onRequest: async (request) => {
       if (!scopeCovers(identityOf(request).scopes, scope)) {
-        throw new HttpError(403, "missing_scope", `The token lacks the scope ${scope}; mint one with it (flow-local token --scopes ${scope})`);
+        throw new HttpError(403, "missing_scope", `The token lacks the scope ${scope}; mint one with it (flow-sdk-local token --scopes ${scope})`);
       }
     },
   };

@@ -50,7 +50,7 @@ export function storageRoutes(app: FastifyInstance, store: StorageStore, clock: 
     const method = input.method ?? "GET";
     // The route declares the read scope; a URL that uploads needs the write scope as well.
     if (method === "PUT" && !scopeCovers(identityOf(request).scopes, "storage:write")) {
-      throw new HttpError(403, "missing_scope", "The token lacks the scope storage:write, which a PUT signed URL needs; mint one with it (flow-local token --scopes storage:write)");
+      throw new HttpError(403, "missing_scope", "The token lacks the scope storage:write, which a PUT signed URL needs; mint one with it (flow-sdk-local token --scopes storage:write)");
     }
     const tenant = tenantOf(request);
     // Rounded up, as a token's exp is: a URL is good for at least expiresInSeconds, never up to a

@@ -1,4 +1,4 @@
-// The process that runs one code block. The platform (or `flow-local run`) starts it with the
+// The process that runs one code block. The platform (or `flow-sdk-local run`) starts it with the
 // execution's environment and sends one `start` message over IPC; this file loads the block, calls
 // its `default` (or `main`) function as `await fn(input, ctx)`, checks that the result is JSON and
 // sends it back. A module without such a function is a script: importing it ran it, and its exit
@@ -56,7 +56,7 @@ function send(message: ChildMessage): Promise<void> {
 async function fail(code: FailureMessage["code"], error: unknown): Promise<never> {
   const name = error instanceof Error ? error.name : "Error";
   const message = error instanceof Error ? error.message : String(error);
-  // Where it went wrong: the stack goes to the logs (the terminal, for flow-local run).
+  // Where it went wrong: the stack goes to the logs (the terminal, for flow-sdk-local run).
   if ((code === "block_error" || code === "load_error") && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   await send({ type: "failure", code, name, message });
   return exit();
@@ -160,7 +160,7 @@ process.once("disconnect", () => {
   stop("cancelled");
   setTimeout(() => {
     // With it, whatever the block started in its process group (the platform gives each
-    // execution one); where the group is not its own (flow-local run), the process alone.
+    // execution one); where the group is not its own (flow-sdk-local run), the process alone.
     try {
       process.kill(-process.pid, "SIGKILL");
     } catch {

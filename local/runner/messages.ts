@@ -1,4 +1,4 @@
-// The IPC conversation between the platform (or `flow-local run`) and the process that runs one
+// The IPC conversation between the platform (or `flow-sdk-local run`) and the process that runs one
 // code block: the parent sends `start` once, and maybe `cancel`; the child answers with how the
 // block ended. Shared by runner/child.ts and runner/spawn.ts.
 
@@ -19,7 +19,7 @@ export interface StartMessage {
   file: string;
   /** The input, as JSON text (`"null"` when none). */
   input: string;
-  /** True when the child should read the input from stdin instead (`flow-local run` without `--input`). */
+  /** True when the child should read the input from stdin instead (`flow-sdk-local run` without `--input`). */
   inputFromStdin: boolean;
   /** `process.argv` after the file, for a script. */
   args: string[];

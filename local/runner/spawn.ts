@@ -1,6 +1,6 @@
 // Runs one code block in a child process of its own and reports how it ended. Shared by the
 // platform (an execution: output captured, bounded logs, time limit, cancel) and by
-// `flow-local run` (the terminal's stdio, the output printed). Whatever the block does (hang,
+// `flow-sdk-local run` (the terminal's stdio, the output printed). Whatever the block does (hang,
 // crash, process.exit, spin in a loop), the caller gets one outcome and the process is gone.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -59,7 +59,7 @@ export interface RunSpec {
   file: string;
   /** The input as JSON text. */
   input: string;
-  /** Read the input from stdin instead (`flow-local run` without `--input`). */
+  /** Read the input from stdin instead (`flow-sdk-local run` without `--input`). */
   inputFromStdin?: boolean | undefined;
   /** Arguments after the file, for a script. */
   args?: readonly string[] | undefined;
@@ -71,7 +71,7 @@ export interface RunSpec {
   env: NodeJS.ProcessEnv;
   /** Its working directory. */
   cwd: string;
-  /** `inherit`: the terminal's stdin, stdout and stderr (`flow-local run`); `capture`: kept as logs. */
+  /** `inherit`: the terminal's stdin, stdout and stderr (`flow-sdk-local run`); `capture`: kept as logs. */
   stdio: "inherit" | "capture";
   /** Stops the run after this long, in ms (it then fails with `timeout`). */
   timeoutMs?: number | undefined;
@@ -99,7 +99,7 @@ export interface RunningBlock {
   cancel(): void;
   /** The logs so far. */
   logs(): RunLogs;
-  /** Sends the block's process a signal (`flow-local run` forwards the ones it gets). */
+  /** Sends the block's process a signal (`flow-sdk-local run` forwards the ones it gets). */
   signal(name: NodeJS.Signals): void;
 }
 
@@ -329,51 +329,87 @@ function ownDir(): string {
  * Module hooks (run before tsx's) that load a `.ts` file as an ES module, as `.mts` is, when the
  * nearest package.json has no "type" (or there is none), outside node_modules: a default `npm init`
  * project would otherwise get CommonJS, where top-level await is refused. The block and the `.ts`
- * files it imports alike, so they agree. A "type" of "commonjs" is left as it says, and so is a
- * file written for CommonJS (it uses `require`, `__dirname`, `__filename` or `module.exports`).
+ * files it imports alike, so they agree. A file written for CommonJS (it uses `require`,
+ * `__dirname`, `__filename` or `module.exports`) stays CommonJS. Under an explicit "type":
+ * "commonjs" (which npm 11's `npm init -y` writes), a file stays CommonJS unless it could not run
+ * as CommonJS at all: one with top-level await, as esbuild (tsx's own) says when asked to compile
+ * it to CommonJS. "type": "module" needs no help.
  */
 const TS_AS_ESM_HOOKS = `
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-const untyped = new Map();
-function isUntyped(dir) {
-  let answer = untyped.get(dir);
+let esbuildPath;
+export function initialize(data) {
+  esbuildPath = data?.esbuild;
+}
+const types = new Map();
+// The nearest package.json's "type": "none" when it sets none (or there is none), else its value.
+function typeOf(dir) {
+  let answer = types.get(dir);
   if (answer !== undefined) return answer;
   try {
     const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
-    answer = !(pkg !== null && typeof pkg === "object" && "type" in pkg);
+    answer = pkg !== null && typeof pkg === "object" && "type" in pkg ? String(pkg.type) : "none";
   } catch (error) {
     const up = path.dirname(dir);
-    answer = error !== null && typeof error === "object" && error.code === "ENOENT" ? up === dir || isUntyped(up) : false;
+    answer = error !== null && typeof error === "object" && error.code === "ENOENT" ? (up === dir ? "none" : typeOf(up)) : "unknown";
   }
-  untyped.set(dir, answer);
+  types.set(dir, answer);
   return answer;
 }
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   if (result.format != null || !result.url.startsWith("file:") || result.url.includes("?")) return result;
   const file = fileURLToPath(result.url);
-  if (!file.endsWith(".ts") || file.split(path.sep).includes("node_modules") || !isUntyped(path.dirname(file))) return result;
-  if (usesCommonJs(file)) return result;
+  if (!file.endsWith(".ts") || file.split(path.sep).includes("node_modules")) return result;
+  const type = typeOf(path.dirname(file));
+  if (type !== "none" && type !== "commonjs") return result;
+  const text = source(file);
+  if (text === undefined || COMMONJS.test(text)) return result;
+  if (type === "commonjs" && !needsModule(file, text)) return result;
   return { ...result, format: "module" };
+}
+function source(file) {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+// Whether a file cannot be compiled to CommonJS because of top-level await: esbuild, the compiler
+// tsx runs, is asked; without it (or for any other error) the file is left to tsx as it is.
+let esbuild;
+function needsModule(file, text) {
+  if (!esbuildPath || !/\\bawait\\b/.test(text)) return false;
+  try {
+    esbuild ??= createRequire(esbuildPath)(esbuildPath);
+    esbuild.transformSync(text, { loader: "ts", format: "cjs", sourcefile: file, logLevel: "silent" });
+    return false;
+  } catch (error) {
+    return /top-level await/i.test(String(error?.message ?? ""));
+  }
 }
 // A file written for CommonJS (require, __dirname, module.exports, import x = require) stays
 // CommonJS, as tsx has always run it: only the rest, top-level await included, becomes ESM.
 const COMMONJS = /\\brequire\\s*\\(|\\b__dirname\\b|\\b__filename\\b|\\bmodule\\.exports\\b|\\bexports\\.[A-Za-z_$]|\\bimport\\s+[A-Za-z_$][\\w$]*\\s*=\\s*require\\b/;
-function usesCommonJs(file) {
-  try {
-    return COMMONJS.test(readFileSync(file, "utf8"));
-  } catch {
-    return false;
-  }
-}
 `;
 
-/** An `--import` that registers {@link TS_AS_ESM_HOOKS}; it must come before tsx's. */
-export const TS_AS_ESM_IMPORT = `data:text/javascript,${encodeURIComponent(
-  `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(TS_AS_ESM_HOOKS)}`)});`,
-)}`;
+/**
+ * An `--import` that registers {@link TS_AS_ESM_HOOKS}, which must come before tsx's, with the
+ * path of the esbuild that `tsxPath` (tsx's loader) uses, when there is one.
+ */
+export function tsAsEsmImport(tsxPath: string): string {
+  let esbuild: string | undefined;
+  try {
+    esbuild = createRequire(tsxPath).resolve("esbuild");
+  } catch {
+    esbuild = undefined; // then only projects without a "type" get the hooks' help
+  }
+  const hooks = JSON.stringify(`data:text/javascript,${encodeURIComponent(TS_AS_ESM_HOOKS)}`);
+  return `data:text/javascript,${encodeURIComponent(`import { register } from "node:module"; register(${hooks}, { data: ${JSON.stringify({ esbuild })} });`)}`;
+}
 
 /**
  * The `--import`s that let node load the block (and, from source, the runner): none for
@@ -385,8 +421,9 @@ export function loaderArgs(file: string, projectDir: string): string[] {
   const runnerIsTs = runnerScript().endsWith(".ts");
   if (JS.has(ext) && !runnerIsTs) return [];
   if (TS.has(ext) || runnerIsTs) {
-    const tsx = ["--import", pathToFileURL(tsxLoader(projectDir)).href];
-    return ext === ".ts" ? ["--import", TS_AS_ESM_IMPORT, ...tsx] : tsx;
+    const loader = tsxLoader(projectDir);
+    const tsx = ["--import", pathToFileURL(loader).href];
+    return ext === ".ts" ? ["--import", tsAsEsmImport(loader), ...tsx] : tsx;
   }
   throw new Error(`a code block is a .js, .mjs, .cjs, .ts, .mts or .cts file, not ${path.basename(file)}`);
 }

@@ -87,7 +87,7 @@ describe("configuration", () => {
   it("fails on a missing PLATFORM_API_URL, naming the variable and the fix", () => {
     const error = configError(() => FlowSDK.create({ env: {} }));
     expect(error.message).toContain("PLATFORM_API_URL (option platformUrl) is not set");
-    expect(error.message).toContain("flow-local start");
+    expect(error.message).toContain("flow-sdk-local start");
   });
 
   it.each(["not a url", "ftp://example.test", "127.0.0.1:8080", "http://"])("fails on a malformed PLATFORM_API_URL %j", (url) => {

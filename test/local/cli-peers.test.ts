@@ -83,7 +83,7 @@ describe("flow-local without its peers", () => {
   it("prints --help and exits 0", async () => {
     const result = await cli(["--help"]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(result.stdout).toContain("flow-local start");
+    expect(result.stdout).toContain("flow-sdk-local start");
   });
 
   it("prints --version and exits 0", async () => {

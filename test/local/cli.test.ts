@@ -153,7 +153,7 @@ interface StartedServer {
   stderrMatches(pattern: RegExp, from?: number, timeoutMs?: number): Promise<void>;
 }
 
-/** `flow-local start` on `dataDir` (with `args` after it), once it has printed its environment. */
+/** `flow-sdk-local start` on `dataDir` (with `args` after it), once it has printed its environment. */
 async function startServer(dataDir: string, args: readonly string[] = []): Promise<StartedServer> {
   const server = spawnCli(["start", "--port", "0", "--data", dataDir, ...args]);
   servers.add(server);
@@ -212,7 +212,7 @@ function block(name: string, source: string): string {
 
 const PRINT_URL = block("print-url.mjs", "console.log(process.env.PLATFORM_API_URL);\n");
 
-/** `flow-local run`'s stderr without the line saying it started a platform of its own (none ran on the data dir). */
+/** `flow-sdk-local run`'s stderr without the line saying it started a platform of its own (none ran on the data dir). */
 function withoutFallback(stderr: string): string {
   return stderr.replace(/^flow-local: no platform is running on .*; running the block on .*\n/m, "");
 }
@@ -240,14 +240,14 @@ describe("flow-local command line", () => {
     const result = await runCli(["--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage:");
-    expect(result.stdout).toContain("flow-local start");
+    expect(result.stdout).toContain("flow-sdk-local start");
   });
 
   it("documents run's --input and the --manifest of start and run in --help", async () => {
     const result = await runCli(["--help"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ {2}flow-local run FILE \[--input JSON\] .*\[--manifest FILE\]/m);
-    expect(result.stdout).toMatch(/^ {2}flow-local start .*\[--manifest FILE\]/m);
+    expect(result.stdout).toMatch(/^ {2}flow-sdk-local run FILE \[--input JSON\] .*\[--manifest FILE\]/m);
+    expect(result.stdout).toMatch(/^ {2}flow-sdk-local start .*\[--manifest FILE\]/m);
     // What --input does, and where the input comes from without it.
     expect(result.stdout).toMatch(/called with --input\s+\(else, or with --input -, the JSON on stdin/);
     expect(result.stdout).toMatch(/its\s+output printed as JSON/);
@@ -282,7 +282,7 @@ describe("flow-local command line", () => {
   it("exits 2 on a scope that is not * or <area>:<action>, before looking for a platform", async () => {
     const result = await runCli(["token", "--data", emptyData, "--scopes", "state:read, bogus,*,state:*"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('flow-local: --scopes takes * or <area>:<action> scopes, like state:read or state:*, comma-separated; not "bogus"\nRun flow-local --help for usage.\n');
+    expect(result.stderr).toBe('flow-local: --scopes takes * or <area>:<action> scopes, like state:read or state:*, comma-separated; not "bogus"\nRun flow-sdk-local --help for usage.\n');
     expect(result.stdout).toBe("");
   });
 
@@ -309,7 +309,7 @@ describe("flow-local command line", () => {
   });
 });
 
-describe("flow-local token with a flow-local.runtime.json it cannot trust", () => {
+describe("flow-sdk-local token with a flow-local.runtime.json it cannot trust", () => {
   const scripted = useScriptedServers();
   // A server that answers /v1/health like flow-local, naming the given instance, and records requests.
   const healthServer = (instanceId: string) =>
@@ -344,7 +344,7 @@ describe("flow-local token with a flow-local.runtime.json it cannot trust", () =
   });
 });
 
-describe("flow-local run", () => {
+describe("flow-sdk-local run", () => {
   it("runs a .mjs block against a loopback platform and passes on its exit code", async () => {
     const file = block("exit3.mjs", "console.log(process.env.PLATFORM_API_URL);\nprocess.exit(3);\n");
     const result = await runCli(["run", file, "--data", emptyData]);
@@ -429,7 +429,7 @@ const printed = (output: unknown): string => `${JSON.stringify(output, null, 2)}
 
 // These run with a fresh temp dir as the working directory: no .flow-local of a platform someone
 // started there, and no flow-local.json manifest, unless the test puts one.
-describe("flow-local run of a function block", () => {
+describe("flow-sdk-local run of a function block", () => {
   let cwd: string;
   beforeAll(() => {
     cwd = tempDir();
@@ -473,7 +473,7 @@ describe("flow-local run of a function block", () => {
     const result = await runCli(["run", fixture("echo.mjs"), "--input", "{name: Ada}"], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("flow-local: --input must be JSON");
-    expect(result.stderr).toContain("flow-local --help");
+    expect(result.stderr).toContain("flow-sdk-local --help");
     expect(result.stdout).toBe("");
   });
 
@@ -507,7 +507,7 @@ describe("flow-local run of a function block", () => {
   });
 });
 
-describe("flow-local run and where the platform keeps its data", () => {
+describe("flow-sdk-local run and where the platform keeps its data", () => {
   it("starts a platform keeping its data in --data DIR when none runs there", async () => {
     const cwd = tempDir();
     const data = path.join(tempDir(), "data");
@@ -527,10 +527,10 @@ describe("flow-local run and where the platform keeps its data", () => {
     const cwd = tempDir();
     const data = path.join(tempDir(), "data");
     const kept = await runCli(["run", fixture("counter.mjs"), "--data", data, "--input", "null"], { cwd });
-    expect(kept.stderr).toBe(`flow-local: no platform is running on ${data} (flow-local start); running the block on a platform started on ${data} for this run\n`);
+    expect(kept.stderr).toBe(`flow-local: no platform is running on ${data} (flow-sdk-local start); running the block on a platform started on ${data} for this run\n`);
     const fresh = await runCli(["run", fixture("counter.mjs"), "--input", "null"], { cwd });
     expect(fresh.stderr).toBe(
-      `flow-local: no platform is running on ${path.join(cwd, ".flow-local")} (flow-local start); running the block on a fresh in-memory platform (its data goes when the block ends)\n`,
+      `flow-local: no platform is running on ${path.join(cwd, ".flow-local")} (flow-sdk-local start); running the block on a fresh in-memory platform (its data goes when the block ends)\n`,
     );
   });
 
@@ -555,7 +555,7 @@ describe("flow-local run and where the platform keeps its data", () => {
   });
 });
 
-describe("flow-local run with a manifest", () => {
+describe("flow-sdk-local run with a manifest", () => {
   const greeted = printed({ status: "succeeded", output: { greeting: "hello Ada", region: "eu-west" } });
 
   it("serves the blocks of --manifest FILE to the block it runs", async () => {
@@ -588,7 +588,7 @@ describe("flow-local run with a manifest", () => {
   });
 });
 
-describe("flow-local start with a bad manifest", () => {
+describe("flow-sdk-local start with a bad manifest", () => {
   it("exits 1 naming every problem, with nothing served or stored", async () => {
     const data = tempDir();
     const manifest = fixture("bad-manifest.json");
@@ -603,7 +603,7 @@ describe("flow-local start with a bad manifest", () => {
   });
 });
 
-describe("flow-local start --manifest", () => {
+describe("flow-sdk-local start --manifest", () => {
   let dir: string;
   let manifest: string;
   let started: StartedServer;
@@ -669,7 +669,7 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-describe("flow-local start", () => {
+describe("flow-sdk-local start", () => {
   let dataDir: string;
   let server: ChildProcess;
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -704,7 +704,7 @@ describe("flow-local start", () => {
     });
   });
 
-  it("mints a token with the claims given to flow-local token", async () => {
+  it("mints a token with the claims given to flow-sdk-local token", async () => {
     const result = await runCli(["token", "--data", dataDir, "--workspace", "ws_x", "--scopes", "state:read"]);
     expect(result.code).toBe(0);
     const jwt = result.stdout.trim();
@@ -724,7 +724,7 @@ describe("flow-local start", () => {
     const result = await runCli(["run", PRINT_URL, "--data", dataDir, "--manifest", fixture("with-manifest/flow-local.json")]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(exported.PLATFORM_API_URL);
-    expect(result.stderr).toContain(`flow-local: --manifest ignored: using the platform already running at ${exported.PLATFORM_API_URL}; give it to flow-local start`);
+    expect(result.stderr).toContain(`flow-local: --manifest ignored: using the platform already running at ${exported.PLATFORM_API_URL}; give it to flow-sdk-local start`);
   });
 
   it("refuses a second start on the same data dir", async () => {
@@ -743,7 +743,7 @@ describe("flow-local start", () => {
   });
 });
 
-describe("flow-local start --ready-file", () => {
+describe("flow-sdk-local start --ready-file", () => {
   it("writes the URL to the file once ready, says when it stops and removes the file", async () => {
     const dir = tempDir();
     const readyFile = path.join(dir, "ready");
@@ -764,7 +764,7 @@ describe("flow-local start --ready-file", () => {
   });
 });
 
-describe("flow-local start on SIGHUP", () => {
+describe("flow-sdk-local start on SIGHUP", () => {
   it("stops cleanly with exit code 0 and removes flow-local.runtime.json and the token file", async () => {
     const dataDir = tempDir();
     const { server, exited, exported } = await startServer(dataDir);

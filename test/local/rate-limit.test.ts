@@ -199,11 +199,11 @@ describe("a platform without a rate limit", () => {
   });
 });
 
-describe("flow-local start --rate-limit", () => {
+describe("flow-sdk-local start --rate-limit", () => {
   const ROOT = fileURLToPath(new URL("../..", import.meta.url));
   const TSX = pathToFileURL(createRequire(path.join(ROOT, "package.json")).resolve("tsx")).href;
 
-  /** `flow-local start` from the sources; resolves with its stdout once `until` matches it (or with everything once it exits). */
+  /** `flow-sdk-local start` from the sources; resolves with its stdout once `until` matches it (or with everything once it exits). */
   function cli(args: readonly string[], until?: RegExp): { pid: number | undefined; output: Promise<{ code: number | null; stdout: string; stderr: string }> } {
     const env: NodeJS.ProcessEnv = { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, "tsconfig.json") };
     for (const name of ["PLATFORM_API_URL", "AUTH_TOKEN", "AUTH_TOKEN_FILE"]) delete env[name];

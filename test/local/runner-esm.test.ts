@@ -1,6 +1,7 @@
 // A `.ts` block in a project whose package.json has no "type" (a default `npm init`) runs as an ES
 // module, as `.mts` does: top-level await and import.meta work, in the block and the `.ts` files it
-// imports. A "type" the project does set is obeyed.
+// imports. A "type" the project does set is obeyed, except that under "commonjs" a block with
+// top-level await, which CommonJS cannot run, is loaded as an ES module.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -70,6 +71,22 @@ describe("a .ts block in a project without a package.json type", () => {
     });
     const outcome = await run(dir, "block.ts");
     expect(JSON.parse(outcome.output ?? "null")).toBe("string");
+  });
+
+  it("under npm 11's explicit commonjs, a block without top-level await stays CommonJS", async () => {
+    const dir = project({ "package.json": JSON.stringify({ name: "cjs", type: "commonjs" }), "block.ts": `export default () => typeof module;\n` });
+    expect(JSON.parse((await run(dir, "block.ts")).output ?? "null")).toBe("object");
+  });
+
+  it("under npm 11's explicit commonjs, a block with top-level await (which CommonJS cannot run) becomes an ES module", async () => {
+    const dir = project({
+      "package.json": `${JSON.stringify({ name: "consumer", version: "1.0.0", main: "index.js", type: "commonjs" }, null, 2)}\n`,
+      "helper.ts": `export const three: number = 3;\n`,
+      "block.ts": `import { three } from "./helper.ts";\nconst base: number = await Promise.resolve(39);\nexport default (input: { n: number }) => ({ n: input.n + base - 38 + three - 3, module: typeof module });\n`,
+    });
+    const outcome = await run(dir, "block.ts");
+    expect(outcome.error).toBeNull();
+    expect(JSON.parse(outcome.output ?? "null")).toEqual({ n: 42, module: "undefined" });
   });
 
   it("leaves a block written for CommonJS as CommonJS, as tsx always ran it: require, __dirname, JSON", async () => {

@@ -3,7 +3,7 @@ import { ManualClock, startTestPlatform } from "../../local/testing.js";
 import { FlowAuthenticationError } from "../../src/index.js";
 import { caught, flowWithToken } from "../helpers/flows.js";
 
-// flow-sdk/testing's own lifecycle, over real loopback HTTP.
+// @flow-sdk/sdk/testing's own lifecycle, over real loopback HTTP.
 
 describe("startTestPlatform close", () => {
   it("closes the platform even when closing one of its flows fails, then rejects with that failure", async () => {
