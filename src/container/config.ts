@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, validateSync } from "class-validator";
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, validateSync } from "../dto/class-validator.js";
 import { FlowConfigError } from "../errors.js";
 import { LOG_LEVEL_ENV, LOG_LEVELS, type FlowLogLevel } from "../logging/level.js";
 import { redactWith } from "../logging/redactor.js";
@@ -182,7 +182,7 @@ export interface ResolvedConfig {
 }
 
 const HINTS: Partial<Record<keyof ConfigInput, string>> = {
-  platformUrl: "set it to the platform's base URL, e.g. https://api.flow.example or the url `flow-local start` prints",
+  platformUrl: "set it to the platform's base URL, e.g. https://api.flow.example or the url `flow-sdk-local start` prints",
   gatewayUrl: "set it to the gateway's base URL, or leave it unset to use the platform URL",
   timeoutMs: "use a whole number of milliseconds from 1 to 3600000",
   maxRetries: "use a whole number from 0 to 10",

@@ -1,5 +1,5 @@
 // Inputs of the agents namespace, validated by the SDK before any request and by the local platform.
-import { IsOptional } from "class-validator";
+import { IsOptional } from "./class-validator.js";
 import { hasLoneSurrogate, IsMetadata, isJsonValue, isPlainObject, Located, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, PageQuery, PlatformId, ResourceId } from "./common.js";
 import { ConversationId, MAX_MESSAGE_LENGTH } from "./conversations.js";
 

@@ -1,4 +1,4 @@
-import { IsObject, IsOptional } from "class-validator";
+import { IsObject, IsOptional } from "./class-validator.js";
 import { IsDateTimeWithZone, IsJsonValue, KeyString, Located, MAX_METADATA_BYTES, OptionalNotNull, PageQuery } from "./common.js";
 
 /** Input of `audit.log`. */

@@ -1,6 +1,6 @@
 // Inputs of the codeBlocks namespace (code blocks and their executions), validated by the SDK
 // before any request and by the local platform.
-import { IsInt, IsOptional, Max, Min } from "class-validator";
+import { IsInt, IsOptional, Max, Min } from "./class-validator.js";
 import { JsonPayload, PageQuery, PlatformId, ResourceId } from "./common.js";
 
 /** Longest run time an execution may be given: one day. */

@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, ValidateIf, type ValidationArguments } from "class-validator";
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, NotEquals, ValidateBy, ValidateIf, type ValidationArguments } from "./class-validator.js";
 
 /** Largest page a list call may ask for. */
 export const MAX_PAGE_SIZE = 1000;

@@ -1,5 +1,5 @@
 // Inputs of the connectors namespace, validated by the SDK before any request and by the local platform.
-import { IsString, Matches, ValidateIf } from "class-validator";
+import { IsString, Matches, ValidateIf } from "./class-validator.js";
 import { isJsonValue, isPlainObject, Located, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, PageQuery, ResourceId } from "./common.js";
 
 /** The shape of a connector action's name: 1 to 64 letters, digits, `_` or `-` (as the manifest takes it). */

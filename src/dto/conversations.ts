@@ -1,5 +1,5 @@
 // Inputs of the conversations namespace, validated by the SDK before any request and by the local platform.
-import { IsIn, IsOptional, IsString, MaxLength } from "class-validator";
+import { IsIn, IsOptional, IsString, MaxLength } from "./class-validator.js";
 import { IsMetadata, KeyString, NotDotSegment, PageQuery, WellFormed } from "./common.js";
 
 /** Who may write a message. */

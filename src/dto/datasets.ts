@@ -1,6 +1,6 @@
 // Inputs of the datasets namespace, validated by the SDK before any request and by the local
 // platform, plus the one check of rows against a schema (the platform runs it inside the insert).
-import { IsOptional, IsString, Matches, MaxLength } from "class-validator";
+import { IsOptional, IsString, Matches, MaxLength } from "./class-validator.js";
 import type { FlowValidationIssue } from "../errors.js";
 import type { DatasetColumn, DatasetColumnType, DatasetOrderBy, DatasetSchema } from "../namespaces/datasets.js";
 import { isJsonValue, isPlainObject, Located, LocatedExact, type LocatedIssue, MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, OptionalNotNull, PageQuery, parseDateTime } from "./common.js";

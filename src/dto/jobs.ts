@@ -1,5 +1,5 @@
 // Inputs of the jobs namespace, validated by the SDK before any request and by the local platform.
-import { IsIn, IsInt, IsNumber, IsOptional, Max, MaxLength, Min } from "class-validator";
+import { IsIn, IsInt, IsNumber, IsOptional, Max, MaxLength, Min } from "./class-validator.js";
 import { IsDateTimeWithZone, JsonPayload, KeyString, PageQuery, PlatformId, ResourceId, WellFormed } from "./common.js";
 
 /** Where a job stands, as the platform reports it. */

@@ -1,5 +1,5 @@
 // Inputs of the memory namespace, validated by the SDK before any request and by the local platform.
-import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "class-validator";
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from "./class-validator.js";
 import { IsMetadata, KeyString, NO_CONTROL_CHARS, NotDotSegment, OptionalNotNull, PageQuery, WellFormed } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 

@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from "class-validator";
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from "./class-validator.js";
 import { isPlainObject, Located } from "./common.js";
 
 // RFC 9110 §5.6.2: a field name is a token, one or more `tchar`s.

@@ -1,5 +1,5 @@
 // Inputs of the secrets namespace, validated by the SDK before any request and by the local platform.
-import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength } from "class-validator";
+import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Matches, MaxLength } from "./class-validator.js";
 import { PageQuery } from "./common.js";
 
 /** What a secret name looks like: a letter or `_`, then letters, digits, `_`, `.` or `-`; 1 to 256 characters. */

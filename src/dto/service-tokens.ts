@@ -1,5 +1,5 @@
 // Inputs of the serviceTokens namespace, validated by the SDK before any request and by the local platform.
-import { IsInt, IsOptional, Max, Min, ValidateBy } from "class-validator";
+import { IsInt, IsOptional, Max, Min, ValidateBy } from "./class-validator.js";
 import { KeyString, Located, PageQuery, PlatformId } from "./common.js";
 
 /** Longest a service token may live: one year, in seconds. */

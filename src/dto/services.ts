@@ -1,5 +1,5 @@
 // Inputs of the services and service namespaces, validated by the SDK before any request and by the local platform.
-import { IsIn, IsOptional } from "class-validator";
+import { IsIn, IsOptional } from "./class-validator.js";
 import { IsMetadata, KeyString, Located, NotDotSegment, PageQuery, ResourceId } from "./common.js";
 import { rawBodyIssue, rawMethodIssue, rawQueryIssue, servicePathIssue } from "./raw-request.js";
 import { headersIssue } from "./request-options.js";

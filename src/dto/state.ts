@@ -1,4 +1,4 @@
-import { IsInt, IsNumber, IsOptional, IsString, MaxLength, Min } from "class-validator";
+import { IsInt, IsNumber, IsOptional, IsString, MaxLength, Min } from "./class-validator.js";
 import { IsJsonValue, IsSafeInteger, KeyString, NotDotSegment, OptionalNotNull, PageQuery, TtlSeconds, WellFormed } from "./common.js";
 
 /** Longest state key accepted. */

@@ -1,5 +1,5 @@
 // Inputs of the storage namespace, validated by the SDK before any request and by the local platform.
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from "class-validator";
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from "./class-validator.js";
 import { KeyString, NO_CONTROL_CHARS, PageQuery, WellFormed } from "./common.js";
 
 /** Longest object path accepted, in characters. */

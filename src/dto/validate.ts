@@ -1,4 +1,4 @@
-import { getMetadataStorage, validateSync, type ValidationError } from "class-validator";
+import { getMetadataStorage, validateSync, type ValidationError } from "./class-validator.js";
 import { FlowValidationError, type FlowValidationIssue } from "../errors.js";
 import { exactPathOf, isPlainObject } from "./common.js";
 

@@ -1,5 +1,5 @@
 // Inputs of the vector namespace, validated by the SDK before any request and by the local platform.
-import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from "class-validator";
+import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from "./class-validator.js";
 import { hasLoneSurrogate, isPlainObject, LocatedExact, type LocatedIssue, MAX_JSON_BODY_BYTES, metadataIssue, OptionalNotNull, PageQuery } from "./common.js";
 import { IsFilter, type Filter } from "./filter.js";
 

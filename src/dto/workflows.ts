@@ -1,5 +1,5 @@
 // Inputs of the workflows namespace, validated by the SDK before any request and by the local platform.
-import { IsIn, IsOptional } from "class-validator";
+import { IsIn, IsOptional } from "./class-validator.js";
 import { JsonPayload, PageQuery, PlatformId, ResourceId } from "./common.js";
 
 /** Where a workflow run stands. */
