@@ -95,6 +95,7 @@ export function createFlowContainer(options: FlowOptions, reservedNames: Readonl
     TOKENS.TokenManager,
     cached((c) => new TokenManager(authToken, c.resolve(TOKENS.TokenProvider), c.resolve(TOKENS.Redactor), log(c), c.resolve(TOKENS.Config).timeoutMs, c.resolve(TOKENS.Clock))),
   );
+  // The instance's undici dispatcher (a keep-alive pool per origin), made at its first request.
   c.register(
     TOKENS.HttpAgents,
     cached(() => {

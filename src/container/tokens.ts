@@ -33,7 +33,7 @@ export const TOKENS = {
   Lifecycle: Symbol("flow-sdk.Lifecycle") as InjectionToken<Lifecycle>,
   /** Knows every token and secret value seen, and strips them from text. */
   Redactor: Symbol("flow-sdk.Redactor") as InjectionToken<Redactor>,
-  /** The keep-alive socket pools of this instance, destroyed by `close()`. */
+  /** This instance's undici dispatcher (`{ dispatcher }`: a keep-alive pool per origin), destroyed by `close()`. */
   HttpAgents: Symbol("flow-sdk.HttpAgents") as InjectionToken<HttpAgents>,
   /** Where the SDK reads the time (token expiry, the secrets cache); a `ManualClock` in tests. */
   Clock: Symbol("flow-sdk.Clock") as InjectionToken<Clock>,

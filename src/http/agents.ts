@@ -1,32 +1,113 @@
-import http from "node:http";
-import https from "node:https";
-
-/** The keep-alive socket pools of one FlowSDK instance, shared by its platform and gateway clients. */
-export interface HttpAgents {
-  /** Pool for `http:` URLs. */
-  readonly http: http.Agent;
-  /** Pool for `https:` URLs. */
-  readonly https: https.Agent;
-}
+import { createRequire } from "node:module";
+import path from "node:path";
+import type { Agent, Dispatcher, EnvHttpProxyAgent } from "undici";
 
 /**
- * Creates an instance's own pools: two instances never share sockets, and `close()` can destroy
- * exactly this instance's sockets so the process exits promptly.
+ * The connection pools of one FlowSDK instance, shared by its platform and gateway clients: an
+ * undici dispatcher with a bounded keep-alive pool per origin. Replace it (a `providers` entry for
+ * `TOKENS.HttpAgents`) to send the SDK's requests elsewhere, e.g. through undici's `MockAgent`.
  */
-export function createHttpAgents(): HttpAgents {
-  const options = { keepAlive: true, maxSockets: 128, maxFreeSockets: 16, scheduling: "lifo" as const };
-  return { http: new http.Agent(options), https: new https.Agent(options) };
+export interface HttpAgents {
+  /** The undici dispatcher every request of this instance goes through; created at the first request. */
+  readonly dispatcher: Dispatcher;
+}
+
+/** Most connections to one origin; more requests wait in the pool's queue. */
+export const MAX_CONNECTIONS_PER_ORIGIN = 128;
+
+/**
+ * The pool's options. No connect, headers or body timeout of undici's own: `timeoutMs` bounds
+ * each attempt (undici-adapter.ts), and a stream being read (a download, events) has no limit
+ * but the caller's, as with Node's http module before.
+ */
+const POOL_OPTIONS = {
+  connections: MAX_CONNECTIONS_PER_ORIGIN,
+  pipelining: 1,
+  headersTimeout: 0,
+  bodyTimeout: 0,
+  connect: { timeout: 0 },
+} satisfies Agent.Options;
+
+/**
+ * An instance's own pools, made at the first request (loading undici's pool then, not at import):
+ * two instances never share sockets, and `close()` destroys exactly this instance's connections
+ * and fails every request still queued for one, so the process can exit at once.
+ */
+export class InstanceHttpAgents implements HttpAgents {
+  #dispatcher: Dispatcher | undefined;
+  #closed = false;
+
+  /** The dispatcher, made on first use; after close() one that refuses every request. */
+  get dispatcher(): Dispatcher {
+    if (this.#dispatcher === undefined) {
+      this.#dispatcher = createDispatcher(process.env);
+      if (this.#closed) this.#dispatcher.destroy(closedError()).catch(() => undefined);
+    }
+    return this.#dispatcher;
+  }
+
+  /**
+   * Destroys every connection and fails every request in flight or queued, at once (undici does
+   * that synchronously); the promise of the sockets' closing is not waited for, as Node's
+   * `Agent.destroy()` was not: `close()` resolves no later than before.
+   */
+  destroy(): void {
+    this.#closed = true;
+    this.#dispatcher?.destroy(closedError()).catch(() => undefined);
+  }
+}
+
+/** Creates an instance's pools (nothing is loaded or connected until the first request). */
+export function createHttpAgents(): InstanceHttpAgents {
+  return new InstanceHttpAgents();
 }
 
 /**
- * Destroys every socket of both pools, and first every request still queued for a socket: left
- * queued, Node would open fresh sockets for them once the old ones are gone.
+ * Destroys the instance's pools: every connection, every request in flight or still queued for
+ * one. A replacement given by the user is theirs to close.
  */
 export function destroyHttpAgents(agents: HttpAgents): void {
-  for (const agent of [agents.http, agents.https]) {
-    for (const queue of Object.values(agent.requests)) {
-      for (const request of queue ?? []) request.destroy(new Error("the FlowSDK instance was closed"));
-    }
-    agent.destroy();
+  if (agents instanceof InstanceHttpAgents) agents.destroy();
+}
+
+function closedError(): Error {
+  return Object.assign(new Error("the FlowSDK instance was closed"), { code: "ERR_FLOW_CLOSED" });
+}
+
+/**
+ * The proxy settings of the environment, read as axios' Node build read them (proxy-from-env):
+ * `npm_config_<protocol>_proxy`, `<protocol>_proxy`, `npm_config_proxy`, `all_proxy`, then
+ * `npm_config_no_proxy` / `no_proxy`, each lower case first, then upper case.
+ */
+export function proxyFromEnv(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProxy?: string; noProxy?: string } | undefined {
+  const get = (name: string): string | undefined => env[name.toLowerCase()] || env[name.toUpperCase()] || undefined;
+  const forProtocol = (protocol: string): string | undefined =>
+    get(`npm_config_${protocol}_proxy`) ?? get(`${protocol}_proxy`) ?? get("npm_config_proxy") ?? get("all_proxy");
+  const httpProxy = forProtocol("http");
+  const httpsProxy = forProtocol("https");
+  if (!httpProxy && !httpsProxy) return undefined;
+  const noProxy = get("npm_config_no_proxy") ?? get("no_proxy");
+  return { ...(httpProxy ? { httpProxy } : {}), ...(httpsProxy ? { httpsProxy } : {}), ...(noProxy ? { noProxy } : {}) };
+}
+
+/**
+ * An undici Agent, or, when the environment names a proxy, an EnvHttpProxyAgent (which tunnels
+ * through it and honours NO_PROXY). Only the one module needed is loaded, not all of undici.
+ */
+export function createDispatcher(env: NodeJS.ProcessEnv): Dispatcher {
+  const proxy = proxyFromEnv(env);
+  if (proxy) {
+    const ProxyAgent = load<typeof EnvHttpProxyAgent>("undici/lib/dispatcher/env-http-proxy-agent.js");
+    // NO_PROXY left unset must not fall back to process.env inside undici: "" means none.
+    return new ProxyAgent({ ...POOL_OPTIONS, httpProxy: proxy.httpProxy ?? "", httpsProxy: proxy.httpsProxy ?? "", noProxy: proxy.noProxy ?? "" });
   }
+  const UndiciAgent = load<typeof Agent>("undici/lib/dispatcher/agent.js");
+  return new UndiciAgent(POOL_OPTIONS);
+}
+
+// The shipped build is CommonJS (require exists), and so is every module vitest runs; the ESM
+// source run by tsx (the benches) has no require, and resolves undici from the working directory.
+function load<T>(id: string): T {
+  const loader = typeof require === "function" ? require : createRequire(path.join(process.cwd(), "noop.js"));
+  return loader(id) as T;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import axios, { isAxiosError, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from "axios";
+import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from "axios";
 import type { FlowConfig } from "../container/config.js";
 import { FlowError, FlowTimeoutError } from "../errors.js";
 import type { Lifecycle } from "../container/lifecycle.js";
@@ -9,11 +9,13 @@ import type { Redactor } from "../logging/redactor.js";
 import { sleep, untilAborted } from "./abort.js";
 import type { FlowCallState } from "./axios-config.js";
 import type { HttpAgents } from "./agents.js";
+import { axios, isAxiosError } from "./axios.js";
 import { contextHeaders, newRequestId, USER_AGENT } from "./headers.js";
 import { errorCode, mapError, notJsonError, surelyNotSent, type FailedCall } from "./map-error.js";
 import { isOneShotBody, isJsonType, parseJsonBody, readErrorBody } from "./response-body.js";
 import { isRetryable, retryAfterMs, retryDelayMs } from "./retry.js";
 import type { TokenManager } from "./token-manager.js";
+import { undiciAdapter } from "./undici-adapter.js";
 
 /** Everything an SDK HTTP client is made of; all of it comes from the container. */
 export interface HttpClientDeps {
@@ -33,7 +35,7 @@ export interface HttpClientDeps {
   logger: FlowLogger;
   /** Strips credentials from error text. */
   redactor: Redactor;
-  /** This instance's socket pools. */
+  /** This instance's connection pools (its undici dispatcher). */
   agents: HttpAgents;
 }
 
@@ -52,8 +54,7 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
   const instance = axios.create({
     baseURL: deps.baseURL,
     timeout: config.timeoutMs,
-    httpAgent: deps.agents.http,
-    httpsAgent: deps.agents.https,
+    adapter: undiciAdapter(deps.agents),
     headers: { "User-Agent": USER_AGENT, Accept: "application/json" },
     transitional: { clarifyTimeoutError: true },
     transformResponse: [parseJsonBody],

@@ -1,5 +1,5 @@
-import { isAxiosError } from "axios";
 import type { AxiosResponse } from "axios";
+import { isAxiosError } from "./axios.js";
 import {
   FlowAbortError,
   FlowAPIError,
