@@ -1,30 +1,47 @@
-// What the SDK costs per call over a raw client, measured in the same run against the same local
-// platform (in a child process): `state.get` through FlowSDK vs the same GET through global fetch and a bare axios
-// instance. Prints median requests/second of several rounds, sequential and 64 in flight.
+// What the SDK costs per call over raw clients, measured in one run against the same local
+// platform (in a child process): the same GET of a small JSON state value through undici.request
+// (the limit, 1.00x), global fetch, a bare axios instance (Node build, keep-alive agent),
+// openai-node's generic `client.get(path)`, and FlowSDK `state.get` (the full stack: validation,
+// interceptors, auth and context headers, the undici adapter, JSON parsing). Prints the median
+// requests/second of several rounds, sequential and 64 in flight, with the ratio to undici; then
+// the heap after forced GCs across 100k SDK calls (flat means nothing is kept per call).
 // Run: npm run bench   (figures only; nothing here asserts a number)
-import axios from "axios";
-import http from "node:http";
-import { FlowSDK } from "../src/index.js";
+// The heap check needs --expose-gc: without it this file runs itself again with the flag.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import http from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import axios from "axios";
+import OpenAI from "openai";
+import { Agent, request } from "undici";
+import { FlowSDK } from "../src/index.js";
+
+if (typeof globalThis.gc !== "function") {
+  // Same file, same arguments, with the flag the heap figures need.
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+  const [code] = (await once(child, "exit")) as [number | null];
+  process.exit(code ?? 1);
+}
+const gc = globalThis.gc as () => void;
 
 const REQUESTS = Number(process.env["BENCH_REQUESTS"] ?? 5000);
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
+const HEAP_CALLS = Number(process.env["BENCH_HEAP_CALLS"] ?? 100_000);
+const IN_FLIGHT = 64;
 
 type Call = () => Promise<unknown>;
 
-async function run(call: Call, concurrency: number): Promise<number> {
+async function run(call: Call, concurrency: number, requests = REQUESTS): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next++ < REQUESTS) await call();
+      while (next++ < requests) await call();
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return REQUESTS / seconds;
+  return requests / seconds;
 }
 
 function median(values: number[]): number {
@@ -36,31 +53,57 @@ function median(values: number[]): number {
 const server = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("serve-platform.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
 const [line] = (await once(createInterface({ input: server.stdout! }), "line")) as [string];
 const env = JSON.parse(line) as Record<string, string> & { PLATFORM_API_URL: string; AUTH_TOKEN: string };
-const platform = { url: env.PLATFORM_API_URL, env };
 const flow = FlowSDK.create({ env, maxRetries: 0 });
 await flow.state.set("bench", { hello: "world" });
-const url = `${platform.url}/v1/orgs/org_local/workspaces/ws_local/state/bench`;
-const headers = { Authorization: `Bearer ${platform.env.AUTH_TOKEN}` };
+const path = "/v1/orgs/org_local/workspaces/ws_local/state/bench";
+const url = `${env.PLATFORM_API_URL}${path}`;
+const headers = { Authorization: `Bearer ${env.AUTH_TOKEN}` };
+const dispatcher = new Agent({ connections: 128 });
 const raw = axios.create({ httpAgent: new http.Agent({ keepAlive: true }) });
+const openai = new OpenAI({ apiKey: env.AUTH_TOKEN, baseURL: env.PLATFORM_API_URL, maxRetries: 0 });
 
-const clients: Record<string, Call> = {
-  "global fetch": async () => (await fetch(url, { headers })).json(),
-  "axios (keep-alive)": async () => (await raw.get(url, { headers })).data,
-  "FlowSDK state.get": () => flow.state.get("bench"),
-};
+const clients: Array<[string, Call]> = [
+  ["undici.request", async () => (await request(url, { headers, dispatcher })).body.json()],
+  ["global fetch", async () => (await fetch(url, { headers })).json()],
+  ["axios (keep-alive)", async () => (await raw.get(url, { headers })).data],
+  ["openai-node client.get", () => openai.get(path)],
+  ["FlowSDK state.get", () => flow.state.get("bench")],
+];
 
-console.log(`${REQUESTS} requests x ${ROUNDS} rounds against ${platform.url}, Node ${process.version}`);
-console.log("client                 sequential req/s   64 in flight req/s");
-for (const [name, call] of Object.entries(clients)) {
-  for (let i = 0; i < 200; i++) await call(); // warm up sockets and JIT
+console.log(`${REQUESTS} requests x ${ROUNDS} rounds (median) against ${env.PLATFORM_API_URL}, Node ${process.version}`);
+console.log(`${"client".padEnd(24)} ${"sequential req/s".padStart(16)} ${"ratio".padStart(6)} ${`${IN_FLIGHT} in flight req/s`.padStart(20)} ${"ratio".padStart(6)}`);
+let limit: { sequential: number; parallel: number } | undefined;
+for (const [name, call] of clients) {
+  for (let i = 0; i < 500; i++) await call(); // warm up connections and JIT
   const sequential: number[] = [];
   const parallel: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     sequential.push(await run(call, 1));
-    parallel.push(await run(call, 64));
+    parallel.push(await run(call, IN_FLIGHT));
   }
-  console.log(`${name.padEnd(22)} ${median(sequential).toFixed(0).padStart(16)} ${median(parallel).toFixed(0).padStart(20)}`);
+  const row = { sequential: median(sequential), parallel: median(parallel) };
+  limit ??= row;
+  const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}x`.padStart(6);
+  console.log(
+    `${name.padEnd(24)} ${row.sequential.toFixed(0).padStart(16)} ${ratio(row.sequential, limit.sequential)} ${row.parallel.toFixed(0).padStart(20)} ${ratio(row.parallel, limit.parallel)}`,
+  );
 }
+
+// Heap across many calls: after a forced GC at each mark, heapUsed should stay flat.
+const heap = (): string => {
+  gc();
+  gc();
+  return `${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB`;
+};
+const marks = [`0: ${heap()}`];
+for (let done = 0; done < HEAP_CALLS; ) {
+  const batch = HEAP_CALLS / 4;
+  await run(() => flow.state.get("bench"), IN_FLIGHT, batch);
+  done += batch;
+  marks.push(`${done / 1000}k: ${heap()}`);
+}
+console.log(`FlowSDK state.get heapUsed after GC (${IN_FLIGHT} in flight): ${marks.join(", ")}`);
 console.log(`client process RSS after the run (tsx included): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 await flow.close();
+await dispatcher.close();
 server.kill("SIGTERM");
