@@ -97,17 +97,25 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv): { httpProxy?: string; http
 export function createDispatcher(env: NodeJS.ProcessEnv): Dispatcher {
   const proxy = proxyFromEnv(env);
   if (proxy) {
-    const ProxyAgent = load<typeof EnvHttpProxyAgent>("undici/lib/dispatcher/env-http-proxy-agent.js");
+    const ProxyAgent = loadEnvHttpProxyAgent();
     // NO_PROXY left unset must not fall back to process.env inside undici: "" means none.
     return new ProxyAgent({ ...POOL_OPTIONS, httpProxy: proxy.httpProxy ?? "", httpsProxy: proxy.httpsProxy ?? "", noProxy: proxy.noProxy ?? "" });
   }
-  const UndiciAgent = load<typeof Agent>("undici/lib/dispatcher/agent.js");
+  const UndiciAgent = loadAgent();
   return new UndiciAgent(POOL_OPTIONS);
 }
 
-// The shipped build is CommonJS (require exists), and so is every module vitest runs; the ESM
-// source run by tsx (the benches) has no require, and resolves undici from the working directory.
-function load<T>(id: string): T {
-  const loader = typeof require === "function" ? require : createRequire(path.join(process.cwd(), "noop.js"));
-  return loader(id) as T;
+// Literal require() calls, so that bundlers (esbuild, webpack) see and include them. The shipped
+// build is CommonJS (require exists), and so is every module vitest runs; the ESM source run by
+// tsx (the benches) has no require, and resolves undici from the working directory.
+function loadAgent(): typeof Agent {
+  return typeof require === "function" ? require("undici/lib/dispatcher/agent.js") : sourceRequire("undici/lib/dispatcher/agent.js");
+}
+
+function loadEnvHttpProxyAgent(): typeof EnvHttpProxyAgent {
+  return typeof require === "function" ? require("undici/lib/dispatcher/env-http-proxy-agent.js") : sourceRequire("undici/lib/dispatcher/env-http-proxy-agent.js");
+}
+
+function sourceRequire<T>(id: string): T {
+  return createRequire(path.join(process.cwd(), "noop.js"))(id) as T;
 }
