@@ -32,8 +32,10 @@ const IN_FLIGHT = 64;
 
 type Call = () => Promise<unknown>;
 
-async function run(call: Call, concurrency: number, requests = REQUESTS): Promise<number> {
+/** Requests per second, and the client process' own CPU time per request in microseconds. */
+async function run(call: Call, concurrency: number, requests = REQUESTS): Promise<{ rate: number; cpu: number }> {
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -41,7 +43,8 @@ async function run(call: Call, concurrency: number, requests = REQUESTS): Promis
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return requests / seconds;
+  const used = process.cpuUsage(cpu);
+  return { rate: requests / seconds, cpu: (used.user + used.system) / requests };
 }
 
 function median(values: number[]): number {
@@ -71,21 +74,26 @@ const clients: Array<[string, Call]> = [
 ];
 
 console.log(`${REQUESTS} requests x ${ROUNDS} rounds (median) against ${env.PLATFORM_API_URL}, Node ${process.version}`);
-console.log(`${"client".padEnd(24)} ${"sequential req/s".padStart(16)} ${"ratio".padStart(6)} ${`${IN_FLIGHT} in flight req/s`.padStart(20)} ${"ratio".padStart(6)}`);
+console.log("The platform shares the machine: the client CPU columns (microseconds of this process' CPU per request) show the client's own cost.");
+console.log(
+  `${"client".padEnd(24)} ${"sequential req/s".padStart(16)} ${"ratio".padStart(6)} ${"cpu µs".padStart(7)} ${`${IN_FLIGHT} in flight req/s`.padStart(20)} ${"ratio".padStart(6)} ${"cpu µs".padStart(7)}`,
+);
 let limit: { sequential: number; parallel: number } | undefined;
 for (const [name, call] of clients) {
   for (let i = 0; i < 500; i++) await call(); // warm up connections and JIT
-  const sequential: number[] = [];
-  const parallel: number[] = [];
+  const sequential: Array<{ rate: number; cpu: number }> = [];
+  const parallel: Array<{ rate: number; cpu: number }> = [];
   for (let round = 0; round < ROUNDS; round++) {
     sequential.push(await run(call, 1));
     parallel.push(await run(call, IN_FLIGHT));
   }
-  const row = { sequential: median(sequential), parallel: median(parallel) };
+  const row = { sequential: median(sequential.map((r) => r.rate)), parallel: median(parallel.map((r) => r.rate)) };
+  const cpu = { sequential: median(sequential.map((r) => r.cpu)), parallel: median(parallel.map((r) => r.cpu)) };
   limit ??= row;
   const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}x`.padStart(6);
   console.log(
-    `${name.padEnd(24)} ${row.sequential.toFixed(0).padStart(16)} ${ratio(row.sequential, limit.sequential)} ${row.parallel.toFixed(0).padStart(20)} ${ratio(row.parallel, limit.parallel)}`,
+    `${name.padEnd(24)} ${row.sequential.toFixed(0).padStart(16)} ${ratio(row.sequential, limit.sequential)} ${cpu.sequential.toFixed(0).padStart(7)} ` +
+      `${row.parallel.toFixed(0).padStart(20)} ${ratio(row.parallel, limit.parallel)} ${cpu.parallel.toFixed(0).padStart(7)}`,
   );
 }
 

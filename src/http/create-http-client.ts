@@ -3,8 +3,8 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from "a
 import type { FlowConfig } from "../container/config.js";
 import { FlowError, FlowTimeoutError } from "../errors.js";
 import type { Lifecycle } from "../container/lifecycle.js";
-import type { RequestContextStore } from "../context/request-context.js";
-import type { FlowLogger } from "../logging/logger.js";
+import type { RequestContext, RequestContextStore } from "../context/request-context.js";
+import { silentLogger, type FlowLogger } from "../logging/logger.js";
 import type { Redactor } from "../logging/redactor.js";
 import { sleep, untilAborted } from "./abort.js";
 import type { FlowCallState } from "./axios-config.js";
@@ -61,13 +61,27 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
     maxRedirects: 0, // a redirect would carry the bearer token to wherever it points
   });
 
+  // Per call, nothing is built that is not sent: the context headers are worked out once per
+  // bound context (contexts are frozen, the configuration fixed), and a silent logger is not
+  // handed a fresh object per request.
+  const logging = logger !== silentLogger;
+  let lastContext: RequestContext | undefined;
+  let lastHeaders: Array<[string, string]> = [];
+  const boundHeaders = (current: RequestContext): Array<[string, string]> => {
+    if (current !== lastContext) {
+      lastHeaders = Object.entries(contextHeaders(config, current));
+      lastContext = current;
+    }
+    return lastHeaders;
+  };
+
   instance.interceptors.request.use(async (request: InternalAxiosRequestConfig) => {
     try {
       lifecycle.assertOpen();
       const state = callState(request);
       const headers = request.headers;
       // Caller headers win over ours; on a retry our own from the first attempt are kept as they were.
-      for (const [name, value] of Object.entries(contextHeaders(config, context.current()))) {
+      for (const [name, value] of boundHeaders(context.current())) {
         if (!headers.has(name)) headers.set(name, value);
       }
       if (!headers.has("X-Request-Id")) headers.set("X-Request-Id", newRequestId());
@@ -77,7 +91,7 @@ export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
       headers.set("Authorization", `Bearer ${current.token}`);
       // Last, so a body made for this attempt (an open file, say) is not left unread by a failure above.
       if (request.flowBody) request.data = request.flowBody();
-      logger.debug("request", { method: request.method, url: request.url, requestId: headers.get("X-Request-Id"), retry: state.retries });
+      if (logging) logger.debug("request", { method: request.method, url: request.url, requestId: headers.get("X-Request-Id"), retry: state.retries });
       return request;
     } catch (error) {
       throw mapError(error, describe(request), redactor);
