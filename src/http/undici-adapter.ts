@@ -7,11 +7,14 @@
 //   read as it is consumed, with backpressure); gzip/deflate/br answers decompressed;
 // - `timeout` bounds the attempt up to the answer's headers, and the reading of a body that is
 //   not a stream (each wait for bytes); AxiosError ETIMEDOUT (ECONNABORTED without
-//   `transitional.clarifyTimeoutError`);
+//   `transitional.clarifyTimeoutError`); maxContentLength and (for bytes) maxBodyLength as axios;
 // - `signal` aborts with CanceledError, also a stream being read; `validateStatus` settles with
 //   ERR_BAD_REQUEST / ERR_BAD_RESPONSE and the response; redirects are never followed;
 // - failures keep Node's codes: a connect failure keeps its own (ECONNREFUSED: nothing was sent),
 //   a connection lost after the request went out is ECONNRESET (it may have been sent).
+// Ignored, as the SDK's clients never set them: httpAgent/httpsAgent (the dispatcher is the
+// instance's, TOKENS.HttpAgents), proxy (the environment's proxy is used: see agents.ts),
+// socketPath, auth, onUploadProgress/onDownloadProgress, maxRate, maxRedirects (never followed).
 import type { Readable as ReadableType, Transform } from "node:stream";
 import { Readable } from "node:stream";
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from "axios";
@@ -128,15 +131,15 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.#done) return false;
-    const stream = this.#stream;
-    if (stream) return stream.push(chunk);
-    this.#chunks.push(chunk);
     this.#size += chunk.length;
     const max = this.#config.maxContentLength;
     if (max !== undefined && max > -1 && this.#size > max) {
       this.#fail(new AxiosError(`maxContentLength size of ${max} exceeded`, AxiosError.ERR_BAD_RESPONSE, this.#config));
       return false;
     }
+    const stream = this.#stream;
+    if (stream) return stream.push(chunk);
+    this.#chunks.push(chunk);
     this.#timer?.refresh();
     return true;
   }
@@ -356,10 +359,12 @@ function requestHeaders(config: InternalAxiosRequestConfig): Record<string, stri
 /** The request body as undici takes it; the kinds axios' Node adapter sends, and no other. */
 function requestBody(data: unknown, config: InternalAxiosRequestConfig): string | Uint8Array | ReadableType | null {
   if (data === undefined || data === null || data === "") return null;
-  if (typeof data === "string" || data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (isReadable(data)) return data;
-  throw new AxiosError("Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream", AxiosError.ERR_BAD_REQUEST, config);
+  if (isReadable(data)) return data; // maxBodyLength is not applied to a stream (the SDK sets none)
+  const body = typeof data === "string" ? Buffer.from(data, "utf8") : data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? Buffer.from(data) : undefined;
+  if (body === undefined) throw new AxiosError("Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream", AxiosError.ERR_BAD_REQUEST, config);
+  const max = config.maxBodyLength;
+  if (max !== undefined && max > -1 && body.length > max) throw new AxiosError("Request body larger than maxBodyLength limit", AxiosError.ERR_BAD_REQUEST, config);
+  return body;
 }
 
 function isReadable(value: unknown): value is ReadableType {

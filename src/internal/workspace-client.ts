@@ -215,7 +215,7 @@ export class WorkspaceClient {
         url: path,
         ...(oneShot ? { data: oneShot } : { flowBody: open }),
         // -1 is axios' "no limit" (its default; repeated so an instance-wide limit cannot cut an
-        // upload short): unlike Infinity, it adds no counting stream to the pipe.
+        // upload or its answer short).
         maxBodyLength: -1,
         maxContentLength: -1,
       });

@@ -193,6 +193,19 @@ describe("responses", () => {
   });
 });
 
+describe("limits", () => {
+  it("applies maxContentLength to a body read whole or streamed, and maxBodyLength to bytes sent", async () => {
+    const url = await serve((_req, res) => res.end("0123456789"));
+    const http = client(url);
+    const whole = await failure(http.get("/", { maxContentLength: 5 }));
+    expect([whole.code, whole.message]).toEqual(["ERR_BAD_RESPONSE", "maxContentLength size of 5 exceeded"]);
+    const stream = (await http.get("/", { responseType: "stream", maxContentLength: 5 })).data as Readable;
+    expect(((await stream.toArray().catch((e: unknown) => e)) as AxiosError).code).toBe("ERR_BAD_RESPONSE");
+    expect((await failure(http.post("/", "too long", { maxBodyLength: 3 }))).code).toBe("ERR_BAD_REQUEST");
+    expect((await http.get("/", { maxContentLength: 10 })).data).toBe("0123456789");
+  });
+});
+
 describe("failures", () => {
   it("a refused connection keeps ECONNREFUSED: nothing was sent, worth a retry", async () => {
     const url = await serve(() => undefined);
