@@ -207,7 +207,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (!this.#settled) {
       this.#settled = true;
       this.#reject(error);
-    } else if (this.#stream && !this.#stream.destroyed) this.#stream.destroy(error as Error);
+    } else this.#stream?.fail(error as Error);
   }
 
   /** A body to decode, read whole: as axios reads a compressed answer. */
@@ -237,7 +237,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   #finish(): void {
     this.#clearTimer();
-    if (!this.#stream || !this.#settled) this.#unlisten();
+    this.#unlisten();
   }
 
   #clearTimer(): void {
@@ -266,22 +266,39 @@ class Exchange implements Dispatcher.DispatchHandler {
   };
 }
 
-/** The response body as a stream: filled by undici, paused when the consumer lags. */
+/**
+ * The response body as a stream: filled by undici, paused when the consumer lags. Like Node's
+ * IncomingMessage, it emits `error` only to a listener: a failure that comes while nobody listens
+ * (the answer was just handed over, say) waits for the next read, after the bytes that came
+ * before it; a consumer that never listens for errors sees the stream close without its end.
+ */
 class UndiciBody extends Readable {
   readonly #exchange: Exchange;
+  #pending: Error | undefined;
 
   constructor(exchange: Exchange) {
     super();
     this.#exchange = exchange;
   }
 
+  /** Fails the body now if someone listens for its errors, else at its next read. */
+  fail(error: Error): void {
+    if (this.destroyed) return;
+    if (this.listenerCount("error") > 0) this.destroy(error);
+    else this.#pending = error;
+  }
+
   override _read(): void {
-    this.#exchange.read();
+    const pending = this.#pending;
+    if (pending) {
+      this.#pending = undefined;
+      this.destroy(pending);
+    } else this.#exchange.read();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#exchange.destroyed(error);
-    callback(error);
+    callback(this.listenerCount("error") > 0 ? error : null);
   }
 }
 
@@ -420,7 +437,7 @@ function decompressor(encoding: string): Transform | undefined {
 }
 
 function decoded(source: ReadableType, decoder: Transform): ReadableType {
-  source.once("error", (error) => decoder.destroy(error));
+  source.once("error", (error) => decoder.destroy(decoder.listenerCount("error") > 0 ? error : undefined));
   decoder.once("close", () => source.destroy());
   return source.pipe(decoder);
 }

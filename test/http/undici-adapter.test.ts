@@ -8,7 +8,9 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import type { AxiosError, AxiosInstance } from "axios";
+import { MockAgent, request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { FlowSDK, TOKENS } from "../../src/index.js";
 import { createHttpAgents, destroyHttpAgents, proxyFromEnv, type InstanceHttpAgents } from "../../src/http/agents.js";
 import { axios } from "../../src/http/axios.js";
 import { surelyNotSent } from "../../src/http/map-error.js";
@@ -199,6 +201,8 @@ describe("limits", () => {
     const http = client(url);
     const whole = await failure(http.get("/", { maxContentLength: 5 }));
     expect([whole.code, whole.message]).toEqual(["ERR_BAD_RESPONSE", "maxContentLength size of 5 exceeded"]);
+    // The body came with the headers, so the stream failed before anyone listened: like Node's
+    // IncomingMessage it emits no error then (that would crash the process), but fails the read.
     const stream = (await http.get("/", { responseType: "stream", maxContentLength: 5 })).data as Readable;
     expect(((await stream.toArray().catch((e: unknown) => e)) as AxiosError).code).toBe("ERR_BAD_RESPONSE");
     expect((await failure(http.post("/", "too long", { maxBodyLength: 3 }))).code).toBe("ERR_BAD_REQUEST");
@@ -300,6 +304,27 @@ describe("failures", () => {
     expect(output).toContain("hanging: FlowClosedError");
     expect(output).toContain("closed");
     expect(code).toBe(0);
+  });
+});
+
+describe("the instance's dispatcher", () => {
+  it("is replaceable through TOKENS.HttpAgents, e.g. by undici's MockAgent, and a replacement is not closed by the SDK", async () => {
+    const mock = new MockAgent();
+    mock.disableNetConnect();
+    const origin = "http://platform.invalid";
+    mock
+      .get(origin)
+      .intercept({ path: "/v1/orgs/o/workspaces/w/state/k", method: "GET" })
+      .reply(200, { key: "k", value: 42, version: 1, expiresAt: null, updatedAt: "2026-01-01T00:00:00Z" }, { headers: { "content-type": "application/json" } });
+    const flow = FlowSDK.create({
+      env: { PLATFORM_API_URL: origin, AUTH_TOKEN: "token", ORG_ID: "o", WORKSPACE_ID: "w" },
+      providers: [{ provide: TOKENS.HttpAgents, useValue: { dispatcher: mock } }],
+    });
+    expect(await flow.state.get("k")).toBe(42);
+    await flow.close();
+    mock.get(origin).intercept({ path: "/after", method: "GET" }).reply(200, "still open");
+    expect(await (await request(`${origin}/after`, { dispatcher: mock })).body.text()).toBe("still open");
+    await mock.close();
   });
 });
 
