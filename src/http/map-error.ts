@@ -58,6 +58,12 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
   const ids = { requestId: call.requestId, idempotencyKey: call.idempotencyKey };
   if (!response) {
     const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? "unknown error";
+    if (REFUSED_CODES.has(code)) {
+      return new FlowError(
+        redactor.text(`${where} was refused before it was sent (${error.message}): nothing was sent; the HTTP client sets Connection, Keep-Alive, Transfer-Encoding, Upgrade and Expect itself`),
+        { cause },
+      );
+    }
     const mayBeDone = call.earlierAttemptSent === true || !surelyNotSent(error);
     if (error.code === "ETIMEDOUT" || error.code === "ECONNABORTED") {
       const outcome = mayBeDone ? `; if it reached the platform, its outcome is unknown${repeatHint(call)}` : "";
@@ -102,10 +108,20 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
 }
 
 /**
- * Failures where surely nothing reached the platform: no connection was made (refused, no such
- * host, no route). A reset, a broken pipe or a hang-up may come after the request was written.
+ * undici's refusals of a request before it writes anything: a header it manages itself, or one
+ * it does not support (`Expect`). Bad input, never a connection failure.
  */
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "EADDRNOTAVAIL"]);
+const REFUSED_CODES = new Set(["UND_ERR_INVALID_ARG", "UND_ERR_NOT_SUPPORTED"]);
+
+/**
+ * Failures where surely nothing reached the platform: no connection was made (refused, no such
+ * host, no route), or the request was refused before it was written. A reset, a broken pipe or a
+ * hang-up may come after the request was written.
+ */
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "EADDRNOTAVAIL",
+  ...REFUSED_CODES,
+]);
 
 /** True when the failed attempt surely sent nothing: no connection was made. */
 export function surelyNotSent(error: unknown): boolean {

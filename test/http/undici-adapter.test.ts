@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import type { AxiosError, AxiosInstance } from "axios";
 import { MockAgent, request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { FlowSDK, TOKENS } from "../../src/index.js";
+import { FlowError, FlowSDK, TOKENS } from "../../src/index.js";
 import { createHttpAgents, destroyHttpAgents, proxyFromEnv, type InstanceHttpAgents } from "../../src/http/agents.js";
 import { axios } from "../../src/http/axios.js";
 import { surelyNotSent } from "../../src/http/map-error.js";
@@ -238,6 +238,22 @@ describe("failures", () => {
     const stream = (await client(url).get("/", { responseType: "stream" })).data as Readable;
     const error = (await stream.toArray().catch((e: unknown) => e)) as NodeJS.ErrnoException;
     expect(error.code).toBe("ECONNRESET");
+  });
+
+  it("a header the client manages itself is refused before anything is sent, and says so", async () => {
+    let seen = 0;
+    const url = await serve((_req, res) => {
+      seen++;
+      res.end("{}");
+    });
+    const flow = FlowSDK.create({ env: { PLATFORM_API_URL: url, GATEWAY_URL: url, AUTH_TOKEN: "token" }, maxRetries: 2 });
+    for (const headers of [{ "Transfer-Encoding": "chunked" }, { Expect: "100-continue" }, { Upgrade: "websocket" }]) {
+      const error = (await flow.gateway.request({ method: "POST", path: "/x", body: { a: 1 }, headers }).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(FlowError);
+      expect(error.message).toContain("nothing was sent");
+    }
+    expect(seen).toBe(0);
+    await flow.close();
   });
 
   it("a timeout before the answer is ETIMEDOUT with clarifyTimeoutError, else ECONNABORTED", async () => {
