@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from "class-validator";
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from "../src/dto/class-validator.js";
 import { KeyString, NO_CONTROL_CHARS, TtlSeconds } from "../src/dto/index.js";
 
 /** Body of `POST /v1/_local/tokens`; the local platform's only input the SDK never sends. */
