@@ -28,7 +28,7 @@ export type ExecutionStatus = "queued" | "running" | "succeeded" | "failed" | "c
 export interface ExecutionError {
   /**
    * What kind of failure: `block_error` (the block threw), `load_error` (its module did not load),
-   * `invalid_output` (its return value is not JSON), `invalid_input` (`flow-local run`'s stdin was
+   * `invalid_output` (its return value is not JSON), `invalid_input` (`flow-sdk-local run`'s stdin was
    * not JSON), `timeout`, `crashed` (its process ended before it returned: `process.exit`, an
    * uncaught exception), `exited` (a script exited non-zero), `cancelled`, `platform_restarted`
    * or `platform_stopped` (the platform went away while it ran), `spawn_failed`.
