@@ -1,6 +1,5 @@
-import { createRequire } from "node:module";
-import path from "node:path";
 import type { Agent, Dispatcher, EnvHttpProxyAgent } from "undici";
+import { sourceRequire } from "./source-require.js";
 
 /**
  * The connection pools of one FlowSDK instance, shared by its platform and gateway clients: an
@@ -116,6 +115,3 @@ function loadEnvHttpProxyAgent(): typeof EnvHttpProxyAgent {
   return typeof require === "function" ? require("undici/lib/dispatcher/env-http-proxy-agent.js") : sourceRequire("undici/lib/dispatcher/env-http-proxy-agent.js");
 }
 
-function sourceRequire<T>(id: string): T {
-  return createRequire(path.join(process.cwd(), "noop.js"))(id) as T;
-}

@@ -7,11 +7,22 @@
 // (undici-adapter.ts), so it needs none of that: the browser build has the same axios core
 // (create, interceptors, config merging, transforms, AxiosHeaders, AxiosError) and, given an
 // adapter, never reaches for XMLHttpRequest or fetch.
-import type { AxiosStatic } from "axios";
-import runtime from "axios/dist/browser/axios.cjs";
+import type { AxiosError, AxiosStatic } from "axios";
+import { sourceRequire } from "./source-require.js";
 
-/** The axios runtime the SDK's clients are made with (types from "axios"). */
-export const axios: AxiosStatic = runtime;
+let runtime: AxiosStatic | undefined;
 
-/** True for an AxiosError of any axios copy (a flag, not instanceof). */
-export const isAxiosError: AxiosStatic["isAxiosError"] = runtime.isAxiosError;
+/**
+ * The axios runtime the SDK's clients are made with (types from "axios"), loaded at the first
+ * client an instance makes, not at import: `import` + `FlowSDK.create()` never loads axios, so a
+ * block's cold start does not pay for it before its first call (bench/cold-start.ts). A literal
+ * require(), so that bundlers see and include it.
+ */
+export function loadAxios(): AxiosStatic {
+  return (runtime ??= typeof require === "function" ? require("axios/dist/browser/axios.cjs") : sourceRequire<AxiosStatic>("axios/dist/browser/axios.cjs"));
+}
+
+/** True for an AxiosError of any axios copy: the flag axios' own isAxiosError reads, so axios need not be loaded. */
+export function isAxiosError<T = unknown, D = unknown>(value: unknown): value is AxiosError<T, D> {
+  return value !== null && typeof value === "object" && (value as { isAxiosError?: unknown }).isAxiosError === true;
+}

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from "axios";
 import type { FlowConfig } from "../container/config.js";
 import { FlowError, FlowTimeoutError } from "../errors.js";
@@ -9,8 +8,8 @@ import type { Redactor } from "../logging/redactor.js";
 import { sleep, untilAborted } from "./abort.js";
 import type { FlowCallState } from "./axios-config.js";
 import type { HttpAgents } from "./agents.js";
-import { axios, isAxiosError } from "./axios.js";
-import { contextHeaders, newRequestId, USER_AGENT } from "./headers.js";
+import { isAxiosError, loadAxios } from "./axios.js";
+import { contextHeaders, newRequestId, randomUUID, USER_AGENT } from "./headers.js";
 import { errorCode, mapError, notJsonError, surelyNotSent, type FailedCall } from "./map-error.js";
 import { isOneShotBody, isJsonType, parseJsonBody, readErrorBody } from "./response-body.js";
 import { isRetryable, retryAfterMs, retryDelayMs } from "./retry.js";
@@ -51,7 +50,7 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export function createHttpClient(deps: HttpClientDeps): AxiosInstance {
   const { config, tokens, context, lifecycle, logger, redactor } = deps;
-  const instance = axios.create({
+  const instance = loadAxios().create({
     baseURL: deps.baseURL,
     timeout: config.timeoutMs,
     adapter: undiciAdapter(deps.agents),

@@ -17,22 +17,32 @@
 // socketPath, auth, onUploadProgress/onDownloadProgress, maxRate, maxRedirects (never followed).
 import type { Readable as ReadableType, Transform } from "node:stream";
 import { Readable } from "node:stream";
-import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from "axios";
+import type { AxiosAdapter, AxiosResponse, AxiosStatic, InternalAxiosRequestConfig } from "axios";
 import type { Dispatcher } from "undici";
-import { axios } from "./axios.js";
+import { loadAxios } from "./axios.js";
 import type { HttpAgents } from "./agents.js";
 
-const { AxiosError, AxiosHeaders, CanceledError } = axios;
+// axios' classes, taken from its runtime when the first adapter is made: axios is loaded with the
+// first client (axios.ts), not when this module is imported.
+let axios: AxiosStatic;
+let AxiosError: AxiosStatic["AxiosError"];
+let AxiosHeaders: AxiosStatic["AxiosHeaders"];
+let CanceledError: AxiosStatic["CanceledError"];
+let DEFAULT_USER_AGENT: string;
 
 /** What axios' Node adapter asks for; the SDK decompresses what comes back. */
 const ACCEPT_ENCODING = "gzip, compress, deflate, br";
-const DEFAULT_USER_AGENT = `axios/${axios.VERSION}`;
 
 /**
  * An axios adapter sending through `agents.dispatcher`, read at each request (so a replaced
  * dispatcher is used at once).
  */
 export function undiciAdapter(agents: HttpAgents): AxiosAdapter {
+  if (axios === undefined) {
+    axios = loadAxios();
+    ({ AxiosError, AxiosHeaders, CanceledError } = axios);
+    DEFAULT_USER_AGENT = `axios/${axios.VERSION}`;
+  }
   return (config) => new Promise<AxiosResponse>((resolve, reject) => new Exchange(config, resolve, reject).start(agents));
 }
 

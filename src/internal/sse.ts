@@ -5,7 +5,8 @@
 // mapStreamError, and `break` (or `close()`) ends the HTTP request at once.
 import type { Readable } from "node:stream";
 import type { AxiosError, AxiosInstance, AxiosResponse } from "axios";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage, createParser as CreateParser } from "eventsource-parser";
+import { sourceRequire } from "../http/source-require.js";
 import type { Lifecycle } from "../container/lifecycle.js";
 import { FlowError } from "../errors.js";
 import { callConfig } from "../http/call-options.js";
@@ -76,7 +77,7 @@ export async function* serverEvents(request: EventStreamRequest): AsyncGenerator
     throw new FlowError(`POST ${request.path} answered ${type.split(";")[0]} instead of a stream of events (text/event-stream); check that the URL points at the Flow platform or gateway${requestId ? ` (request ${requestId})` : ""}`);
   }
   const queue: ServerEvent[] = [];
-  const parser = createParser({
+  const parser = loadParser()({
     onEvent: (message: EventSourceMessage) => queue.push({ event: message.event ?? "message", data: message.data, requestId }),
   });
   const decoder = new TextDecoder("utf-8");
@@ -128,4 +129,14 @@ export async function* serverEvents(request: EventStreamRequest): AsyncGenerator
     // Ended early or failed: the connection goes with the response (never back to the pool half read).
     if (!body.readableEnded) body.destroy();
   }
+}
+
+/**
+ * eventsource-parser's createParser, loaded with the first stream rather than at import (a cold
+ * start need not pay for it). A literal require(), so that bundlers see and include it.
+ */
+function loadParser(): typeof CreateParser {
+  const parser: { createParser: typeof CreateParser } =
+    typeof require === "function" ? require("eventsource-parser") : sourceRequire("eventsource-parser");
+  return parser.createParser;
 }

@@ -12,7 +12,9 @@ import { MockAgent, request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { FlowError, FlowSDK, TOKENS } from "../../src/index.js";
 import { createHttpAgents, destroyHttpAgents, proxyFromEnv, type InstanceHttpAgents } from "../../src/http/agents.js";
-import { axios } from "../../src/http/axios.js";
+import { loadAxios } from "../../src/http/axios.js";
+
+const axios = loadAxios();
 import { surelyNotSent } from "../../src/http/map-error.js";
 import { isRetryable } from "../../src/http/retry.js";
 import { undiciAdapter } from "../../src/http/undici-adapter.js";
