@@ -212,9 +212,12 @@ describe.concurrent("runBlock: time limit and cancel", () => {
     await untilStdout(block, "loading"); // the module's top-level code runs: it has not finished loading
     const cancelled = Date.now();
     block.cancel();
+    // Only once the cancel has reached the process: opened at once, the gate could let the module
+    // finish loading before the cancel arrived, and the function would rightly find its signal live.
+    await untilStdout(block, "cancel received");
     writeFileSync(gate, ""); // lets the module finish loading; a process killed by the SIGTERM never sees it
     const outcome = await block.outcome;
-    expect(outcome.stdout).toBe("loading\nalready aborted with AbortError\n");
+    expect(outcome.stdout).toBe("loading\ncancel received\nalready aborted with AbortError\n");
     expect(outcome).toMatchObject({ status: "cancelled", signal: null, exitCode: 0, error: { code: "cancelled" } });
     expect(Date.now() - cancelled).toBeLessThan(4_000); // long before the 5 s grace
     expectGone(block.pid);
