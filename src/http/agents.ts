@@ -14,17 +14,22 @@ export interface HttpAgents {
 /** Most connections to one origin; more requests wait in the pool's queue. */
 export const MAX_CONNECTIONS_PER_ORIGIN = 128;
 
+/** Longest a TCP (and TLS) connect may take, undici's default: a call's `timeoutMs` ends its wait sooner. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
- * The pool's options. No connect, headers or body timeout of undici's own: `timeoutMs` bounds
- * each attempt (undici-adapter.ts), and a stream being read (a download, events) has no limit
- * but the caller's, as with Node's http module before.
+ * The pool's options. No headers or body timeout of undici's own: `timeoutMs` bounds each attempt
+ * (undici-adapter.ts), and a stream being read (a download, events) has no limit but the caller's,
+ * as with Node's http module before. A connect keeps undici's own limit: a call that timed out
+ * or was aborted no longer waits for it, but an endless connect (a listener whose backlog is
+ * full) would keep its socket, and so the process, alive.
  */
 const POOL_OPTIONS = {
   connections: MAX_CONNECTIONS_PER_ORIGIN,
   pipelining: 1,
   headersTimeout: 0,
   bodyTimeout: 0,
-  connect: { timeout: 0 },
+  connect: { timeout: CONNECT_TIMEOUT_MS },
 } satisfies Agent.Options;
 
 /**
@@ -76,12 +81,15 @@ function closedError(): Error {
 /**
  * The proxy settings of the environment, read as axios' Node build read them (proxy-from-env):
  * `npm_config_<protocol>_proxy`, `<protocol>_proxy`, `npm_config_proxy`, `all_proxy`, then
- * `npm_config_no_proxy` / `no_proxy`, each lower case first, then upper case.
+ * `npm_config_no_proxy` / `no_proxy`, each lower case first, then upper case. A proxy written
+ * without a scheme (`host:3128`) gets the target's, as proxy-from-env gave it.
  */
 export function proxyFromEnv(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProxy?: string; noProxy?: string } | undefined {
   const get = (name: string): string | undefined => env[name.toLowerCase()] || env[name.toUpperCase()] || undefined;
+  const withScheme = (protocol: string, proxy: string | undefined): string | undefined =>
+    proxy === undefined || proxy.includes("://") ? proxy : `${protocol}://${proxy}`;
   const forProtocol = (protocol: string): string | undefined =>
-    get(`npm_config_${protocol}_proxy`) ?? get(`${protocol}_proxy`) ?? get("npm_config_proxy") ?? get("all_proxy");
+    withScheme(protocol, get(`npm_config_${protocol}_proxy`) ?? get(`${protocol}_proxy`) ?? get("npm_config_proxy") ?? get("all_proxy"));
   const httpProxy = forProtocol("http");
   const httpsProxy = forProtocol("https");
   if (!httpProxy && !httpsProxy) return undefined;
@@ -90,15 +98,24 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv): { httpProxy?: string; http
 }
 
 /**
- * An undici Agent, or, when the environment names a proxy, an EnvHttpProxyAgent (which tunnels
- * through it and honours NO_PROXY). Only the one module needed is loaded, not all of undici.
+ * An undici Agent, or, when the environment names a proxy, an EnvHttpProxyAgent (which honours
+ * NO_PROXY). Without a proxy only undici's Agent module is loaded; with one, all of undici, whose
+ * entry adds the `connect()` its proxy code calls. As axios did, an `http:` target goes to an
+ * `http:` proxy as a plain request naming the absolute URL, not through a CONNECT tunnel (which
+ * many proxies refuse for port 80); `https:` targets are tunnelled.
  */
 export function createDispatcher(env: NodeJS.ProcessEnv): Dispatcher {
   const proxy = proxyFromEnv(env);
   if (proxy) {
     const ProxyAgent = loadEnvHttpProxyAgent();
     // NO_PROXY left unset must not fall back to process.env inside undici: "" means none.
-    return new ProxyAgent({ ...POOL_OPTIONS, httpProxy: proxy.httpProxy ?? "", httpsProxy: proxy.httpsProxy ?? "", noProxy: proxy.noProxy ?? "" });
+    return new ProxyAgent({
+      ...POOL_OPTIONS,
+      proxyTunnel: false,
+      httpProxy: proxy.httpProxy ?? "",
+      httpsProxy: proxy.httpsProxy ?? "",
+      noProxy: proxy.noProxy ?? "",
+    });
   }
   const UndiciAgent = loadAgent();
   return new UndiciAgent(POOL_OPTIONS);
@@ -112,6 +129,7 @@ function loadAgent(): typeof Agent {
 }
 
 function loadEnvHttpProxyAgent(): typeof EnvHttpProxyAgent {
-  return typeof require === "function" ? require("undici/lib/dispatcher/env-http-proxy-agent.js") : sourceRequire("undici/lib/dispatcher/env-http-proxy-agent.js");
+  const undici: { EnvHttpProxyAgent: typeof EnvHttpProxyAgent } = typeof require === "function" ? require("undici") : sourceRequire("undici");
+  return undici.EnvHttpProxyAgent;
 }
 
