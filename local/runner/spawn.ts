@@ -331,9 +331,10 @@ function ownDir(): string {
  * project would otherwise get CommonJS, where top-level await is refused. The block and the `.ts`
  * files it imports alike, so they agree. A file written for CommonJS (it uses `require`,
  * `__dirname`, `__filename` or `module.exports`) stays CommonJS. Under an explicit "type":
- * "commonjs" (which npm 11's `npm init -y` writes), a file stays CommonJS unless it could not run
- * as CommonJS at all: one with top-level await, as esbuild (tsx's own) says when asked to compile
- * it to CommonJS. "type": "module" needs no help.
+ * "commonjs" (which npm 11's `npm init -y` writes), each file is judged alone: it stays CommonJS
+ * unless it could not run as CommonJS at all, having top-level await, as esbuild (tsx's own) says
+ * when asked to compile it to CommonJS; so a block with top-level await becomes ESM while the
+ * helpers it imports stay CommonJS (ESM imports CommonJS fine). "type": "module" needs no help.
  */
 const TS_AS_ESM_HOOKS = `
 import { readFileSync } from "node:fs";
