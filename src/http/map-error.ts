@@ -59,12 +59,13 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
   if (!response) {
     const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? "unknown error";
     if (REFUSED_CODES.has(code)) {
-      return new FlowError(
-        redactor.text(`${where} was refused before it was sent (${error.message}): nothing was sent; the HTTP client sets Connection, Keep-Alive, Transfer-Encoding, Upgrade and Expect itself`),
-        { cause },
-      );
+      const hint = MANAGED_HEADER.test(error.message) ? "; the HTTP client sets Connection, Keep-Alive, Transfer-Encoding, Upgrade and Expect itself" : "";
+      return new FlowError(redactor.text(`${where} was refused before it was sent (${error.message}): nothing was sent${hint}`), { cause });
     }
     const mayBeDone = call.earlierAttemptSent === true || !surelyNotSent(error);
+    if (code === NOT_SENT_CODE && !mayBeDone) {
+      return new FlowConnectionError(redactor.text(`${where} failed before it was sent (${error.message}): nothing was sent`), { cause, outcome: "not_sent", ...ids });
+    }
     if (error.code === "ETIMEDOUT" || error.code === "ECONNABORTED") {
       const outcome = mayBeDone ? `; if it reached the platform, its outcome is unknown${repeatHint(call)}` : "";
       return new FlowTimeoutError(redactor.text(`${where} timed out (${error.message}); raise timeoutMs if the call is expected to take longer${outcome}`), { cause, ...ids });
@@ -113,6 +114,15 @@ export function mapError(error: unknown, call: FailedCall, redactor: Redactor): 
  */
 const REFUSED_CODES = new Set(["UND_ERR_INVALID_ARG", "UND_ERR_NOT_SUPPORTED"]);
 
+/** undici's refusal of a header it manages itself (the same code also says a value has a CRLF, say). */
+const MANAGED_HEADER = /\b(invalid (connection|keep-alive|transfer-encoding|upgrade) header|expect header not supported)\b/i;
+
+/**
+ * The code of a failure before the request was handed to the HTTP client (the dispatcher could
+ * not be made or is not one): nothing was sent.
+ */
+export const NOT_SENT_CODE = "ERR_FLOW_NOT_SENT";
+
 /**
  * Failures where surely nothing reached the platform: no connection was made (refused, no such
  * host, no route), or the request was refused before it was written. A reset, a broken pipe or a
@@ -120,6 +130,7 @@ const REFUSED_CODES = new Set(["UND_ERR_INVALID_ARG", "UND_ERR_NOT_SUPPORTED"]);
  */
 const NOT_SENT_CODES = new Set([
   "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "EADDRNOTAVAIL",
+  NOT_SENT_CODE,
   ...REFUSED_CODES,
 ]);
 
