@@ -21,6 +21,7 @@ import type { AxiosAdapter, AxiosResponse, AxiosStatic, InternalAxiosRequestConf
 import type { Dispatcher } from "undici";
 import { loadAxios } from "./axios.js";
 import type { HttpAgents } from "./agents.js";
+import { NOT_SENT_CODE } from "./map-error.js";
 
 // axios' classes, taken from its runtime when the first adapter is made: axios is loaded with the
 // first client (axios.ts), not when this module is imported.
@@ -65,7 +66,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #size = 0;
   #stream: UndiciBody | undefined;
+  /** Set while the body is decoded: maxContentLength then counts decoded bytes, as axios. */
+  #decoding = false;
+  /** Set for a `deflate` answer until its first bytes: raw deflate gets a zlib header, as axios. */
+  #deflate = false;
   #resume: (() => void) | undefined;
+  /** Why the exchange ended before undici called onConnect: undici is told then. */
+  #abortReason: Error | undefined;
 
   constructor(config: InternalAxiosRequestConfig, resolve: Settle, reject: Fail) {
     this.#config = config;
@@ -91,16 +98,27 @@ class Exchange implements Dispatcher.DispatchHandler {
     const timeout = config.timeout;
     if (timeout && timeout > 0) this.#timer = setTimeout(this.#onTimeout, timeout);
     try {
-      agents.dispatcher.dispatch(options, this);
+      const dispatcher = agents.dispatcher as Dispatcher | undefined;
+      if (typeof dispatcher?.dispatch !== "function") {
+        throw new TypeError("TOKENS.HttpAgents must provide { dispatcher }: an undici Dispatcher (an Agent, a ProxyAgent, a MockAgent); Node's { http, https } agents are no longer used");
+      }
+      dispatcher.dispatch(options, this);
     } catch (error) {
-      this.onError(error as Error);
+      // Thrown before undici took the request (making the pool, a bad proxy URL, a replacement
+      // that is not a dispatcher): nothing was sent.
+      this.#fail(isAxiosErrorLike(error) ? error : AxiosError.from(error as Error, NOT_SENT_CODE, config));
     }
   }
 
   // --- undici's callbacks ---
 
+  /**
+   * undici hands over the request's abort when it is about to write it (after its queue and its
+   * connect): an exchange that ended before (a timeout, an abort, a failure) drops it here, so
+   * nothing is sent and the connection goes back idle to the pool.
+   */
   onConnect(abort: (reason?: Error) => void): void {
-    if (this.#done) abort(new Error("aborted before it was sent"));
+    if (this.#done) abort(this.#abortReason ?? new Error("aborted before it was sent"));
     else this.#abort = abort;
   }
 
@@ -116,7 +134,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (method === "HEAD" || statusCode === 204) delete headers["content-encoding"];
       else {
         decoder = decompressor(encoding);
-        if (decoder) delete headers["content-encoding"];
+        if (decoder) {
+          delete headers["content-encoding"];
+          this.#decoding = true;
+          this.#deflate = encoding.toLowerCase() === "deflate";
+        }
       }
     }
     const response: AxiosResponse = { status: statusCode, statusText, headers: new AxiosHeaders(headers), config, request: null, data: undefined };
@@ -127,8 +149,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       const stream = new UndiciBody(this);
       this.#stream = stream;
       if (config.responseType === "stream") {
-        let data: ReadableType = stream;
-        if (decoder) data = decoded(stream, decoder);
+        const data: ReadableType = decoder ? new DecodedBody(stream, decoder, config) : stream;
         data.once("close", () => this.#unlisten());
         response.data = data;
         this.#settle(response);
@@ -142,13 +163,18 @@ class Exchange implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     if (this.#done) return false;
     this.#size += chunk.length;
-    const max = this.#config.maxContentLength;
-    if (max !== undefined && max > -1 && this.#size > max) {
-      this.#fail(new AxiosError(`maxContentLength size of ${max} exceeded`, AxiosError.ERR_BAD_RESPONSE, this.#config));
+    if (!this.#decoding && tooLong(this.#size, this.#config)) {
+      this.#fail(contentLengthError(this.#config));
       return false;
     }
     const stream = this.#stream;
-    if (stream) return stream.push(chunk);
+    if (stream) {
+      if (this.#deflate) {
+        this.#deflate = false;
+        if (!hasZlibHeader(chunk)) stream.push(ZLIB_HEADER);
+      }
+      return stream.push(chunk);
+    }
     this.#chunks.push(chunk);
     this.#timer?.refresh();
     return true;
@@ -213,7 +239,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const first = !this.#done;
     this.#done = true;
     this.#finish();
-    if (first) this.#abort?.(error instanceof Error ? error : new Error(String(error)));
+    if (first) {
+      const reason = error instanceof Error ? error : new Error(String(error));
+      if (this.#abort) this.#abort(reason);
+      else this.#abortReason = reason; // for onConnect, if undici still holds the request
+    }
     if (!this.#settled) {
       this.#settled = true;
       this.#reject(error);
@@ -225,8 +255,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on("data", (chunk: Buffer) => {
+      if (this.#done && this.#settled) return;
       chunks.push(chunk);
       size += chunk.length;
+      if (tooLong(size, this.#config)) {
+        chunks.length = 0;
+        this.#fail(contentLengthError(this.#config));
+        stream.destroy();
+        return;
+      }
       this.#timer?.refresh();
     });
     stream.once("error", (error) => this.#fail(transportError(error, this.#config, this.#response)));
@@ -310,6 +347,95 @@ class UndiciBody extends Readable {
     this.#exchange.destroyed(error);
     callback(this.listenerCount("error") > 0 ? error : null);
   }
+}
+
+/**
+ * A decoded response body (responseType "stream" of a gzip, deflate or br answer): the decoder's
+ * output, counted against maxContentLength as axios counts it. Like UndiciBody, it emits `error`
+ * only to a listener: a failure (corrupt data, the connection lost, the limit) while nobody
+ * listens and nobody reads waits for the next read or the first `error` listener; one that comes
+ * while a read waits and nobody listens closes the stream without its end, as Node's
+ * IncomingMessage does. The decoder itself always has a listener: it never throws.
+ */
+class DecodedBody extends Readable {
+  readonly #source: UndiciBody;
+  readonly #decoder: Transform;
+  readonly #config: InternalAxiosRequestConfig;
+  #size = 0;
+  #wanting = false;
+  #pending: Error | undefined;
+
+  constructor(source: UndiciBody, decoder: Transform, config: InternalAxiosRequestConfig) {
+    super();
+    this.#source = source;
+    this.#decoder = decoder;
+    this.#config = config;
+    decoder.on("readable", () => this.#pump());
+    decoder.once("end", () => this.push(null));
+    decoder.on("error", (error) => this.fail(error));
+    decoder.once("close", () => source.destroy());
+    source.on("error", (error) => this.fail(error));
+    this.on("newListener", (event) => {
+      if (event === "error" && this.#pending) process.nextTick(() => this.#surface());
+    });
+    source.pipe(decoder);
+  }
+
+  /** Fails the body now if someone listens for its errors or waits for bytes, else later. */
+  fail(error: Error): void {
+    if (this.destroyed || this.#pending) return;
+    if (this.listenerCount("error") > 0 || this.#wanting) this.destroy(error);
+    else {
+      this.#pending = error;
+      this.#decoder.destroy(); // and with it the source: the connection goes
+    }
+  }
+
+  override _read(): void {
+    if (this.#pending) this.#surface();
+    else {
+      this.#wanting = true;
+      this.#pump();
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#decoder.destroy();
+    this.#source.destroy();
+    callback(this.listenerCount("error") > 0 ? error : null);
+  }
+
+  #surface(): void {
+    const pending = this.#pending;
+    if (pending && !this.destroyed) this.destroy(pending);
+  }
+
+  #pump(): void {
+    while (this.#wanting && !this.#pending && !this.destroyed) {
+      const chunk = this.#decoder.read() as Buffer | null;
+      if (chunk === null) return;
+      this.#size += chunk.length;
+      if (tooLong(this.#size, this.#config)) return this.fail(contentLengthError(this.#config));
+      this.#wanting = this.push(chunk);
+    }
+  }
+}
+
+function tooLong(size: number, config: InternalAxiosRequestConfig): boolean {
+  const max = config.maxContentLength;
+  return max !== undefined && max > -1 && size > max;
+}
+
+function contentLengthError(config: InternalAxiosRequestConfig): Error {
+  return new AxiosError(`maxContentLength size of ${config.maxContentLength} exceeded`, AxiosError.ERR_BAD_RESPONSE, config);
+}
+
+/** What axios puts before a `deflate` body without a zlib header (raw deflate), so it decodes. */
+const ZLIB_HEADER = Buffer.from([0x78, 0x9c]);
+
+/** A zlib header: deflate as its method (CM = 8), and a valid check of its two bytes. */
+function hasZlibHeader(chunk: Buffer): boolean {
+  return (chunk[0]! & 0x0f) === 8 && (chunk.length < 2 || ((chunk[0]! << 8) | chunk[1]!) % 31 === 0);
 }
 
 /** undici's dispatch options for an axios config. */

@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { gzipSync } from "node:zlib";
+import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import type { AxiosError, AxiosInstance } from "axios";
 import { MockAgent, request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
@@ -15,7 +15,8 @@ import { createHttpAgents, destroyHttpAgents, proxyFromEnv, type InstanceHttpAge
 import { loadAxios } from "../../src/http/axios.js";
 
 const axios = loadAxios();
-import { surelyNotSent } from "../../src/http/map-error.js";
+import { mapError, surelyNotSent } from "../../src/http/map-error.js";
+import { Redactor } from "../../src/logging/redactor.js";
 import { isRetryable } from "../../src/http/retry.js";
 import { undiciAdapter } from "../../src/http/undici-adapter.js";
 
@@ -157,6 +158,35 @@ describe("responses", () => {
     expect(Buffer.concat(await stream.toArray()).toString()).toBe('{"zipped":1}');
   });
 
+  it("decompresses deflate with a zlib header and raw deflate without one, as axios does", async () => {
+    const url = await serve((req, res) => {
+      const text = `{"deflated":"${req.url}"}`;
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "deflate" }).end(req.url === "/raw" ? deflateRawSync(text) : deflateSync(text));
+    });
+    const http = client(url);
+    expect((await http.get("/zlib")).data).toEqual({ deflated: "/zlib" });
+    expect((await http.get("/raw")).data).toEqual({ deflated: "/raw" });
+    const stream = (await http.get("/raw", { responseType: "stream" })).data as Readable;
+    expect(Buffer.concat(await stream.toArray()).toString()).toBe('{"deflated":"/raw"}');
+  });
+
+  it.each(["gzip", "deflate", "br"])("a corrupt %s stream read late fails its read, never the process", async (encoding) => {
+    const url = await serve((_req, res) => res.writeHead(200, { "content-encoding": encoding }).end(Buffer.alloc(4096, "not compressed at all ")));
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): number => uncaught.push(error);
+    process.on("uncaughtException", onUncaught);
+    try {
+      const stream = (await client(url).get("/", { responseType: "stream" })).data as Readable;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the bytes came and failed to decode meanwhile
+      const error = (await stream.toArray().catch((e: unknown) => e)) as NodeJS.ErrnoException;
+      expect(error).toBeInstanceOf(Error);
+      expect(typeof error.code).toBe("string"); // zlib's Z_DATA_ERROR, brotli's own
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+    }
+  });
+
   it("settles by validateStatus: 4xx ERR_BAD_REQUEST and 5xx ERR_BAD_RESPONSE, with the response", async () => {
     let status = 404;
     const url = await serve((_req, res) => res.writeHead(status, { "content-type": "application/json" }).end('{"error":{}}'));
@@ -210,6 +240,29 @@ describe("limits", () => {
     expect((await failure(http.post("/", "too long", { maxBodyLength: 3 }))).code).toBe("ERR_BAD_REQUEST");
     expect((await http.get("/", { maxContentLength: 10 })).data).toBe("0123456789");
   });
+
+  it("applies maxContentLength to the decoded bytes of a compressed body, read whole or streamed", async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, "a"));
+    expect(bomb.length).toBeLessThan(100_000);
+    const url = await serve((_req, res) => res.writeHead(200, { "content-encoding": "gzip" }).end(bomb));
+    const http = client(url);
+    const whole = await failure(http.get("/", { maxContentLength: 100_000 }));
+    expect([whole.code, whole.message]).toEqual(["ERR_BAD_RESPONSE", "maxContentLength size of 100000 exceeded"]);
+    const stream = (await http.get("/", { responseType: "stream", maxContentLength: 100_000 })).data as Readable;
+    let read = 0;
+    const error = await new Promise<AxiosError>((resolve) => {
+      stream.on("data", (chunk: Buffer) => (read += chunk.length));
+      stream.on("error", resolve);
+      stream.on("end", () => resolve(expect.unreachable("the stream should fail") as never));
+    });
+    expect([error.code, error.message]).toEqual(["ERR_BAD_RESPONSE", "maxContentLength size of 100000 exceeded"]);
+    expect(read).toBeLessThanOrEqual(100_000);
+    // Under the limit, the decoded size is what counts: 10 KB sent, 1 MB decoded.
+    const small = gzipSync(Buffer.alloc(1024 * 1024, "b"));
+    const ok = await serve((_req, res) => res.writeHead(200, { "content-encoding": "gzip" }).end(small));
+    expect(((await client(ok).get("/", { maxContentLength: 1024 * 1024, responseType: "arraybuffer" })).data as Buffer).length).toBe(1024 * 1024);
+    await failure(client(ok).get("/", { maxContentLength: small.length * 2 }));
+  });
 });
 
 describe("failures", () => {
@@ -256,6 +309,50 @@ describe("failures", () => {
     }
     expect(seen).toBe(0);
     await flow.close();
+  });
+
+  it("a header refused for its value is not sent either, without the managed-headers hint", async () => {
+    let seen = 0;
+    const url = await serve((_req, res) => {
+      seen++;
+      res.end("{}");
+    });
+    const flow = FlowSDK.create({ env: { PLATFORM_API_URL: url, GATEWAY_URL: url, AUTH_TOKEN: "token" }, maxRetries: 2 });
+    const managed = (await flow.gateway.request({ method: "POST", path: "/x", body: {}, headers: { "Keep-Alive": "timeout=5" } }).catch((e: unknown) => e)) as Error;
+    expect(managed.message).toContain("sets Connection, Keep-Alive");
+    // The same code for a bad value of another header (here a content-length that is no number).
+    const bad = await failure(client(url).post("/", "x", { headers: { "Content-Length": "many" } }));
+    expect(bad.code).toBe("UND_ERR_INVALID_ARG");
+    const call = { method: "POST", path: "/", requestId: undefined, closed: false, aborted: false };
+    const mapped = mapError(bad, call, new Redactor());
+    expect(mapped.message).toContain("nothing was sent");
+    expect(mapped.message).not.toContain("sets Connection");
+    expect(seen).toBe(0);
+    await flow.close();
+  });
+
+  it("a failure before the request reaches undici (no dispatcher, a throwing one) is not_sent, never 'sent, outcome unknown'", async () => {
+    const oldShape = FlowSDK.create({
+      env: { PLATFORM_API_URL: "http://platform.invalid", AUTH_TOKEN: "token", ORG_ID: "o", WORKSPACE_ID: "w" },
+      providers: [{ provide: TOKENS.HttpAgents, useValue: { http: {}, https: {} } }],
+      maxRetries: 2,
+    });
+    const error = (await oldShape.state.get("k").catch((e: unknown) => e)) as Error & { outcome?: string };
+    expect(error.outcome).toBe("not_sent");
+    expect(error.message).toContain("TOKENS.HttpAgents must provide { dispatcher }");
+    expect(error.message).not.toContain("after the request was sent");
+    await oldShape.close();
+    const throwing = axios.create({
+      adapter: undiciAdapter({
+        get dispatcher(): never {
+          throw new TypeError("Invalid URL");
+        },
+      }),
+    });
+    const thrown = await failure(throwing.get("http://platform.invalid/"));
+    expect(thrown.code).toBe("ERR_FLOW_NOT_SENT");
+    expect(surelyNotSent(thrown)).toBe(true);
+    expect(isRetryable(thrown)).toBe(false);
   });
 
   it("a timeout before the answer is ETIMEDOUT with clarifyTimeoutError, else ECONNABORTED", async () => {
@@ -323,6 +420,27 @@ describe("failures", () => {
     expect(output).toContain("closed");
     expect(code).toBe(0);
   });
+
+  it("drops a request whose call timed out or was aborted while it was still connecting: never sent, and the process exits", async () => {
+    const seen: string[] = [];
+    const url = await serve((req) => seen.push(req.url ?? "")); // never answers
+    const child = spawn(process.execPath, ["--import", "tsx", "test/http/fixtures/exit-after-queued-timeout.ts"], {
+      env: { ...process.env, TARGET_URL: url },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    // Generous: it exits about 1 s in (when the connections are made); the bug kept it alive for good.
+    const kill = setTimeout(() => child.kill(), 10_000);
+    const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+    clearTimeout(kill);
+    expect(output).toContain("timed out: ETIMEDOUT");
+    expect(output).toContain("aborted: ERR_CANCELED");
+    expect(output).toContain("exited");
+    expect([code, signal]).toEqual([0, null]);
+    expect(seen).toEqual([]);
+  }, 15_000);
 });
 
 describe("the instance's dispatcher", () => {
