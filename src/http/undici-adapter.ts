@@ -326,21 +326,32 @@ class UndiciBody extends Readable {
   constructor(exchange: Exchange) {
     super();
     this.#exchange = exchange;
+    this.on("newListener", (event) => {
+      if (event === "error" && this.#pending) process.nextTick(() => this.#surface());
+    });
   }
 
-  /** Fails the body now if someone listens for its errors, else at its next read. */
+  /**
+   * Fails the body now if someone listens for its errors or consumes it as it flows (a 'data'
+   * handler, a pipe): then, with no 'error' listener, it closes without its end, as Node's
+   * IncomingMessage does, so a reader with only a 'data' handler sees 'close' rather than waiting
+   * for ever. Otherwise the failure waits for the next read or the first 'error' listener.
+   */
   fail(error: Error): void {
-    if (this.destroyed) return;
-    if (this.listenerCount("error") > 0) this.destroy(error);
+    if (this.destroyed || this.#pending) return;
+    if (this.listenerCount("error") > 0 || this.readableFlowing === true) this.destroy(error);
     else this.#pending = error;
   }
 
   override _read(): void {
+    if (this.#pending) this.#surface();
+    else this.#exchange.read();
+  }
+
+  #surface(): void {
     const pending = this.#pending;
-    if (pending) {
-      this.#pending = undefined;
-      this.destroy(pending);
-    } else this.#exchange.read();
+    this.#pending = undefined;
+    if (pending && !this.destroyed) this.destroy(pending);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

@@ -187,6 +187,30 @@ describe("responses", () => {
     }
   });
 
+  it("closes a streamed body whose connection breaks while a read waits, for a reader with no 'error' listener", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-length": "100" }).write("first bytes");
+      setImmediate(() => res.socket?.destroy()); // 11 of 100 bytes, then the connection goes
+    });
+    const stream = (await client(url).get("/", { responseType: "stream" })).data as Readable;
+    const seen: string[] = [];
+    stream.on("data", (chunk: Buffer) => seen.push(chunk.toString()));
+    await new Promise((resolve) => stream.on("close", resolve)); // never came before: the reader waited for ever
+    expect(seen.join("")).toBe("first bytes");
+    expect(stream.readableEnded).toBe(false); // closed, not ended: the body is incomplete
+  });
+
+  it("hands a streamed body's failure to an 'error' listener added after it failed", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-length": "100" }).write("first bytes");
+      setImmediate(() => res.socket?.destroy());
+    });
+    const stream = (await client(url).get("/", { responseType: "stream" })).data as Readable;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the connection broke meanwhile, unread
+    const [error] = (await once(stream, "error")) as [NodeJS.ErrnoException];
+    expect(error).toBeInstanceOf(Error);
+  });
+
   it("settles by validateStatus: 4xx ERR_BAD_REQUEST and 5xx ERR_BAD_RESPONSE, with the response", async () => {
     let status = 404;
     const url = await serve((_req, res) => res.writeHead(status, { "content-type": "application/json" }).end('{"error":{}}'));
