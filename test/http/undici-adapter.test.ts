@@ -319,29 +319,30 @@ describe("failures", () => {
     expect(error.code).toBe("ECONNRESET");
   });
 
-  it("a header the client manages itself is refused before anything is sent, and says so", async () => {
+  /** A FlowSDK (2 retries) on a server that answers `{}` and counts the requests that reach it. */
+  async function countingFlow(): Promise<{ url: string; flow: FlowSDK; seen: () => number }> {
     let seen = 0;
     const url = await serve((_req, res) => {
       seen++;
       res.end("{}");
     });
     const flow = FlowSDK.create({ env: { PLATFORM_API_URL: url, GATEWAY_URL: url, AUTH_TOKEN: "token" }, maxRetries: 2 });
+    return { url, flow, seen: () => seen };
+  }
+
+  it("a header the client manages itself is refused before anything is sent, and says so", async () => {
+    const { flow, seen } = await countingFlow();
     for (const headers of [{ "Transfer-Encoding": "chunked" }, { Expect: "100-continue" }, { Upgrade: "websocket" }]) {
       const error = (await flow.gateway.request({ method: "POST", path: "/x", body: { a: 1 }, headers }).catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(FlowError);
       expect(error.message).toContain("nothing was sent");
     }
-    expect(seen).toBe(0);
+    expect(seen()).toBe(0);
     await flow.close();
   });
 
   it("a header refused for its value is not sent either, without the managed-headers hint", async () => {
-    let seen = 0;
-    const url = await serve((_req, res) => {
-      seen++;
-      res.end("{}");
-    });
-    const flow = FlowSDK.create({ env: { PLATFORM_API_URL: url, GATEWAY_URL: url, AUTH_TOKEN: "token" }, maxRetries: 2 });
+    const { url, flow, seen } = await countingFlow();
     const managed = (await flow.gateway.request({ method: "POST", path: "/x", body: {}, headers: { "Keep-Alive": "timeout=5" } }).catch((e: unknown) => e)) as Error;
     expect(managed.message).toContain("sets Connection, Keep-Alive");
     // The same code for a bad value of another header (here a content-length that is no number).
@@ -351,7 +352,7 @@ describe("failures", () => {
     const mapped = mapError(bad, call, new Redactor());
     expect(mapped.message).toContain("nothing was sent");
     expect(mapped.message).not.toContain("sets Connection");
-    expect(seen).toBe(0);
+    expect(seen()).toBe(0);
     await flow.close();
   });
 
